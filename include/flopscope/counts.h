@@ -1,0 +1,55 @@
+// Counts — the work of one op, one module call or a whole model, split by kind.
+//
+// Conventions (stated in every report):
+//   * 1 multiply-add = 1 MAC = 2 FLOPs. `macs` counts the multiply-adds of matrix products and
+//     convolutions; `matmul_flops` is exactly 2 x macs.
+//   * `elementwise_flops` counts everything else that computes: bias and residual adds, norms,
+//     activations, softmax, scaling. Per-element costs are the constants below (docs/counting.md).
+//   * Data movement (views, copies, cat, indexing, embedding lookups) is 0 FLOPs.
+#pragma once
+
+#include <cstdint>
+
+namespace flopscope {
+
+struct Counts {
+  int64_t macs = 0;
+  int64_t matmul_flops = 0;
+  int64_t elementwise_flops = 0;
+
+  int64_t flops() const { return matmul_flops + elementwise_flops; }
+  Counts& operator+=(const Counts& other) {
+    macs += other.macs;
+    matmul_flops += other.matmul_flops;
+    elementwise_flops += other.elementwise_flops;
+    return *this;
+  }
+  friend Counts operator+(Counts a, const Counts& b) { return a += b; }
+  friend bool operator==(const Counts& a, const Counts& b) {
+    return a.macs == b.macs && a.matmul_flops == b.matmul_flops && a.elementwise_flops == b.elementwise_flops;
+  }
+  friend bool operator!=(const Counts& a, const Counts& b) { return !(a == b); }
+};
+
+// `n` multiply-adds of a matrix product or convolution.
+inline Counts multiply_adds(int64_t n) { return {n, 2 * n, 0}; }
+// `elements` x `per_element` elementwise FLOPs.
+inline Counts elementwise(int64_t elements, int64_t per_element) { return {0, 0, elements * per_element}; }
+
+// FLOPs per element. Each arithmetic operation (add, sub, mul, div, compare, max) and each
+// transcendental (exp, erf, tanh, sqrt) counts 1.
+namespace cost {
+inline constexpr int64_t kArithmetic = 1;      // add, sub, mul, div, neg, compare, relu, clamp
+inline constexpr int64_t kTranscendental = 1;  // exp, log, erf, tanh, sqrt, rsqrt
+inline constexpr int64_t kSigmoid = 3;         // 1 / (1 + exp(-x)): exp, add, div
+inline constexpr int64_t kSilu = 4;            // x * sigmoid(x)
+inline constexpr int64_t kGelu = 5;            // 0.5 x (1 + erf(x / sqrt 2)): div, erf, add, mul, mul
+inline constexpr int64_t kGeluTanh = 8;        // 0.5 x (1 + tanh(c (x + 0.044715 x^3)))
+inline constexpr int64_t kSoftmax = 5;         // max, sub, exp, sum, div
+inline constexpr int64_t kNormalize = 5;       // mean, sub, square-accumulate (2), scale by 1/std
+inline constexpr int64_t kAffine = 1;          // per present weight or bias of a norm
+inline constexpr int64_t kBatchNormEval = 2;   // running stats folded into one multiply-add
+inline constexpr int64_t kVectorNorm = 2;      // square and accumulate
+}  // namespace cost
+
+}  // namespace flopscope

@@ -1,0 +1,41 @@
+// flopscope::Error — the one error type the library throws for anything a user can cause or fix.
+//
+// It carries a one-line, user-facing message and the process exit code the CLI should use. Only the
+// CLI prints it; the library never writes to stderr. Internal bugs surface as other exceptions and map
+// to ExitCode::Internal.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace flopscope {
+
+// Exit codes of the `flopscope` command. Documented in docs/cli.md; never renumber.
+enum class ExitCode : int {
+  Ok = 0,
+  Internal = 1,        // a bug in flopscope: please report it
+  Usage = 2,           // bad option, malformed --input, bad batch size
+  FileNotFound = 3,    // model path missing, unreadable or a directory
+  NotTorchScript = 4,  // the file is not a TorchScript archive (or is corrupt)
+  NoSuchMethod = 5,    // --method names a method the model does not have
+  BadInputs = 6,       // wrong number, rank, dtype or shape of inputs for the method
+  ForwardFailed = 7,   // the model's own code raised while running
+  OutputFailed = 8,    // the report could not be written
+  CheckFailed = 9,     // --strict: a cross-check mismatch or an uncovered op
+  Unsupported = 10,    // the request cannot be served here (e.g. --device cuda on a CPU-only LibTorch)
+  OutOfMemory = 11,    // the inputs or the forward do not fit in memory
+};
+
+class Error : public std::runtime_error {
+ public:
+  Error(ExitCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  ExitCode code() const { return code_; }
+
+ private:
+  ExitCode code_;
+};
+
+// The first line of an exception text, trimmed of LibTorch's trailing stack information.
+std::string first_line(const std::string& text);
+
+}  // namespace flopscope

@@ -1,0 +1,43 @@
+// InputSpec — how a user describes one argument of the analyzed method: "1x3x224x224:float32[:fill]".
+//
+// Grammar:  SHAPE ':' DTYPE [ ':' FILL ]
+//   SHAPE   dims joined by 'x', each an integer >= 0 ("1x77"); a scalar tensor is written "scalar".
+//   DTYPE   float32 | float16 | bfloat16 | float64 | int64 | int32 | bool
+//   FILL    randn (default for floats) | zeros (default for ints and bool) | ones | randint:LOW:HIGH
+// Parsing never touches LibTorch, so it is cheap to test and to fuzz.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace flopscope {
+
+enum class DType { Float32, Float16, BFloat16, Float64, Int64, Int32, Bool };
+
+enum class Fill { Randn, Zeros, Ones, RandInt };
+
+struct InputSpec {
+  std::vector<int64_t> shape;
+  DType dtype = DType::Float32;
+  Fill fill = Fill::Randn;
+  int64_t randint_low = 0;   // inclusive, for Fill::RandInt
+  int64_t randint_high = 0;  // exclusive, for Fill::RandInt
+};
+
+// Throws flopscope::Error(ExitCode::Usage) naming what is wrong with `text`.
+InputSpec parse_input_spec(const std::string& text);
+
+// The canonical text of a spec; parse_input_spec(to_string(s)) == s.
+std::string to_string(const InputSpec& spec);
+
+std::string dtype_name(DType dtype);
+bool is_floating(DType dtype);
+
+// Replaces dim 0 of every spec that has at least one dim (--batch N). Throws Usage for N < 1.
+void apply_batch(std::vector<InputSpec>& specs, int64_t batch);
+
+// Number of elements, or throws Usage if the product overflows int64.
+int64_t checked_numel(const std::vector<int64_t>& shape);
+
+}  // namespace flopscope

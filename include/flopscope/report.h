@@ -1,0 +1,59 @@
+// Reports — the per-module account of one analyzed run, as a text table or JSON (docs/json-schema.md).
+//
+// Both read the same AnalyzedRun and never compute counts themselves: every number comes from the
+// Analysis. The table groups identical consecutive siblings ("resblocks.[0-23] (x24)").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "flopscope/analysis.h"
+#include "flopscope/model.h"
+#include "flopscope/recorder.h"
+
+namespace flopscope {
+
+// A named subtree whose totals are reported separately (OpenCLIP: image tower, text tower).
+struct Tower {
+  std::string name;                  // "image"
+  std::vector<std::string> modules;  // qualified module names whose subtrees make up the tower
+};
+
+struct AnalyzedRun {
+  const Model* model = nullptr;
+  const RunOptions* options = nullptr;
+  const Recording* recording = nullptr;
+  const Analysis* analysis = nullptr;
+  std::vector<Tower> towers;
+  std::string command_line;
+};
+
+struct TableOptions {
+  int depth = -1;        // deepest module level shown; -1: all
+  bool group = true;     // group identical consecutive siblings
+  bool crosscheck = false;  // append the rule vs op-level cross-check
+};
+
+std::string render_table(const AnalyzedRun& run, const TableOptions& options);
+nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck);
+
+// Totals of one tower: distinct parameters and FLOPs of the listed subtrees.
+struct TowerTotals {
+  int64_t params = 0;
+  Counts counts;
+};
+TowerTotals tower_totals(const AnalyzedRun& run, const Tower& tower);
+
+// "41.09 GFLOPs", "1.07 TFLOPs", "512 FLOPs": decimal prefixes, a count (never a rate).
+std::string human_flops(int64_t flops);
+// "149.62 M", "3.15 K"
+std::string human_count(int64_t n);
+// "2,907,909,120"
+std::string with_separators(int64_t n);
+
+inline constexpr int kJsonSchemaVersion = 1;
+
+}  // namespace flopscope

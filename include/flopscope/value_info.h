@@ -1,0 +1,33 @@
+// ValueInfo — what flopscope remembers of one runtime value: its kind, and for tensors shape and
+// dtype (never the data). Containers keep their elements; small scalars keep their value, because
+// op formulas read arguments such as num_heads or a conv's stride.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace flopscope {
+
+struct ValueInfo {
+  enum class Kind { Tensor, None, Int, Double, Bool, String, IntList, Tuple, List, Dict, Object, Other };
+
+  Kind kind = Kind::Other;
+  std::vector<int64_t> shape;  // Tensor: sizes; IntList: the values
+  std::string dtype;           // Tensor: "float32", ...; Object/Other: the type name
+  int64_t int_value = 0;       // Int, Bool
+  double double_value = 0.0;   // Double
+  std::vector<ValueInfo> elements;  // Tuple, List, Dict (dict: key, value, key, value, ...)
+
+  bool is_tensor() const { return kind == Kind::Tensor; }
+  int64_t numel() const;
+  int64_t dim(int64_t index) const;  // negative index counts from the end; throws std::out_of_range
+};
+
+// "[1, 3, 224, 224] float32", "None", "([2, 5, 8] float32, None)", ...
+std::string describe(const ValueInfo& value);
+
+// "1x3x224x224", the compact form used in report tables ("-" when not a tensor).
+std::string shape_text(const ValueInfo& value);
+
+}  // namespace flopscope

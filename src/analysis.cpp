@@ -1,0 +1,114 @@
+#include "flopscope/analysis.h"
+
+#include <map>
+
+#include "flopscope/module_rules.h"
+#include "flopscope/op_formulas.h"
+
+namespace flopscope {
+
+std::string to_string(CheckStatus status) {
+  switch (status) {
+    case CheckStatus::NoRule: return "no-rule";
+    case CheckStatus::Match: return "match";
+    case CheckStatus::Mismatch: return "mismatch";
+    case CheckStatus::RuleFailed: return "rule-failed";
+  }
+  return "?";
+}
+
+Counts op_counts(const OpRecord& op) {
+  if (!op.has_formula) return {};
+  const OpFormulaEntry* entry = find_op_formula(op.op);
+  return entry == nullptr ? Counts{} : entry->formula(op.inputs);
+}
+
+namespace {
+
+std::string shapes_of(const std::vector<ValueInfo>& values) {
+  std::string text;
+  for (const auto& v : values) {
+    if (!v.is_tensor()) continue;
+    text += (text.empty() ? "" : ", ") + shape_text(v);
+  }
+  return text;
+}
+
+}  // namespace
+
+Analysis analyze(const Model& model, const Recording& recording) {
+  const auto& modules = model.modules();
+  Analysis result;
+  result.calls.resize(recording.calls.size());
+  result.modules.resize(modules.size());
+  std::map<std::pair<std::string, std::string>, size_t> uncovered_index;
+  std::map<std::string, size_t> unruled_index;
+
+  // Children come after their parents in Recording::calls, so a reverse walk sees children first.
+  for (size_t i = recording.calls.size(); i-- > 0;) {
+    const CallRecord& call = recording.calls[i];
+    const ModuleInfo& module = modules[static_cast<size_t>(call.module)];
+    CallCounts& counts = result.calls[i];
+    bool all_ops_covered = true;
+    for (const auto& op : call.ops) {
+      counts.own_ops += op_counts(op);
+      if (op.has_formula) continue;
+      all_ops_covered = false;
+      const auto key = std::make_pair(op.op, module.name);
+      const auto found = uncovered_index.find(key);
+      if (found == uncovered_index.end()) {
+        uncovered_index[key] = result.uncovered_ops.size();
+        result.uncovered_ops.push_back({op.op, module.name, 1, shapes_of(op.inputs)});
+      } else {
+        result.uncovered_ops[found->second].count += 1;
+      }
+    }
+    Counts children_total;
+    counts.op_level = counts.own_ops;
+    for (const int child : call.children) {
+      children_total += result.calls[static_cast<size_t>(child)].total;
+      counts.op_level += result.calls[static_cast<size_t>(child)].op_level;
+    }
+    counts.total = children_total + counts.own_ops;
+
+    if (const ModuleRuleEntry* rule = find_module_rule(module.type)) {
+      result.rule_calls += 1;
+      try {
+        counts.rule = rule->rule(module, call);
+        counts.total = counts.rule;
+        const bool same = counts.rule.matmul_flops == counts.op_level.matmul_flops;
+        counts.status = same ? CheckStatus::Match : CheckStatus::Mismatch;
+        (same ? result.matched_calls : result.mismatched_calls) += 1;
+      } catch (const std::exception& e) {
+        counts.status = CheckStatus::RuleFailed;
+        counts.rule_error = e.what();
+        result.failed_rule_calls += 1;
+      }
+    } else if (call.children.empty()) {
+      const auto found = unruled_index.find(module.type);
+      if (found == unruled_index.end()) {
+        unruled_index[module.type] = result.modules_without_rule.size();
+        result.modules_without_rule.push_back({module.type, 1, module.name, all_ops_covered});
+      } else {
+        auto& entry = result.modules_without_rule[found->second];
+        entry.calls += 1;
+        entry.fully_counted = entry.fully_counted && all_ops_covered;
+      }
+    }
+    // A method calling another method on `self` (forward -> self.encode_image) is one use of the
+    // module: only the outermost call adds to the module's totals.
+    const bool nested_in_self = call.parent >= 0 && recording.calls[static_cast<size_t>(call.parent)].module == call.module;
+    if (nested_in_self) continue;
+    ModuleCounts& per_module = result.modules[static_cast<size_t>(call.module)];
+    per_module.calls += 1;
+    per_module.total += counts.total;
+    per_module.op_level += counts.op_level;
+  }
+  if (!result.calls.empty()) {
+    result.total = result.calls[0].total;
+    result.op_level_total = result.calls[0].op_level;
+  }
+  return result;
+}
+
+}  // namespace flopscope

@@ -1,0 +1,142 @@
+// flopscope command line: parses options, calls the library, prints or writes the report.
+// Every user mistake ends here as one line on stderr and a documented exit code (docs/cli.md).
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <optional>
+
+#include "flopscope/analysis.h"
+#include "flopscope/error.h"
+#include "flopscope/input_spec.h"
+#include "flopscope/manifest.h"
+#include "flopscope/model.h"
+#include "flopscope/output_file.h"
+#include "flopscope/recorder.h"
+#include "flopscope/report.h"
+
+namespace {
+
+using flopscope::Error;
+using flopscope::ExitCode;
+
+// Options shared by the commands that run a model.
+struct ModelOptions {
+  std::string path;
+  std::vector<std::string> inputs;
+  std::string method;
+  int64_t batch = 0;
+  int threads = 0;
+  std::string device = "cpu";
+  std::string format = "table";
+  std::string output;
+};
+
+void add_model_options(CLI::App& command, ModelOptions& o) {
+  command.add_option("model", o.path, "TorchScript file (.pt) to analyze")->required();
+  command.add_option("--input,-i", o.inputs,
+                     "one per method argument, in order: SHAPE:DTYPE[:FILL], e.g. 1x3x224x224:float32, "
+                     "1x77:int64:randint:0:49408 (default: the model's manifest)");
+  command.add_option("--method,-m", o.method, "method to analyze (default: forward, or the manifest's)");
+  command.add_option("--batch,-b", o.batch, "replace dim 0 of every input by N");
+  command.add_option("--threads", o.threads, "CPU threads for the forward (default: all cores)");
+  command.add_option("--device", o.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+  command.add_option("--output,-o", o.output, "write the report to FILE (atomically) instead of stdout");
+}
+
+std::string command_line(int argc, char** argv) {
+  std::string text;
+  for (int i = 0; i < argc; ++i) text += (i ? " " : "") + std::string(argv[i]);
+  return text;
+}
+
+flopscope::RunOptions run_options(const flopscope::Model& model, const ModelOptions& o) {
+  flopscope::RunOptions run;
+  const auto manifest = flopscope::read_manifest_for(o.path);
+  run.method = !o.method.empty() ? o.method : (manifest && !manifest->method.empty() ? manifest->method : "forward");
+  std::vector<std::string> texts = o.inputs;
+  if (texts.empty() && manifest && run.method == (manifest->method.empty() ? "forward" : manifest->method)) {
+    texts = manifest->inputs;
+  }
+  const auto arguments = model.method_arguments(run.method);  // also checks that the method exists
+  if (texts.empty() && !arguments.empty()) {
+    std::string names;
+    for (const auto& arg : arguments) names += (names.empty() ? "" : ", ") + arg.name + ": " + arg.type;
+    throw Error(ExitCode::Usage, "no inputs given: pass one --input per argument of '" + run.method + "' (" + names + ")");
+  }
+  for (const auto& text : texts) run.inputs.push_back(flopscope::parse_input_spec(text));
+  if (o.batch != 0) flopscope::apply_batch(run.inputs, o.batch);
+  run.threads = o.threads;
+  run.device = o.device;
+  return run;
+}
+
+void emit(const std::string& text, const std::string& output) {
+  if (output.empty()) {
+    std::cout << text;
+    std::cout.flush();
+  } else {
+    flopscope::write_file_atomically(output, text);
+  }
+}
+
+int analyze_command(const ModelOptions& o, int depth, bool no_group, bool crosscheck, bool strict,
+                    const std::string& cmdline) {
+  if (o.threads < 0) throw Error(ExitCode::Usage, "--threads must be >= 0");
+  flopscope::Model model = flopscope::Model::load(o.path);
+  const flopscope::RunOptions run = run_options(model, o);
+  const flopscope::Recording recording = flopscope::record(model, run);
+  const flopscope::Analysis analysis = flopscope::analyze(model, recording);
+  flopscope::AnalyzedRun analyzed{&model, &run, &recording, &analysis, {}, cmdline};
+  if (o.format == "json") {
+    emit(flopscope::render_json(analyzed, crosscheck).dump(2) + "\n", o.output);
+  } else {
+    emit(flopscope::render_table(analyzed, {depth, !no_group, crosscheck}), o.output);
+  }
+  if (strict && (analysis.mismatched_calls > 0 || !analysis.uncovered_ops.empty() || analysis.failed_rule_calls > 0)) {
+    throw Error(ExitCode::CheckFailed, "--strict: " + std::to_string(analysis.mismatched_calls) + " mismatched call(s), " +
+                                           std::to_string(analysis.failed_rule_calls) + " failed rule(s), " +
+                                           std::to_string(analysis.uncovered_ops.size()) + " uncovered op kind(s)");
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"flopscope: exact FLOPs, MACs and parameters of TorchScript models, verified by running them.\n"
+               "Conventions: 1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs, rates are FLOP/s."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("flopscope ") + FLOPSCOPE_VERSION);
+
+  ModelOptions analyze;
+  int depth = -1;
+  bool no_group = false, crosscheck = false, strict = false;
+  CLI::App* analyze_app = app.add_subcommand("analyze", "per-module parameters, FLOPs and MACs of one forward");
+  add_model_options(*analyze_app, analyze);
+  analyze_app->add_option("--format,-f", analyze.format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  analyze_app->add_option("--depth,-d", depth, "deepest module level shown in the table (0 = model only)");
+  analyze_app->add_flag("--no-group", no_group, "list identical consecutive siblings one by one");
+  analyze_app->add_flag("--crosscheck", crosscheck, "compare each module rule with the op-level count of what ran");
+  analyze_app->add_flag("--strict", strict, "exit 9 on any cross-check mismatch, failed rule or uncovered op");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "flopscope: error: " << e.what() << " (see --help)\n";
+    return static_cast<int>(ExitCode::Usage);
+  }
+  try {
+    if (analyze_app->parsed()) return analyze_command(analyze, depth, no_group, crosscheck, strict, command_line(argc, argv));
+  } catch (const Error& e) {
+    std::cerr << "flopscope: error: " << e.what() << '\n';
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    std::cerr << "flopscope: internal error: " << flopscope::first_line(e.what()) << '\n';
+    return static_cast<int>(ExitCode::Internal);
+  }
+  return static_cast<int>(ExitCode::Usage);
+}

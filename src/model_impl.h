@@ -1,0 +1,26 @@
+// Internal: what Model holds. Included only by library files that need the torch::jit::Module.
+#pragma once
+
+#include <torch/script.h>
+
+#include <unordered_map>
+
+#include "flopscope/model.h"
+
+namespace flopscope {
+
+struct Model::Impl {
+  std::string path;
+  torch::jit::Module module;
+  std::vector<ModuleInfo> modules;
+  // Identity of each module object (the `self` a hook receives) -> index into modules.
+  std::unordered_map<const c10::ivalue::Object*, int> index_of_object;
+  bool meta = false;
+  bool instrumented = false;
+};
+
+// Shape/dtype/kind of a runtime value, recursing into containers.
+ValueInfo describe_value(const c10::IValue& value);
+std::string dtype_text(c10::ScalarType type);
+
+}  // namespace flopscope
