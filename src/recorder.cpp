@@ -25,8 +25,11 @@ namespace {
 
 // One aten op event that is still running.
 struct OpFrame {
-  bool counted = false;        // this op, or an op around it, is recorded with a formula
-  bool child_counted = false;  // something inside it was recorded
+  bool counted = false;   // this op, or an op around it, is covered by a formula
+  bool did_work = false;  // this op's formula gave non-zero FLOPs
+  // Something inside it did counted work or was reported as uncovered: the op itself is accounted
+  // for. Zero-cost children (empty, view) do not count, or every unknown op would look covered.
+  bool child_accounted = false;
   std::string name;
   std::vector<ValueInfo> inputs;
 };
@@ -202,8 +205,9 @@ std::unique_ptr<at::ObserverContext> on_op_start(const at::RecordFunction& fn) {
     }
     if (formula_applies) {
       frame.counted = true;
+      frame.did_work = counts.flops() != 0;
       CallRecord* call = current_call();
-      if (call != nullptr && counts.flops() != 0) call->ops.push_back({frame.name, frame.inputs, true});
+      if (call != nullptr && frame.did_work) call->ops.push_back({frame.name, frame.inputs, true});
     }
   }
   ops.push_back(std::move(frame));
@@ -215,12 +219,13 @@ void on_op_end(const at::RecordFunction&, at::ObserverContext*) {
   auto& ops = g_active->op_stack;
   OpFrame frame = std::move(ops.back());
   ops.pop_back();
-  const bool any_counted = frame.counted || frame.child_counted;
-  if (!any_counted) {
+  bool accounted = frame.did_work || frame.child_accounted;
+  if (!frame.counted && !frame.child_accounted) {
     CallRecord* call = current_call();
     if (call != nullptr) call->ops.push_back({frame.name, frame.inputs, false});
+    accounted = true;
   }
-  if (!ops.empty() && any_counted) ops.back().child_counted = true;
+  if (!ops.empty() && accounted) ops.back().child_accounted = true;
 }
 
 // ---- inputs and running --------------------------------------------------------------------------
@@ -294,11 +299,11 @@ c10::Device select_device(const RunOptions& options) {
 // Classifies an exception from the model's own code. Shape and dtype complaints almost always mean
 // the inputs do not fit the model.
 Error forward_error(const std::string& method, const std::string& what) {
-  const std::string line = first_line(what);
+  const std::string line = error_cause(what);
   if (line.find("alloc") != std::string::npos && line.find("memory") != std::string::npos) {
     return Error(ExitCode::OutOfMemory, "out of memory while running '" + method + "': " + line);
   }
-  for (const char* hint : {"shape", "size", "dimension", "dtype", "scalar type", "Expected", "expected", "mat1", "rank"}) {
+  for (const char* hint : {"shape", "size", "dimension", "dtype", "type (", "channels", "Expected", "expected", "mat1", "rank"}) {
     if (line.find(hint) != std::string::npos) {
       return Error(ExitCode::BadInputs, "the inputs do not fit method '" + method + "': " + line);
     }

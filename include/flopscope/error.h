@@ -38,4 +38,9 @@ class Error : public std::runtime_error {
 // The first line of an exception text, trimmed of LibTorch's trailing stack information.
 std::string first_line(const std::string& text);
 
+// The line of a LibTorch exception that names the cause. Errors raised inside TorchScript code start
+// with "The following operation failed in the TorchScript interpreter." and a traceback; the cause
+// is the last "...Error: message" line. Other errors: the first line.
+std::string error_cause(const std::string& text);
+
 }  // namespace flopscope

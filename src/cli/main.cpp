@@ -25,6 +25,7 @@ struct ModelOptions {
   std::vector<std::string> inputs;
   std::string method;
   int64_t batch = 0;
+  CLI::Option* batch_option = nullptr;
   int threads = 0;
   std::string device = "cpu";
   std::string format = "table";
@@ -37,7 +38,7 @@ void add_model_options(CLI::App& command, ModelOptions& o) {
                      "one per method argument, in order: SHAPE:DTYPE[:FILL], e.g. 1x3x224x224:float32, "
                      "1x77:int64:randint:0:49408 (default: the model's manifest)");
   command.add_option("--method,-m", o.method, "method to analyze (default: forward, or the manifest's)");
-  command.add_option("--batch,-b", o.batch, "replace dim 0 of every input by N");
+  o.batch_option = command.add_option("--batch,-b", o.batch, "replace dim 0 of every input by N");
   command.add_option("--threads", o.threads, "CPU threads for the forward (default: all cores)");
   command.add_option("--device", o.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   command.add_option("--output,-o", o.output, "write the report to FILE (atomically) instead of stdout");
@@ -64,7 +65,7 @@ flopscope::RunOptions run_options(const flopscope::Model& model, const ModelOpti
     throw Error(ExitCode::Usage, "no inputs given: pass one --input per argument of '" + run.method + "' (" + names + ")");
   }
   for (const auto& text : texts) run.inputs.push_back(flopscope::parse_input_spec(text));
-  if (o.batch != 0) flopscope::apply_batch(run.inputs, o.batch);
+  if (o.batch_option->count() > 0) flopscope::apply_batch(run.inputs, o.batch);
   run.threads = o.threads;
   run.device = o.device;
   return run;

@@ -1,0 +1,150 @@
+// Each formula against the closed forms of the user's seed documents (004: Linear 2BIO, Conv2D,
+// depthwise, pointwise, attention 4BL^2d + 8BLd^2, FFN 16BLd^2; 000: MultiheadAttention), with the
+// integers computed by hand in the comments.
+#include <gtest/gtest.h>
+
+#include "flopscope/op_formulas.h"
+
+namespace flopscope {
+namespace {
+
+ValueInfo tensor(std::vector<int64_t> shape) {
+  ValueInfo v;
+  v.kind = ValueInfo::Kind::Tensor;
+  v.shape = std::move(shape);
+  v.dtype = "float32";
+  return v;
+}
+ValueInfo none() { return ValueInfo{}; }
+ValueInfo integer(int64_t value) {
+  ValueInfo v;
+  v.kind = ValueInfo::Kind::Int;
+  v.int_value = value;
+  return v;
+}
+ValueInfo ints(std::vector<int64_t> values) {
+  ValueInfo v;
+  v.kind = ValueInfo::Kind::IntList;
+  v.shape = std::move(values);
+  return v;
+}
+ValueInfo boolean(bool value) {
+  ValueInfo v = integer(value);
+  v.kind = ValueInfo::Kind::Bool;
+  return v;
+}
+
+Counts run(const char* op, const std::vector<ValueInfo>& inputs) {
+  const OpFormulaEntry* entry = find_op_formula(op);
+  if (entry == nullptr) throw std::runtime_error(std::string("no formula for ") + op);
+  return entry->formula(inputs);
+}
+
+// convolution(x, w, b, stride, padding, dilation, transposed, output_padding, groups)
+Counts conv(std::vector<int64_t> x, std::vector<int64_t> w, int64_t stride, int64_t padding, int64_t groups) {
+  return run("aten::convolution", {tensor(x), tensor(w), none(), ints({stride, stride}), ints({padding, padding}),
+                                   ints({1, 1}), boolean(false), ints({0, 0}), integer(groups)});
+}
+
+TEST(OpFormulas, LinearIs2BIO) {
+  // B=4, I=768, O=3072: 2*4*768*3072 = 18,874,368 FLOPs; no bias, no elementwise work.
+  const Counts c = run("aten::linear", {tensor({4, 768}), tensor({3072, 768}), none()});
+  EXPECT_EQ(c.matmul_flops, 18'874'368);
+  EXPECT_EQ(c.macs, 9'437'184);
+  EXPECT_EQ(c.elementwise_flops, 0);
+  // With a bias: one add per output element, 4*3072 = 12,288.
+  EXPECT_EQ(run("aten::linear", {tensor({4, 768}), tensor({3072, 768}), tensor({3072})}).elementwise_flops, 12'288);
+}
+
+TEST(OpFormulas, Conv2dIs2BCinCoutKhKwHoutWout) {
+  // B=2, Cin=3, Cout=64, 7x7, stride 2, padding 3, 224 -> Hout = Wout = (224+6-7)/2+1 = 112:
+  // 2*2*3*64*7*7*112*112 = 472,055,808.
+  EXPECT_EQ(conv({2, 3, 224, 224}, {64, 3, 7, 7}, 2, 3, 1).matmul_flops, 472'055'808);
+}
+
+TEST(OpFormulas, DepthwiseAndPointwise) {
+  // Depthwise: B=1, Cin=32, 3x3, 56x56 out: 2*32*3*3*56*56 = 1,806,336.
+  EXPECT_EQ(conv({1, 32, 56, 56}, {32, 1, 3, 3}, 1, 1, 32).matmul_flops, 1'806'336);
+  // Pointwise: Cin=32, Cout=64, 56x56: 2*32*64*56*56 = 12,845,056.
+  EXPECT_EQ(conv({1, 32, 56, 56}, {64, 32, 1, 1}, 1, 0, 1).matmul_flops, 12'845'056);
+}
+
+TEST(OpFormulas, Conv2dSamePaddingKeepsTheSize) {
+  // conv2d(x, w, b, stride, "same", dilation, groups): 1x8x10x10, 8->4, 3x3 -> 10x10 out:
+  // 2 * 4*10*10 * 8*3*3 = 57,600.
+  ValueInfo same;
+  same.kind = ValueInfo::Kind::String;
+  same.dtype = "same";
+  EXPECT_EQ(run("aten::conv2d", {tensor({1, 8, 10, 10}), tensor({4, 8, 3, 3}), none(), ints({1, 1}), same, ints({1, 1}),
+                                 integer(1)}).matmul_flops,
+            57'600);
+}
+
+TEST(OpFormulas, TransposedConvolution) {
+  // x 1x4x5x5, w [Cin=4, Cout/groups=2, 3, 3], stride 2: every input element meets 2*3*3 weights:
+  // 4*25*18 = 1,800 MACs. Output 11x11 (= (5-1)*2 + 3); bias adds 2*121 = 242.
+  const Counts c = run("aten::convolution", {tensor({1, 4, 5, 5}), tensor({4, 2, 3, 3}), tensor({2}), ints({2, 2}),
+                                             ints({0, 0}), ints({1, 1}), boolean(true), ints({0, 0}), integer(1)});
+  EXPECT_EQ(c.macs, 1'800);
+  EXPECT_EQ(c.elementwise_flops, 242);
+}
+
+TEST(OpFormulas, SelfAttentionIs4BL2dPlus8BLd2) {
+  // B=2, L=10, d=64, 4 heads: 4*2*10^2*64 + 8*2*10*64^2 = 51,200 + 655,360 = 706,560.
+  AttentionShape s;
+  s.batch = 2;
+  s.query_len = s.key_len = 10;
+  s.embed_dim = s.kdim = s.vdim = 64;
+  s.heads = 4;
+  EXPECT_EQ(attention_counts(s).matmul_flops, 706'560);
+  // Seed 000 splits it: in_proj 6BLD^2 = 491,520; QK^T and AV 4BL^2D = 51,200; out_proj 2BLD^2 = 163,840.
+  EXPECT_EQ(491'520 + 51'200 + 163'840, 706'560);
+  // The fused op reads the same shapes from its arguments.
+  const Counts fused = run("aten::_native_multi_head_attention",
+                           {tensor({2, 10, 64}), tensor({2, 10, 64}), tensor({2, 10, 64}), integer(64), integer(4),
+                            tensor({192, 64}), tensor({192}), tensor({64, 64}), tensor({64}), none(), boolean(false),
+                            boolean(true), none()});
+  EXPECT_EQ(fused, attention_counts(s));
+  // Elementwise: qkv bias 2*10*192 = 3,840; q scale 1,280; softmax 5 * 2*4*10*10 = 4,000; out bias 1,280.
+  EXPECT_EQ(fused.elementwise_flops, 3'840 + 1'280 + 4'000 + 1'280);
+}
+
+TEST(OpFormulas, FeedForwardIs16BLd2) {
+  // Two linears d -> 4d -> d on B=2, L=10, d=64: 8BLd^2 each, 16*2*10*64^2 = 1,310,720.
+  const Counts up = run("aten::linear", {tensor({2, 10, 64}), tensor({256, 64}), none()});
+  const Counts down = run("aten::linear", {tensor({2, 10, 256}), tensor({64, 256}), none()});
+  EXPECT_EQ(up.matmul_flops + down.matmul_flops, 1'310'720);
+}
+
+TEST(OpFormulas, MatrixProducts) {
+  EXPECT_EQ(run("aten::mm", {tensor({3, 4}), tensor({4, 5})}).macs, 60);
+  EXPECT_EQ(run("aten::addmm", {tensor({5}), tensor({3, 4}), tensor({4, 5})}), (Counts{60, 120, 15}));
+  EXPECT_EQ(run("aten::bmm", {tensor({2, 3, 4}), tensor({2, 4, 5})}).macs, 120);
+  EXPECT_EQ(run("aten::baddbmm", {tensor({2, 3, 5}), tensor({2, 3, 4}), tensor({2, 4, 5})}), (Counts{120, 240, 30}));
+  // Broadcast batch: [2,3,4,5] @ [5,6] -> 2*3*4*5*6 = 720 MACs; vector @ matrix: 5*6 = 30.
+  EXPECT_EQ(run("aten::matmul", {tensor({2, 3, 4, 5}), tensor({5, 6})}).macs, 720);
+  EXPECT_EQ(run("aten::matmul", {tensor({5}), tensor({5, 6})}).macs, 30);
+  EXPECT_THROW(run("aten::mm", {tensor({3, 4}), tensor({5, 5})}), std::exception);
+}
+
+TEST(OpFormulas, Einsum) {
+  ValueInfo equation;
+  equation.kind = ValueInfo::Kind::String;
+  equation.dtype = "bij,bjk->bik";
+  ValueInfo operands;
+  operands.kind = ValueInfo::Kind::List;
+  operands.elements = {tensor({2, 3, 4}), tensor({2, 4, 5})};
+  EXPECT_EQ(run("aten::einsum", {equation, operands, none()}).macs, 2 * 3 * 4 * 5);
+}
+
+TEST(OpFormulas, ElementwiseCosts) {
+  EXPECT_EQ(run("aten::add", {tensor({2, 1, 8}), tensor({5, 1}), integer(1)}).elementwise_flops, 2 * 5 * 8);  // broadcast
+  EXPECT_EQ(run("aten::gelu", {tensor({10})}).elementwise_flops, 50);
+  EXPECT_EQ(run("aten::softmax", {tensor({4, 4}), integer(-1), none()}).elementwise_flops, 80);
+  EXPECT_EQ(run("aten::layer_norm", {tensor({2, 8}), ints({8}), tensor({8}), tensor({8})}).elementwise_flops, 16 * 7);
+  EXPECT_EQ(run("aten::view", {tensor({2, 8}), ints({16})}).flops(), 0);
+  EXPECT_EQ(find_op_formula("aten::logcumsumexp"), nullptr);
+}
+
+}  // namespace
+}  // namespace flopscope

@@ -1,0 +1,163 @@
+// The small test models of tools/export_test_models.py, with their counts computed by hand.
+#include <gtest/gtest.h>
+
+#include "flopscope/error.h"
+#include "test_helpers.h"
+
+namespace flopscope {
+namespace {
+
+using testing::analyze_file;
+using testing::inputs;
+
+// mixed.pt on a 1x3x16x16 image. By hand:
+//   conv       3->8, 3x3, stride 2, pad 1: out 8x8x8 = 512; MACs 512*3*9 = 13,824; bias 512
+//   depthwise  8->8, 3x3, groups 8: MACs 512*9 = 4,608; bias 512
+//   pointwise  8->16, 1x1: out 1,024; MACs 1,024*8 = 8,192; bias 1,024
+//   norm       LayerNorm(16) on 64x16 = 1,024 elements x 7 = 7,168
+//   attn       self-attention, L=64, d=16, 2 heads, sequence-first:
+//              MACs 4*64*16^2 + 2*64^2*16 = 65,536 + 131,072 = 196,608
+//              elementwise: qkv bias 3*64*16 = 3,072; q scale 1,024; softmax 5*2*64*64 = 40,960;
+//              out bias 1,024 -> 46,080
+//   fc         Linear(16,16) called twice on 64 rows: MACs 2*64*16*16 = 32,768; bias 2*1,024
+//   tied       Linear(16,16, no bias) sharing fc.weight: MACs 16,384
+//   act        Swish (no rule): sigmoid 3 + mul 1 per element = 4,096
+//   head       mean 1,024 + matmul [1,16]@[16,4] = 64 MACs
+//   root       residual add 1,024
+// Params: conv 224 + depthwise 80 + pointwise 144 + norm 32 + attn 1,088 + fc 272 + head 64 = 1,904
+// (tied.weight is fc.weight: counted once).
+TEST(SmallModels, MixedPerModuleCounts) {
+  const auto a = analyze_file("test/mixed.pt", inputs({"1x3x16x16:float32"}));
+  EXPECT_EQ(a.module("conv").total, (Counts{13'824, 27'648, 512}));
+  EXPECT_EQ(a.module("depthwise").total, (Counts{4'608, 9'216, 512}));
+  EXPECT_EQ(a.module("pointwise").total, (Counts{8'192, 16'384, 1'024}));
+  EXPECT_EQ(a.module("norm").total, (Counts{0, 0, 7'168}));
+  EXPECT_EQ(a.module("attn").total, (Counts{196'608, 393'216, 46'080}));
+  EXPECT_EQ(a.module("fc").total, (Counts{32'768, 65'536, 2'048}));
+  EXPECT_EQ(a.module("fc").calls, 2);
+  EXPECT_EQ(a.module("tied").total, (Counts{16'384, 32'768, 0}));
+  EXPECT_EQ(a.module("act").total, (Counts{0, 0, 4'096}));
+  EXPECT_EQ(a.module("head").total, (Counts{64, 128, 1'024}));
+  EXPECT_EQ(a.analysis.total, (Counts{272'448, 544'896, 63'488}));
+  EXPECT_EQ(a.model.total_params(), 1'904);
+  EXPECT_EQ(a.model.modules()[static_cast<size_t>(a.model.find_module("tied"))].subtree_params, 0);
+}
+
+TEST(SmallModels, EveryRuleMatchesTheOpLevelCount) {
+  const auto a = analyze_file("test/mixed.pt", inputs({"1x3x16x16:float32"}));
+  EXPECT_EQ(a.analysis.mismatched_calls, 0);
+  EXPECT_EQ(a.analysis.failed_rule_calls, 0);
+  EXPECT_EQ(a.analysis.matched_calls, a.analysis.rule_calls);
+  EXPECT_EQ(a.analysis.total, a.analysis.op_level_total);
+  EXPECT_TRUE(a.analysis.uncovered_ops.empty());
+}
+
+TEST(SmallModels, ModuleCalledTwiceGivesTwoRecords) {
+  const auto a = analyze_file("test/mixed.pt", inputs({"1x3x16x16:float32"}));
+  const int fc = a.model.find_module("fc");
+  std::vector<int> call_indices;
+  for (const auto& call : a.recording.calls) {
+    if (call.module == fc) call_indices.push_back(call.call_index);
+  }
+  EXPECT_EQ(call_indices, (std::vector<int>{0, 1}));
+}
+
+TEST(SmallModels, UnruledLeafIsListedAndCountedFromOps) {
+  const auto a = analyze_file("test/mixed.pt", inputs({"1x3x16x16:float32"}));
+  std::vector<std::string> types;
+  for (const auto& m : a.analysis.modules_without_rule) types.push_back(m.type);
+  EXPECT_NE(std::find(types.begin(), types.end(), "Swish"), types.end());
+  EXPECT_NE(std::find(types.begin(), types.end(), "Head"), types.end());
+}
+
+TEST(SmallModels, OpWithoutFormulaIsReportedUncovered) {
+  const auto a = analyze_file("test/odd.pt", inputs({"2x4x8:float32"}));
+  ASSERT_EQ(a.analysis.uncovered_ops.size(), 1u);
+  EXPECT_EQ(a.analysis.uncovered_ops[0].op, "aten::_logcumsumexp");
+  EXPECT_EQ(a.analysis.uncovered_ops[0].shapes, "2x4x8");
+  // fc: 8 rows x 8 x 8 = 512 MACs; bias 64.
+  EXPECT_EQ(a.analysis.total, (Counts{512, 1'024, 64}));
+}
+
+TEST(SmallModels, UnfusedAttentionPathCountsTheSame) {
+  // With autograd on, nn.MultiheadAttention runs linear/bmm/softmax ops instead of the fused kernel.
+  auto options = inputs({"1x3x16x16:float32"});
+  const auto fused = analyze_file("test/mixed.pt", options);
+  options.enable_grad = true;
+  const auto unfused = analyze_file("test/mixed.pt", options);
+  EXPECT_EQ(unfused.analysis.total.matmul_flops, fused.analysis.total.matmul_flops);
+  EXPECT_EQ(unfused.analysis.op_level_total.matmul_flops, fused.analysis.op_level_total.matmul_flops);
+  EXPECT_EQ(unfused.analysis.mismatched_calls, 0);
+}
+
+TEST(SmallModels, SameCountsOnFirstAndLaterRuns) {
+  Model model = Model::load(testing::model_path("test/mixed.pt"));
+  auto options = inputs({"1x3x16x16:float32"});
+  options.threads = 1;
+  const Analysis first = analyze(model, record(model, options));
+  for (int i = 0; i < 3; ++i) {
+    const Analysis again = analyze(model, record(model, options));
+    EXPECT_EQ(again.total, first.total);
+    EXPECT_EQ(again.op_level_total, first.op_level_total);
+  }
+}
+
+TEST(SmallModels, OtherMethodsAndSelfCalls) {
+  auto options = inputs({"3x8:float32"});
+  options.method = "encode";
+  const auto encode = analyze_file("test/two_methods.pt", options);
+  EXPECT_EQ(encode.analysis.total.macs, 3 * 8 * 8);
+  options.method = "forward";  // forward calls self.encode: the root counts once
+  const auto forward = analyze_file("test/two_methods.pt", options);
+  EXPECT_EQ(forward.module("").total, encode.analysis.total);
+  EXPECT_EQ(forward.module("").calls, 1);
+}
+
+TEST(SmallModels, BatchByBatchProductGrowsQuadratically) {
+  // fc: B*8*8 MACs; f @ f^T: B*8*B MACs.
+  for (const int64_t batch : {1, 2, 8}) {
+    auto options = inputs({"1x8:float32"});
+    apply_batch(options.inputs, batch);
+    const auto a = analyze_file("test/similarity.pt", options);
+    EXPECT_EQ(a.analysis.total.macs, batch * 64 + batch * 8 * batch);
+  }
+}
+
+TEST(SmallModels, LoaderErrorsHaveTheirCodes) {
+  const auto code_of = [](const std::string& path) {
+    try {
+      Model::load(path);
+    } catch (const Error& e) {
+      return e.code();
+    }
+    return ExitCode::Ok;
+  };
+  EXPECT_EQ(code_of("/nonexistent/model.pt"), ExitCode::FileNotFound);
+  EXPECT_EQ(code_of(FLOPSCOPE_SOURCE_DIR), ExitCode::FileNotFound);
+  EXPECT_EQ(code_of(testing::model_path("test/state_dict.pt")), ExitCode::NotTorchScript);
+  EXPECT_EQ(code_of(testing::model_path("test/mixed.json")), ExitCode::NotTorchScript);
+}
+
+TEST(SmallModels, RunErrorsHaveTheirCodes) {
+  Model model = Model::load(testing::model_path("test/mixed.pt"));
+  const auto code_of = [&](RunOptions options) {
+    try {
+      record(model, options);
+    } catch (const Error& e) {
+      return e.code();
+    }
+    return ExitCode::Ok;
+  };
+  EXPECT_EQ(code_of(inputs({})), ExitCode::BadInputs);
+  EXPECT_EQ(code_of(inputs({"1x3x16x16:float32", "1x3x16x16:float32"})), ExitCode::BadInputs);
+  EXPECT_EQ(code_of(inputs({"1x5x16x16:float32"})), ExitCode::BadInputs);
+  auto options = inputs({"1x3x16x16:float32"});
+  options.method = "nope";
+  EXPECT_EQ(code_of(options), ExitCode::NoSuchMethod);
+  options.method = "forward";
+  options.device = "cuda";
+  EXPECT_EQ(code_of(options), ExitCode::Unsupported);  // Debian's LibTorch has no CUDA
+}
+
+}  // namespace
+}  // namespace flopscope

@@ -1,0 +1,34 @@
+"""Helpers shared by the model export scripts: placeholder weights and saving with a manifest.
+
+FLOPs and parameter counts depend on shapes only, so every parameter is replaced by a stride-0 view of
+a single element: the TorchScript file stores one value per tensor, and a full-size architecture fits
+in kilobytes. Tied parameters stay tied.
+"""
+import json
+import os
+
+import torch
+from torch import nn
+
+
+def use_placeholder_weights(module: nn.Module, value: float = 0.01) -> nn.Module:
+    replaced = {}
+    for sub in module.modules():
+        for name, param in list(sub._parameters.items()):
+            if param is None:
+                continue
+            if id(param) not in replaced:
+                stub = torch.full((), value, dtype=param.dtype).expand(param.shape)
+                replaced[id(param)] = nn.Parameter(stub, requires_grad=False)
+            sub._parameters[name] = replaced[id(param)]
+    return module
+
+
+def save_scripted(module: nn.Module, path: str, manifest: dict) -> None:
+    """Scripts `module` (torch.jit.script, never trace), saves it and writes PATH.json beside it."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    scripted = torch.jit.script(module.eval())
+    scripted.save(path)
+    with open(os.path.splitext(path)[0] + ".json", "w") as f:
+        json.dump(manifest, f, indent=2, sort_keys=True)
+        f.write("\n")
