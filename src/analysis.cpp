@@ -41,7 +41,7 @@ Analysis analyze(const Model& model, const Recording& recording) {
   Analysis result;
   result.calls.resize(recording.calls.size());
   result.modules.resize(modules.size());
-  std::map<std::pair<std::string, std::string>, size_t> uncovered_index;
+  std::map<std::string, size_t> uncovered_index;  // op name -> entry
   std::map<std::string, size_t> unruled_index;
 
   // Children come after their parents in Recording::calls, so a reverse walk sees children first.
@@ -52,16 +52,7 @@ Analysis analyze(const Model& model, const Recording& recording) {
     bool all_ops_covered = true;
     for (const auto& op : call.ops) {
       counts.own_ops += op_counts(op);
-      if (op.has_formula) continue;
-      all_ops_covered = false;
-      const auto key = std::make_pair(op.op, module.name);
-      const auto found = uncovered_index.find(key);
-      if (found == uncovered_index.end()) {
-        uncovered_index[key] = result.uncovered_ops.size();
-        result.uncovered_ops.push_back({op.op, module.name, 1, shapes_of(op.inputs)});
-      } else {
-        result.uncovered_ops[found->second].count += 1;
-      }
+      all_ops_covered = all_ops_covered && op.has_formula;
     }
     Counts children_total;
     counts.op_level = counts.own_ops;
@@ -103,6 +94,18 @@ Analysis analyze(const Model& model, const Recording& recording) {
     per_module.calls += 1;
     per_module.total += counts.total;
     per_module.op_level += counts.op_level;
+  }
+  for (const CallRecord& call : recording.calls) {
+    for (const auto& op : call.ops) {
+      if (op.has_formula) continue;
+      const auto found = uncovered_index.find(op.op);
+      if (found != uncovered_index.end()) {
+        result.uncovered_ops[found->second].count += 1;
+        continue;
+      }
+      uncovered_index[op.op] = result.uncovered_ops.size();
+      result.uncovered_ops.push_back({op.op, modules[static_cast<size_t>(call.module)].name, 1, shapes_of(op.inputs)});
+    }
   }
   if (!result.calls.empty()) {
     result.total = result.calls[0].total;

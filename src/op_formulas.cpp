@@ -353,8 +353,10 @@ REGISTER_OP_FORMULA({"aten::view", "aten::reshape", "aten::_reshape_alias", "ate
                      "aten::logical_not", "aten::bitwise_not", "aten::sort", "aten::topk", "aten::index_put_",
                      "aten::_shape_as_tensor", "aten::alias_copy", "aten::detach_", "aten::lift", "aten::movedim",
                      "aten::swapaxes", "aten::unfold", "aten::im2col", "aten::pixel_shuffle", "aten::channel_shuffle",
-                     "aten::nonzero", "aten::masked_select", "aten::unique_consecutive", "aten::_unique2"},
-                    zero, "data movement: 0 FLOPs");
+                     "aten::nonzero", "aten::masked_select", "aten::unique_consecutive", "aten::_unique2",
+                     "aten::is_floating_point", "aten::is_complex", "aten::stride", "aten::equal", "aten::result_type",
+                     "aten::_has_compatible_shallow_copy_type", "aten::broadcast_tensors", "aten::expand_copy"},
+                    zero, "data movement or a query: 0 FLOPs");
 
 }  // namespace
 

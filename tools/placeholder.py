@@ -4,6 +4,7 @@ FLOPs and parameter counts depend on shapes only, so every parameter is replaced
 a single element: the TorchScript file stores one value per tensor, and a full-size architecture fits
 in kilobytes. Tied parameters stay tied.
 """
+import contextlib
 import json
 import os
 
@@ -22,6 +23,23 @@ def use_placeholder_weights(module: nn.Module, value: float = 0.01) -> nn.Module
                 replaced[id(param)] = nn.Parameter(stub, requires_grad=False)
             sub._parameters[name] = replaced[id(param)]
     return module
+
+
+@contextlib.contextmanager
+def skipped_init():
+    """Builds modules without initializing their weights. Untouched torch.empty memory is never
+    committed, so even EVA02-E-14 (4.7 B parameters) builds in little memory before its weights are
+    replaced by placeholders."""
+    names = ["uniform_", "normal_", "constant_", "ones_", "zeros_", "xavier_uniform_", "xavier_normal_",
+             "kaiming_uniform_", "kaiming_normal_", "trunc_normal_"]
+    saved = {name: getattr(nn.init, name) for name in names}
+    try:
+        for name in names:
+            setattr(nn.init, name, lambda tensor, *args, **kwargs: tensor)
+        yield
+    finally:
+        for name, fn in saved.items():
+            setattr(nn.init, name, fn)
 
 
 def save_scripted(module: nn.Module, path: str, manifest: dict) -> None:

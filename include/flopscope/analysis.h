@@ -40,8 +40,8 @@ struct ModuleCounts {
 
 struct UncoveredOp {
   std::string op;
-  std::string module;  // qualified name of the module whose code ran it
-  int count = 0;
+  std::string module;  // the module whose own code ran its first occurrence
+  int count = 0;       // occurrences in the whole run
   std::string shapes;  // inputs of the first occurrence
 };
 
