@@ -115,3 +115,76 @@ Analysis analyze(const Model& model, const Recording& recording) {
 }
 
 }  // namespace flopscope
+
+namespace flopscope {
+
+TowerTotals tower_totals(const Model& model, const Recording& recording, const Analysis& analysis, const Tower& tower) {
+  TowerTotals totals;
+  std::vector<bool> in_tower(model.modules().size(), false);
+  for (const auto& name : tower.modules) {
+    const int index = model.find_module(name);
+    if (index < 0) continue;
+    in_tower[static_cast<size_t>(index)] = true;
+    totals.params += model.modules()[static_cast<size_t>(index)].subtree_params;
+  }
+  for (const auto& name : tower.root_parameters) {
+    const TensorEntry* p = model.modules().front().parameter(name);
+    if (p != nullptr && !p->duplicate) totals.params += p->numel;
+  }
+  // A call belongs to the tower if its module is listed or it is the root running root_method; only
+  // the outermost such calls are added, so nothing is counted twice.
+  std::vector<bool> belongs(recording.calls.size(), false);
+  for (size_t i = 0; i < recording.calls.size(); ++i) {
+    const CallRecord& call = recording.calls[i];
+    const bool selected = in_tower[static_cast<size_t>(call.module)] ||
+                          (call.module == 0 && !tower.root_method.empty() && call.method == tower.root_method);
+    const bool inside = call.parent >= 0 && belongs[static_cast<size_t>(call.parent)];
+    belongs[i] = selected || inside;
+    if (selected && !inside) totals.counts += analysis.calls[i].total;
+  }
+  return totals;
+}
+
+}  // namespace flopscope
+
+namespace flopscope {
+
+namespace {
+bool is_linear_or_conv(const std::string& type) {
+  for (const char* prefix : {"torch.nn.modules.linear.Linear", "torch.nn.modules.linear.NonDynamicallyQuantizableLinear",
+                             "torch.nn.modules.conv."}) {
+    if (type.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+}  // namespace
+
+std::vector<Convention> conventions(const Model& model, const Recording& recording, const Analysis& analysis,
+                                    const std::vector<Tower>& towers) {
+  const Counts& t = analysis.total;
+  Counts module_hooks;  // what a tool sees that hooks only nn.Linear and nn.ConvNd calls
+  for (size_t i = 0; i < recording.calls.size(); ++i) {
+    if (is_linear_or_conv(model.modules()[static_cast<size_t>(recording.calls[i].module)].type)) {
+      module_hooks += analysis.calls[i].total;
+    }
+  }
+  std::vector<Convention> list = {
+      {"FLOPs, all work (flopscope)", t.flops(), "matrix products and convolutions at 2 FLOPs per multiply-add, plus elementwise work"},
+      {"matmul FLOPs (OpenCLIP profile table, torch FlopCounterMode)", t.matmul_flops,
+       "matrix products, convolutions and attention at 2 per multiply-add; no elementwise work"},
+      {"MACs (fvcore, torchinfo, ptflops print these as 'FLOPs')", t.macs, "multiply-adds: half of the matmul FLOPs"},
+      {"matmul FLOPs without activation x activation products", t.matmul_flops - t.activation_flops,
+       "leaves out attention QK^T and AV (and similarity matrices): what weight-based counts give"},
+      {"Linear/Conv module calls only (thop-style hooks)", module_hooks.matmul_flops,
+       "only nn.Linear and nn.ConvNd forwards: misses nn.MultiheadAttention whole and matmuls in a module's own code"},
+  };
+  for (const Tower& tower : towers) {
+    const TowerTotals totals = tower_totals(model, recording, analysis, tower);
+    list.push_back({tower.name + ": matmul FLOPs", totals.counts.matmul_flops, "the " + tower.name + " alone, as when a tool profiles that part"});
+    list.push_back({tower.name + ": matmul FLOPs without activation x activation", totals.counts.matmul_flops - totals.counts.activation_flops,
+                    "the " + tower.name + " without attention QK^T and AV"});
+  }
+  return list;
+}
+
+}  // namespace flopscope

@@ -164,6 +164,7 @@ void describe_module(const torch::jit::Module& module, const std::string& name, 
     } else if (type->is_parameter(slot)) {
       if (value.isTensor() && value.toTensor().defined()) {
         info.parameters.push_back(make_entry(attr, value.toTensor(), seen_params));
+        impl.parameters.insert(value.toTensor().unsafeGetTensorImpl());
       }
     } else if (type->is_buffer(slot)) {
       if (value.isTensor() && value.toTensor().defined()) {

@@ -4,6 +4,7 @@
 #include <torch/script.h>
 
 #include <unordered_map>
+#include <unordered_set>
 
 #include "flopscope/model.h"
 
@@ -15,6 +16,8 @@ struct Model::Impl {
   std::vector<ModuleInfo> modules;
   // Identity of each module object (the `self` a hook receives) -> index into modules.
   std::unordered_map<const c10::ivalue::Object*, int> index_of_object;
+  // Every parameter tensor, so op arguments that are weights can be told from activations.
+  std::unordered_set<const c10::TensorImpl*> parameters;
   bool meta = false;
   bool instrumented = false;
 };

@@ -40,6 +40,11 @@ const ValueInfo& tensor_arg(const Inputs& in, size_t i) {
 
 bool present(const Inputs& in, size_t i) { return i < in.size() && in[i].is_tensor(); }
 
+// Matrix work whose operands `a` and `b` are both activations counts as activation x activation.
+Counts product(Counts c, const ValueInfo& a, const ValueInfo& b) {
+  return a.is_parameter || b.is_parameter ? c : as_activation_product(c);
+}
+
 std::vector<int64_t> int_list(const ValueInfo& v, size_t rank) {
   if (v.kind == ValueInfo::Kind::Int) return std::vector<int64_t>(rank, v.int_value);
   if (v.kind != ValueInfo::Kind::IntList) throw std::invalid_argument("expected an int list");
@@ -73,7 +78,7 @@ Counts mm(const Inputs& in) {  // mm(a[n,k], b[k,m]): n*k*m multiply-adds
   const auto& a = tensor_arg(in, 0);
   const auto& b = tensor_arg(in, 1);
   if (a.shape.size() != 2 || b.shape.size() != 2 || a.dim(1) != b.dim(0)) throw std::invalid_argument("mm shapes");
-  return multiply_adds(a.dim(0) * a.dim(1) * b.dim(1));
+  return product(multiply_adds(a.dim(0) * a.dim(1) * b.dim(1)), a, b);
 }
 
 Counts addmm(const Inputs& in) {  // addmm(bias, a, b): mm + one add per output element
@@ -87,7 +92,7 @@ Counts bmm(const Inputs& in) {  // bmm(a[b,n,k], c[b,k,m]): b*n*k*m multiply-add
   if (a.shape.size() != 3 || b.shape.size() != 3 || a.dim(2) != b.dim(1) || a.dim(0) != b.dim(0)) {
     throw std::invalid_argument("bmm shapes");
   }
-  return multiply_adds(a.dim(0) * a.dim(1) * a.dim(2) * b.dim(2));
+  return product(multiply_adds(a.dim(0) * a.dim(1) * a.dim(2) * b.dim(2)), a, b);
 }
 
 Counts baddbmm(const Inputs& in) {  // baddbmm(self, a, b): bmm + one add per output element
@@ -96,8 +101,10 @@ Counts baddbmm(const Inputs& in) {  // baddbmm(self, a, b): bmm + one add per ou
 }
 
 Counts matmul(const Inputs& in) {  // torch.matmul with 1-D and broadcast batch dimensions
-  auto a = tensor_arg(in, 0).shape;
-  auto b = tensor_arg(in, 1).shape;
+  const ValueInfo& left = tensor_arg(in, 0);
+  const ValueInfo& right = tensor_arg(in, 1);
+  auto a = left.shape;
+  auto b = right.shape;
   if (a.empty() || b.empty()) throw std::invalid_argument("matmul of a 0-d tensor");
   if (a.size() == 1) a.insert(a.begin(), 1);
   if (b.size() == 1) b.push_back(1);
@@ -107,7 +114,7 @@ Counts matmul(const Inputs& in) {  // torch.matmul with 1-D and broadcast batch 
   batch_a.kind = batch_b.kind = ValueInfo::Kind::Tensor;
   batch_a.shape.assign(a.begin(), a.end() - 2);
   batch_b.shape.assign(b.begin(), b.end() - 2);
-  return multiply_adds(broadcast_numel({batch_a, batch_b}) * n * k * m);
+  return product(multiply_adds(broadcast_numel({batch_a, batch_b}) * n * k * m), left, right);
 }
 
 Counts linear(const Inputs& in) {  // linear(x[..., I], W[O, I], b?): rows*I*O MACs + rows*O bias adds
@@ -115,7 +122,7 @@ Counts linear(const Inputs& in) {  // linear(x[..., I], W[O, I], b?): rows*I*O M
   const auto& w = tensor_arg(in, 1);
   if (w.shape.size() != 2 || x.shape.empty() || x.dim(-1) != w.dim(1)) throw std::invalid_argument("linear shapes");
   const int64_t rows = x.numel() / x.dim(-1);
-  Counts c = multiply_adds(rows * w.dim(1) * w.dim(0));
+  Counts c = product(multiply_adds(rows * w.dim(1) * w.dim(0)), x, w);
   if (present(in, 2)) c += elementwise(rows * w.dim(0), cost::kArithmetic);
   return c;
 }
@@ -143,14 +150,15 @@ Counts einsum(const Inputs& in) {  // einsum(equation, tensors): contracted left
     for (size_t j = 0; j < terms[i].size(); ++j) size[terms[i][j]] = std::max(size[terms[i][j]], operands[i].shape[j]);
   }
   if (terms.size() == 1) return elementwise(operands[0].numel(), cost::kArithmetic);
+  const bool any_parameter = std::any_of(operands.begin(), operands.end(), [](const ValueInfo& v) { return v.is_parameter; });
   Counts total;
   std::string current = terms[0];
   for (size_t i = 1; i < terms.size(); ++i) {
     std::string letters = current;
     for (const char ch : terms[i]) if (letters.find(ch) == std::string::npos) letters += ch;
-    int64_t product = 1;
-    for (const char ch : letters) product *= size[ch];
-    total += multiply_adds(product);
+    int64_t step = 1;
+    for (const char ch : letters) step *= size[ch];
+    total += any_parameter ? multiply_adds(step) : activation_multiply_adds(step);
     // Keep the letters still needed by later operands or by the output.
     std::string kept;
     for (const char ch : letters) {
@@ -230,7 +238,7 @@ Counts scaled_dot_product_attention(const Inputs& in) {
   const auto& v = tensor_arg(in, 2);
   const int64_t batch_heads = q.numel() / (q.dim(-2) * q.dim(-1));
   const int64_t scores = batch_heads * q.dim(-2) * k.dim(-2);
-  Counts c = multiply_adds(scores * q.dim(-1) + scores * v.dim(-1));
+  Counts c = activation_multiply_adds(scores * q.dim(-1) + scores * v.dim(-1));
   c += elementwise(q.numel(), cost::kArithmetic);  // scale
   c += elementwise(scores, cost::kSoftmax + (present(in, 3) ? cost::kArithmetic : 0));
   return c;
@@ -404,9 +412,8 @@ Counts attention_counts(const AttentionShape& s) {
   Counts c = multiply_adds(q_rows * s.embed_dim * s.embed_dim      // q projection
                            + kv_rows * s.kdim * s.embed_dim        // k projection
                            + kv_rows * s.vdim * s.embed_dim        // v projection
-                           + scores * s.embed_dim                  // Q K^T over all heads
-                           + scores * s.embed_dim                  // A V over all heads
                            + q_rows * s.embed_dim * s.embed_dim);  // out projection
+  c += activation_multiply_adds(2 * scores * s.embed_dim);        // Q K^T and A V over all heads
   if (s.in_proj_bias) c += elementwise((q_rows + 2 * kv_rows) * s.embed_dim, cost::kArithmetic);
   c += elementwise(q_rows * s.embed_dim, cost::kArithmetic);  // q scaled by 1/sqrt(head_dim)
   c += elementwise(scores * s.heads, cost::kSoftmax + (s.masked ? cost::kArithmetic : 0));

@@ -174,7 +174,11 @@ bool read_arguments(const at::RecordFunction& fn, std::vector<ValueInfo>& out) {
     if (!matches(arguments[i], inputs[offset + i])) return false;
   }
   out.clear();
-  for (size_t i = 0; i < arguments.size(); ++i) out.push_back(describe_value(inputs[offset + i]));
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    const c10::IValue& value = inputs[offset + i];
+    out.push_back(describe_value(value));
+    out.back().is_parameter = value.isTensor() && g_active->model->parameters.count(value.toTensor().unsafeGetTensorImpl()) > 0;
+  }
   return true;
 }
 

@@ -4,7 +4,11 @@ namespace flopscope {
 namespace {
 
 nlohmann::json counts_json(const Counts& c) {
-  return {{"flops", c.flops()}, {"matmul_flops", c.matmul_flops}, {"elementwise_flops", c.elementwise_flops}, {"macs", c.macs}};
+  return {{"flops", c.flops()},
+          {"matmul_flops", c.matmul_flops},
+          {"elementwise_flops", c.elementwise_flops},
+          {"activation_matmul_flops", c.activation_flops},
+          {"macs", c.macs}};
 }
 
 nlohmann::json value_json(const ValueInfo& v) {
@@ -68,7 +72,7 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
 
   nlohmann::json towers = nlohmann::json::array();
   for (const auto& tower : run.towers) {
-    const TowerTotals totals = tower_totals(run, tower);
+    const TowerTotals totals = tower_totals(*run.model, *run.recording, *run.analysis, tower);
     nlohmann::json t = counts_json(totals.counts);
     t["name"] = tower.name;
     t["modules"] = tower.modules;
@@ -76,6 +80,11 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
     towers.push_back(t);
   }
   j["towers"] = towers;
+  nlohmann::json other = nlohmann::json::array();
+  for (const auto& c : conventions(model, *run.recording, a, run.towers)) {
+    other.push_back({{"name", c.name}, {"value", c.value}, {"meaning", c.meaning}});
+  }
+  j["conventions_compared"] = other;
 
   nlohmann::json modules = nlohmann::json::array();
   for (size_t i = 0; i < model.modules().size(); ++i) {

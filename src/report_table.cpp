@@ -40,17 +40,6 @@ std::string human_count(int64_t n) {
   return text;
 }
 
-TowerTotals tower_totals(const AnalyzedRun& run, const Tower& tower) {
-  TowerTotals totals;
-  for (const auto& name : tower.modules) {
-    const int index = run.model->find_module(name);
-    if (index < 0) continue;
-    totals.params += run.model->modules()[static_cast<size_t>(index)].subtree_params;
-    totals.counts += run.analysis->modules[static_cast<size_t>(index)].total;
-  }
-  return totals;
-}
-
 namespace {
 
 // One line of the module table: a module, or a group of identical consecutive siblings.
@@ -196,16 +185,30 @@ void write_totals(std::ostringstream& out, const AnalyzedRun& run) {
   out << "  FLOPs             " << with_separators(t.flops()) << " (" << human_flops(t.flops()) << ")\n";
   out << "    matmul          " << with_separators(t.matmul_flops) << " (" << human_flops(t.matmul_flops)
       << "): matrix products and convolutions, 2 x MACs\n";
+  out << "      of which      " << with_separators(t.activation_flops) << " (" << human_flops(t.activation_flops)
+      << ") multiply two activations (attention QK^T and AV, similarity matrices)\n";
   out << "    elementwise     " << with_separators(t.elementwise_flops) << " (" << human_flops(t.elementwise_flops)
       << "): norms, activations, softmax, bias and residual adds (docs/counting.md)\n";
   out << "  MACs              " << with_separators(t.macs) << " (" << human_count(t.macs) << " multiply-adds)\n";
   for (const auto& tower : run.towers) {
-    const TowerTotals totals = tower_totals(run, tower);
-    out << "  " << tower.name << std::string(tower.name.size() < 16 ? 16 - tower.name.size() : 1, ' ') << "  params "
+    const TowerTotals totals = tower_totals(*run.model, *run.recording, *run.analysis, tower);
+    out << "  " << tower.name << std::string(tower.name.size() < 18 ? 18 - tower.name.size() : 1, ' ') << "params "
         << with_separators(totals.params) << ", FLOPs " << with_separators(totals.counts.flops()) << " ("
         << human_flops(totals.counts.flops()) << "), matmul " << with_separators(totals.counts.matmul_flops) << "\n";
   }
   out << "  forward time      " << run.recording->seconds << " s (with recording hooks)\n";
+}
+
+void write_conventions(std::ostringstream& out, const AnalyzedRun& run) {
+  out << "\nThe same run in other tools' conventions (see docs/conventions.md)\n";
+  const auto list = conventions(*run.model, *run.recording, *run.analysis, run.towers);
+  size_t width = 0;
+  for (const auto& c : list) width = std::max(width, c.name.size());
+  for (const auto& c : list) {
+    const bool macs = c.name.rfind("MACs", 0) == 0;
+    out << "  " << c.name << std::string(width - c.name.size(), ' ') << "  "
+        << (macs ? human_count(c.value) + " MACs" : human_flops(c.value)) << "  " << c.meaning << '\n';
+  }
 }
 
 void write_coverage(std::ostringstream& out, const Analysis& a) {
@@ -270,6 +273,7 @@ std::string render_table(const AnalyzedRun& run, const TableOptions& options) {
                                 "elementwise FLOPs", "MACs", "% FLOPs"});
   out << format_rows(rows);
   write_totals(out, run);
+  write_conventions(out, run);
   write_coverage(out, *run.analysis);
   if (options.crosscheck) write_crosscheck(out, run);
   return out.str();

@@ -105,6 +105,7 @@ TEST(OpFormulas, SelfAttentionIs4BL2dPlus8BLd2) {
                             tensor({192, 64}), tensor({192}), tensor({64, 64}), tensor({64}), none(), boolean(false),
                             boolean(true), none()});
   EXPECT_EQ(fused, attention_counts(s));
+  EXPECT_EQ(fused.activation_flops, 51'200);  // QK^T and AV: 4BL^2d
   // Elementwise: qkv bias 2*10*192 = 3,840; q scale 1,280; softmax 5 * 2*4*10*10 = 4,000; out bias 1,280.
   EXPECT_EQ(fused.elementwise_flops, 3'840 + 1'280 + 4'000 + 1'280);
 }
@@ -118,9 +119,13 @@ TEST(OpFormulas, FeedForwardIs16BLd2) {
 
 TEST(OpFormulas, MatrixProducts) {
   EXPECT_EQ(run("aten::mm", {tensor({3, 4}), tensor({4, 5})}).macs, 60);
-  EXPECT_EQ(run("aten::addmm", {tensor({5}), tensor({3, 4}), tensor({4, 5})}), (Counts{60, 120, 15}));
+  // Operands that are not parameters multiply two activations.
+  EXPECT_EQ(run("aten::addmm", {tensor({5}), tensor({3, 4}), tensor({4, 5})}), (Counts{60, 120, 15, 120}));
+  ValueInfo weight = tensor({4, 5});
+  weight.is_parameter = true;
+  EXPECT_EQ(run("aten::addmm", {tensor({5}), tensor({3, 4}), weight}), (Counts{60, 120, 15, 0}));
   EXPECT_EQ(run("aten::bmm", {tensor({2, 3, 4}), tensor({2, 4, 5})}).macs, 120);
-  EXPECT_EQ(run("aten::baddbmm", {tensor({2, 3, 5}), tensor({2, 3, 4}), tensor({2, 4, 5})}), (Counts{120, 240, 30}));
+  EXPECT_EQ(run("aten::baddbmm", {tensor({2, 3, 5}), tensor({2, 3, 4}), tensor({2, 4, 5})}), (Counts{120, 240, 30, 240}));
   // Broadcast batch: [2,3,4,5] @ [5,6] -> 2*3*4*5*6 = 720 MACs; vector @ matrix: 5*6 = 30.
   EXPECT_EQ(run("aten::matmul", {tensor({2, 3, 4, 5}), tensor({5, 6})}).macs, 720);
   EXPECT_EQ(run("aten::matmul", {tensor({5}), tensor({5, 6})}).macs, 30);

@@ -16,7 +16,8 @@ using testing::inputs;
 //   pointwise  8->16, 1x1: out 1,024; MACs 1,024*8 = 8,192; bias 1,024
 //   norm       LayerNorm(16) on 64x16 = 1,024 elements x 7 = 7,168
 //   attn       self-attention, L=64, d=16, 2 heads, sequence-first:
-//              MACs 4*64*16^2 + 2*64^2*16 = 65,536 + 131,072 = 196,608
+//              MACs 4*64*16^2 + 2*64^2*16 = 65,536 + 131,072 = 196,608, of which QK^T and AV
+//              (activation x activation) 131,072 MACs = 262,144 FLOPs
 //              elementwise: qkv bias 3*64*16 = 3,072; q scale 1,024; softmax 5*2*64*64 = 40,960;
 //              out bias 1,024 -> 46,080
 //   fc         Linear(16,16) called twice on 64 rows: MACs 2*64*16*16 = 32,768; bias 2*1,024
@@ -32,13 +33,13 @@ TEST(SmallModels, MixedPerModuleCounts) {
   EXPECT_EQ(a.module("depthwise").total, (Counts{4'608, 9'216, 512}));
   EXPECT_EQ(a.module("pointwise").total, (Counts{8'192, 16'384, 1'024}));
   EXPECT_EQ(a.module("norm").total, (Counts{0, 0, 7'168}));
-  EXPECT_EQ(a.module("attn").total, (Counts{196'608, 393'216, 46'080}));
+  EXPECT_EQ(a.module("attn").total, (Counts{196'608, 393'216, 46'080, 262'144}));
   EXPECT_EQ(a.module("fc").total, (Counts{32'768, 65'536, 2'048}));
   EXPECT_EQ(a.module("fc").calls, 2);
   EXPECT_EQ(a.module("tied").total, (Counts{16'384, 32'768, 0}));
   EXPECT_EQ(a.module("act").total, (Counts{0, 0, 4'096}));
   EXPECT_EQ(a.module("head").total, (Counts{64, 128, 1'024}));
-  EXPECT_EQ(a.analysis.total, (Counts{272'448, 544'896, 63'488}));
+  EXPECT_EQ(a.analysis.total, (Counts{272'448, 544'896, 63'488, 262'144}));
   EXPECT_EQ(a.model.total_params(), 1'904);
   EXPECT_EQ(a.model.modules()[static_cast<size_t>(a.model.find_module("tied"))].subtree_params, 0);
 }
@@ -114,12 +115,13 @@ TEST(SmallModels, OtherMethodsAndSelfCalls) {
 }
 
 TEST(SmallModels, BatchByBatchProductGrowsQuadratically) {
-  // fc: B*8*8 MACs; f @ f^T: B*8*B MACs.
+  // fc: B*8*8 MACs; f @ f^T: B*8*B MACs, both operands activations.
   for (const int64_t batch : {1, 2, 8}) {
     auto options = inputs({"1x8:float32"});
     apply_batch(options.inputs, batch);
     const auto a = analyze_file("test/similarity.pt", options);
     EXPECT_EQ(a.analysis.total.macs, batch * 64 + batch * 8 * batch);
+    EXPECT_EQ(a.analysis.total.activation_flops, 2 * batch * 8 * batch);
   }
 }
 

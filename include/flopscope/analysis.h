@@ -64,7 +64,36 @@ struct Analysis {
 
 Analysis analyze(const Model& model, const Recording& recording);
 
+// A part of the model whose totals are reported on their own (OpenCLIP: the image and text towers).
+struct Tower {
+  std::string name;                          // "image"
+  std::vector<std::string> modules;          // qualified names: their subtrees' parameters and calls
+  std::vector<std::string> root_parameters;  // parameters owned by the root (CLIP's text_projection)
+  std::string root_method;                   // calls of this root method belong too (CLIP's encode_text)
+};
+
+struct TowerTotals {
+  int64_t params = 0;  // distinct parameter elements
+  Counts counts;       // of the tower's outermost calls
+};
+
+TowerTotals tower_totals(const Model& model, const Recording& recording, const Analysis& analysis, const Tower& tower);
+
 // Counts of one recorded op (zero for uncovered ops).
 Counts op_counts(const OpRecord& op);
+
+}  // namespace flopscope
+
+namespace flopscope {
+
+// What other tools' conventions give for the same run, each with what it includes and leaves out.
+struct Convention {
+  std::string name;     // "MACs (fvcore, torchinfo, ptflops)"
+  int64_t value = 0;    // in the convention's own unit (FLOPs unless the name says MACs)
+  std::string meaning;  // one line: what is in, what is out
+};
+
+std::vector<Convention> conventions(const Model& model, const Recording& recording, const Analysis& analysis,
+                                    const std::vector<Tower>& towers);
 
 }  // namespace flopscope

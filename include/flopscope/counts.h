@@ -3,6 +3,9 @@
 // Conventions (stated in every report):
 //   * 1 multiply-add = 1 MAC = 2 FLOPs. `macs` counts the multiply-adds of matrix products and
 //     convolutions; `matmul_flops` is exactly 2 x macs.
+//   * `activation_flops` is the part of `matmul_flops` whose operands are both activations (no
+//     parameter): attention scores QK^T and weighted values AV, similarity matrices. Tools that hook
+//     only Linear/Conv layers miss exactly this part.
 //   * `elementwise_flops` counts everything else that computes: bias and residual adds, norms,
 //     activations, softmax, scaling. Per-element costs are the constants below (docs/counting.md).
 //   * Data movement (views, copies, cat, indexing, embedding lookups) is 0 FLOPs.
@@ -16,25 +19,35 @@ struct Counts {
   int64_t macs = 0;
   int64_t matmul_flops = 0;
   int64_t elementwise_flops = 0;
+  int64_t activation_flops = 0;  // included in matmul_flops
 
   int64_t flops() const { return matmul_flops + elementwise_flops; }
   Counts& operator+=(const Counts& other) {
     macs += other.macs;
     matmul_flops += other.matmul_flops;
     elementwise_flops += other.elementwise_flops;
+    activation_flops += other.activation_flops;
     return *this;
   }
   friend Counts operator+(Counts a, const Counts& b) { return a += b; }
   friend bool operator==(const Counts& a, const Counts& b) {
-    return a.macs == b.macs && a.matmul_flops == b.matmul_flops && a.elementwise_flops == b.elementwise_flops;
+    return a.macs == b.macs && a.matmul_flops == b.matmul_flops && a.elementwise_flops == b.elementwise_flops &&
+           a.activation_flops == b.activation_flops;
   }
   friend bool operator!=(const Counts& a, const Counts& b) { return !(a == b); }
 };
 
 // `n` multiply-adds of a matrix product or convolution.
-inline Counts multiply_adds(int64_t n) { return {n, 2 * n, 0}; }
+inline Counts multiply_adds(int64_t n) { return {n, 2 * n, 0, 0}; }
+// `n` multiply-adds between two activations (no parameter operand).
+inline Counts activation_multiply_adds(int64_t n) { return {n, 2 * n, 0, 2 * n}; }
+// Marks all of `c`'s matrix work as activation x activation.
+inline Counts as_activation_product(Counts c) {
+  c.activation_flops = c.matmul_flops;
+  return c;
+}
 // `elements` x `per_element` elementwise FLOPs.
-inline Counts elementwise(int64_t elements, int64_t per_element) { return {0, 0, elements * per_element}; }
+inline Counts elementwise(int64_t elements, int64_t per_element) { return {0, 0, elements * per_element, 0}; }
 
 // FLOPs per element. Each arithmetic operation (add, sub, mul, div, compare, max) and each
 // transcendental (exp, erf, tanh, sqrt) counts 1.

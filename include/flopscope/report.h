@@ -16,12 +16,6 @@
 
 namespace flopscope {
 
-// A named subtree whose totals are reported separately (OpenCLIP: image tower, text tower).
-struct Tower {
-  std::string name;                  // "image"
-  std::vector<std::string> modules;  // qualified module names whose subtrees make up the tower
-};
-
 struct AnalyzedRun {
   const Model* model = nullptr;
   const RunOptions* options = nullptr;
@@ -39,13 +33,6 @@ struct TableOptions {
 
 std::string render_table(const AnalyzedRun& run, const TableOptions& options);
 nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck);
-
-// Totals of one tower: distinct parameters and FLOPs of the listed subtrees.
-struct TowerTotals {
-  int64_t params = 0;
-  Counts counts;
-};
-TowerTotals tower_totals(const AnalyzedRun& run, const Tower& tower);
 
 // "41.09 GFLOPs", "1.07 TFLOPs", "512 FLOPs": decimal prefixes, a count (never a rate).
 std::string human_flops(int64_t flops);

@@ -18,6 +18,7 @@ struct ValueInfo {
   int64_t int_value = 0;       // Int, Bool
   double double_value = 0.0;   // Double
   std::vector<ValueInfo> elements;  // Tuple, List, Dict (dict: key, value, key, value, ...)
+  bool is_parameter = false;        // Tensor: one of the model's parameters (op arguments only)
 
   bool is_tensor() const { return kind == Kind::Tensor; }
   int64_t numel() const;

@@ -8,11 +8,11 @@
 #include "flopscope/analysis.h"
 #include "flopscope/error.h"
 #include "flopscope/input_spec.h"
-#include "flopscope/manifest.h"
 #include "flopscope/model.h"
 #include "flopscope/output_file.h"
 #include "flopscope/recorder.h"
 #include "flopscope/report.h"
+#include "flopscope/run_plan.h"
 
 namespace {
 
@@ -22,25 +22,29 @@ using flopscope::ExitCode;
 // Options shared by the commands that run a model.
 struct ModelOptions {
   std::string path;
-  std::vector<std::string> inputs;
-  std::string method;
+  flopscope::RunRequest request;
   int64_t batch = 0;
   CLI::Option* batch_option = nullptr;
-  int threads = 0;
-  std::string device = "cpu";
   std::string format = "table";
   std::string output;
+
+  flopscope::RunRequest resolved_request() const {
+    flopscope::RunRequest r = request;
+    if (batch_option->count() > 0) r.batch = batch;
+    return r;
+  }
 };
 
 void add_model_options(CLI::App& command, ModelOptions& o) {
   command.add_option("model", o.path, "TorchScript file (.pt) to analyze")->required();
-  command.add_option("--input,-i", o.inputs,
+  command.add_option("--input,-i", o.request.inputs,
                      "one per method argument, in order: SHAPE:DTYPE[:FILL], e.g. 1x3x224x224:float32, "
-                     "1x77:int64:randint:0:49408 (default: the model's manifest)");
-  command.add_option("--method,-m", o.method, "method to analyze (default: forward, or the manifest's)");
+                     "1x77:int64:randint:0:49408 (default: the preset's or the manifest's)");
+  command.add_option("--method,-m", o.request.method, "method to analyze (default: the manifest's, else forward)");
+  command.add_option("--preset", o.request.preset, "model family whose inputs and towers flopscope derives: openclip");
   o.batch_option = command.add_option("--batch,-b", o.batch, "replace dim 0 of every input by N");
-  command.add_option("--threads", o.threads, "CPU threads for the forward (default: all cores)");
-  command.add_option("--device", o.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+  command.add_option("--threads", o.request.threads, "CPU threads for the forward (default: all cores)");
+  command.add_option("--device", o.request.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   command.add_option("--output,-o", o.output, "write the report to FILE (atomically) instead of stdout");
 }
 
@@ -48,27 +52,6 @@ std::string command_line(int argc, char** argv) {
   std::string text;
   for (int i = 0; i < argc; ++i) text += (i ? " " : "") + std::string(argv[i]);
   return text;
-}
-
-flopscope::RunOptions run_options(const flopscope::Model& model, const ModelOptions& o) {
-  flopscope::RunOptions run;
-  const auto manifest = flopscope::read_manifest_for(o.path);
-  run.method = !o.method.empty() ? o.method : (manifest && !manifest->method.empty() ? manifest->method : "forward");
-  std::vector<std::string> texts = o.inputs;
-  if (texts.empty() && manifest && run.method == (manifest->method.empty() ? "forward" : manifest->method)) {
-    texts = manifest->inputs;
-  }
-  const auto arguments = model.method_arguments(run.method);  // also checks that the method exists
-  if (texts.empty() && !arguments.empty()) {
-    std::string names;
-    for (const auto& arg : arguments) names += (names.empty() ? "" : ", ") + arg.name + ": " + arg.type;
-    throw Error(ExitCode::Usage, "no inputs given: pass one --input per argument of '" + run.method + "' (" + names + ")");
-  }
-  for (const auto& text : texts) run.inputs.push_back(flopscope::parse_input_spec(text));
-  if (o.batch_option->count() > 0) flopscope::apply_batch(run.inputs, o.batch);
-  run.threads = o.threads;
-  run.device = o.device;
-  return run;
 }
 
 void emit(const std::string& text, const std::string& output) {
@@ -82,12 +65,11 @@ void emit(const std::string& text, const std::string& output) {
 
 int analyze_command(const ModelOptions& o, int depth, bool no_group, bool crosscheck, bool strict,
                     const std::string& cmdline) {
-  if (o.threads < 0) throw Error(ExitCode::Usage, "--threads must be >= 0");
   flopscope::Model model = flopscope::Model::load(o.path);
-  const flopscope::RunOptions run = run_options(model, o);
-  const flopscope::Recording recording = flopscope::record(model, run);
+  const flopscope::RunPlan plan = flopscope::plan_run(model, o.resolved_request());
+  const flopscope::Recording recording = flopscope::record(model, plan.options);
   const flopscope::Analysis analysis = flopscope::analyze(model, recording);
-  flopscope::AnalyzedRun analyzed{&model, &run, &recording, &analysis, {}, cmdline};
+  flopscope::AnalyzedRun analyzed{&model, &plan.options, &recording, &analysis, plan.towers, cmdline};
   if (o.format == "json") {
     emit(flopscope::render_json(analyzed, crosscheck).dump(2) + "\n", o.output);
   } else {
