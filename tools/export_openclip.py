@@ -468,6 +468,21 @@ PUBLISHED_GFLOPS = {
 }
 
 
+# What the user's seed document 000 reports (TFLOPs at batch 1, parameter counts), to be reconciled
+# with flopscope's counts in docs/openclip-zoo.md.
+SEED_000 = {
+    "ViT-L-14-336": {"calflops_tflops": 0.349, "hand_tflops": 0.362, "hand_parts_tflops": [0.349, 0.013],
+                     "total_params": 427_944_793, "image_params": 304_293_888,
+                     "image_transformer_params": 302_309_376, "text_params": 85_054_464,
+                     "text_transformer_params": 85_054_464},
+    "ViT-H-14": {"calflops_tflops": 0.324, "hand_tflops": 0.370, "hand_parts_tflops": [0.324, 0.046],
+                 "total_params": 986_109_441, "image_params": 632_076_800,
+                 "image_transformer_params": 629_678_080, "text_params": 302_309_376,
+                 "text_transformer_params": 302_309_376},
+    "EVA02-E-14": {},
+}
+
+
 def build(name: str, batch_first: bool) -> nn.Module:
     cfg = CONFIGS[name]
     return CLIP(cfg, batch_first) if cfg["kind"] == "native" else CustomTextCLIP(cfg, batch_first)
@@ -505,8 +520,30 @@ def export(name: str, batch_first: bool, suffix: str = "") -> None:
             "published_gflops": dict(zip(("total", "image", "text"), PUBLISHED_GFLOPS[name])),
         },
     }
+    if name in SEED_000 and not suffix:
+        manifest["expected"]["seed_000"] = SEED_000[name]
     save_scripted(model, os.path.join(OUT, name + suffix + ".pt"), manifest)
     print(f"exported {name}{suffix}: {total:,} parameters")
+
+
+def rename_classes(model: nn.Module) -> nn.Module:
+    """Gives every module, torch.nn ones included, a class of another name in another Python module,
+    as someone else's code would. flopscope must count the result exactly as the original."""
+    renamed = {}
+    for module in model.modules():
+        cls = type(module)
+        if cls not in renamed:
+            renamed[cls] = type("Their" + cls.__name__, (cls,), {"__module__": "someone_elses.models"})
+        module.__class__ = renamed[cls]
+    return model
+
+
+def export_renamed(name: str) -> None:
+    with skipped_init():
+        model = use_placeholder_weights(rename_classes(build(name, batch_first=False)))
+    path = os.path.join(OUT, "..", "test", name + "-renamed.pt")
+    save_scripted(model, path, {"preset": "openclip", "expected": {"same_counts_as": f"openclip/{name}.pt"}})
+    print(f"exported {name} with renamed classes to {os.path.normpath(path)}")
 
 
 def main() -> None:
@@ -519,6 +556,8 @@ def main() -> None:
     # Later OpenCLIP versions use batch_first=True: bundled for ViT-B-16 so both layouts are tested.
     if "ViT-B-16" in args.only:
         export("ViT-B-16", batch_first=True, suffix="-batch-first")
+    if "ViT-B-32" in args.only:
+        export_renamed("ViT-B-32")
 
 
 if __name__ == "__main__":

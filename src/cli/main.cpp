@@ -13,6 +13,7 @@
 #include "flopscope/recorder.h"
 #include "flopscope/report.h"
 #include "flopscope/run_plan.h"
+#include "flopscope/zoo.h"
 
 namespace {
 
@@ -83,6 +84,19 @@ int analyze_command(const ModelOptions& o, int depth, bool no_group, bool crossc
   return 0;
 }
 
+int zoo_command(const std::string& directory, const std::string& format, const std::string& output, int threads,
+                bool dry_run, const std::string& cmdline) {
+  std::vector<flopscope::ZooEntry> entries;
+  const auto paths = flopscope::zoo_model_paths(directory);
+  for (size_t i = 0; i < paths.size(); ++i) {
+    std::cerr << "[" << (i + 1) << "/" << paths.size() << "] " << paths[i] << '\n';
+    entries.push_back(flopscope::analyze_zoo_model(paths[i], {threads, dry_run}));
+  }
+  emit(format == "json" ? flopscope::render_zoo_json(entries).dump(2) + "\n" : flopscope::render_zoo_markdown(entries, cmdline),
+       output);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -102,6 +116,16 @@ int main(int argc, char** argv) {
   analyze_app->add_flag("--crosscheck", crosscheck, "compare each module rule with the op-level count of what ran");
   analyze_app->add_flag("--strict", strict, "exit 9 on any cross-check mismatch, failed rule or uncovered op");
 
+  std::string zoo_directory, zoo_format = "markdown", zoo_output;
+  int zoo_threads = 0;
+  bool zoo_dry_run = false;
+  CLI::App* zoo_app = app.add_subcommand("zoo", "parameters and FLOPs of every OpenCLIP model in a directory (batch 1)");
+  zoo_app->add_option("directory", zoo_directory, "directory of OpenCLIP TorchScript files")->required();
+  zoo_app->add_option("--format,-f", zoo_format, "markdown or json")->check(CLI::IsMember({"markdown", "json"}));
+  zoo_app->add_option("--output,-o", zoo_output, "write to FILE (atomically) instead of stdout");
+  zoo_app->add_option("--threads", zoo_threads, "CPU threads (default: all cores)");
+  zoo_app->add_flag("--dry-run", zoo_dry_run, "count on shape-only tensors: no kernel runs, any model size");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -114,6 +138,9 @@ int main(int argc, char** argv) {
   }
   try {
     if (analyze_app->parsed()) return analyze_command(analyze, depth, no_group, crosscheck, strict, command_line(argc, argv));
+    if (zoo_app->parsed()) {
+      return zoo_command(zoo_directory, zoo_format, zoo_output, zoo_threads, zoo_dry_run, command_line(argc, argv));
+    }
   } catch (const Error& e) {
     std::cerr << "flopscope: error: " << e.what() << '\n';
     return static_cast<int>(e.code());
