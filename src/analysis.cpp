@@ -120,12 +120,18 @@ namespace flopscope {
 
 TowerTotals tower_totals(const Model& model, const Recording& recording, const Analysis& analysis, const Tower& tower) {
   TowerTotals totals;
-  std::vector<bool> in_tower(model.modules().size(), false);
+  const auto& modules = model.modules();
+  std::vector<bool> in_tower(modules.size(), false);
   for (const auto& name : tower.modules) {
     const int index = model.find_module(name);
     if (index < 0) continue;
     in_tower[static_cast<size_t>(index)] = true;
-    totals.params += model.modules()[static_cast<size_t>(index)].subtree_params;
+    totals.params += modules[static_cast<size_t>(index)].subtree_params;
+  }
+  // Whole subtrees: a listed container that is never called itself (a ModuleList) still owns its
+  // children's calls. Parents precede children in Model::modules().
+  for (size_t i = 1; i < modules.size(); ++i) {
+    if (in_tower[static_cast<size_t>(modules[i].parent)]) in_tower[i] = true;
   }
   for (const auto& name : tower.root_parameters) {
     const TensorEntry* p = model.modules().front().parameter(name);

@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "flopscope/error.h"
+#include "flopscope/meta_kernels.h"
 #include "model_impl.h"
 
 namespace flopscope {
@@ -206,6 +207,7 @@ Model::~Model() = default;
 
 Model Model::load(const std::string& path, const LoadOptions& options) {
   check_readable(path);
+  if (options.meta) register_meta_kernels();
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->meta = options.meta;

@@ -15,6 +15,7 @@
 #include <unordered_set>
 
 #include "flopscope/error.h"
+#include "flopscope/meta_kernels.h"
 #include "flopscope/op_formulas.h"
 #include "model_impl.h"
 
@@ -304,6 +305,18 @@ c10::Device select_device(const RunOptions& options) {
 // the inputs do not fit the model.
 Error forward_error(const std::string& method, const std::string& what) {
   const std::string line = error_cause(what);
+  const auto marker = what.find(kDataDependentMarker);
+  if (marker != std::string::npos) {
+    const std::string op = first_line(what.substr(marker + std::string(kDataDependentMarker).size()));
+    return Error(ExitCode::Unsupported, "--dry-run cannot continue at aten::" + op.substr(0, op.find(':')) +
+                                            ": its output shape depends on tensor values; run without --dry-run");
+  }
+  const auto missing = what.find("with arguments from the 'Meta' backend");
+  if (missing != std::string::npos) {
+    const auto start = what.rfind("Could not run '", missing);
+    const std::string op = start == std::string::npos ? "an op" : what.substr(start + 15, what.find('\'', start + 15) - start - 15);
+    return Error(ExitCode::Unsupported, "--dry-run: " + op + " has no shape-only (meta) kernel; run without --dry-run");
+  }
   if (line.find("alloc") != std::string::npos && line.find("memory") != std::string::npos) {
     return Error(ExitCode::OutOfMemory, "out of memory while running '" + method + "': " + line);
   }

@@ -56,7 +56,8 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
   j["schema_version"] = kJsonSchemaVersion;
   j["tool"] = {{"name", "flopscope"}, {"version", FLOPSCOPE_VERSION}, {"libtorch_version", libtorch_version()}};
   j["conventions"] = "1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs, rates are FLOP/s; see docs/counting.md";
-  j["command_line"] = run.command_line;
+  // How it was run (not what was counted): excluded, like timing, when two reports are compared.
+  j["invocation"] = {{"command_line", run.command_line}, {"device", run.options->device}};
   j["model"] = {{"path", model.path()},
                 {"params", model.total_params()},
                 {"param_bytes", model.total_param_bytes()},
@@ -65,7 +66,6 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
   nlohmann::json inputs = nlohmann::json::array();
   for (const auto& spec : run.options->inputs) inputs.push_back(to_string(spec));
   j["inputs"] = inputs;
-  j["device"] = run.options->device;
   j["totals"] = counts_json(a.total);
   j["totals"]["params"] = model.total_params();
   j["op_level_totals"] = counts_json(a.op_level_total);
@@ -106,8 +106,12 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
   for (size_t i = 0; i < run.recording->calls.size(); ++i) {
     const CallRecord& call = run.recording->calls[i];
     const CallCounts& c = a.calls[i];
+    // The ops a call's numbers come from: listed only where no rule gave them. Inside a ruled call
+    // the op path can depend on the device (the fused attention kernel is CPU/CUDA only), so its ops
+    // are summarized by op_level instead.
+    const bool counted_from_ops = c.status == CheckStatus::NoRule || c.status == CheckStatus::RuleFailed;
     nlohmann::json ops = nlohmann::json::array();
-    for (const auto& op : call.ops) {
+    for (const auto& op : counted_from_ops ? call.ops : std::vector<OpRecord>{}) {
       nlohmann::json o = counts_json(op_counts(op));
       o["op"] = op.op;
       o["covered"] = op.has_formula;
@@ -127,7 +131,7 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
                              {"op_level", counts_json(c.op_level)},
                              {"own_ops", counts_json(c.own_ops)},
                              {"status", to_string(c.status)},
-                             {"ops", ops}};
+                             {"counted_ops", ops}};
     if (c.status == CheckStatus::Match || c.status == CheckStatus::Mismatch) record["rule"] = counts_json(c.rule);
     if (!c.rule_error.empty()) record["rule_error"] = c.rule_error;
     calls.push_back(record);

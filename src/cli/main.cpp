@@ -28,6 +28,7 @@ struct ModelOptions {
   CLI::Option* batch_option = nullptr;
   std::string format = "table";
   std::string output;
+  bool dry_run = false;
 
   flopscope::RunRequest resolved_request() const {
     flopscope::RunRequest r = request;
@@ -47,6 +48,8 @@ void add_model_options(CLI::App& command, ModelOptions& o) {
   command.add_option("--threads", o.request.threads, "CPU threads for the forward (default: all cores)");
   command.add_option("--device", o.request.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   command.add_option("--output,-o", o.output, "write the report to FILE (atomically) instead of stdout");
+  command.add_flag("--dry-run", o.dry_run,
+                   "count on shape-only (meta) tensors: no kernel runs, little memory, any checkpoint or batch size");
 }
 
 std::string command_line(int argc, char** argv) {
@@ -66,7 +69,9 @@ void emit(const std::string& text, const std::string& output) {
 
 int analyze_command(const ModelOptions& o, int depth, bool no_group, bool crosscheck, bool strict,
                     const std::string& cmdline) {
-  flopscope::Model model = flopscope::Model::load(o.path);
+  flopscope::LoadOptions load;
+  load.meta = o.dry_run;
+  flopscope::Model model = flopscope::Model::load(o.path, load);
   const flopscope::RunPlan plan = flopscope::plan_run(model, o.resolved_request());
   const flopscope::Recording recording = flopscope::record(model, plan.options);
   const flopscope::Analysis analysis = flopscope::analyze(model, recording);
