@@ -1,6 +1,7 @@
 // flopscope command line: parses options, calls the library, prints or writes the report.
 // Every user mistake ends here as one line on stderr and a documented exit code (docs/cli.md).
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
 #include <iostream>
 #include <optional>
@@ -13,6 +14,8 @@
 #include "flopscope/recorder.h"
 #include "flopscope/report.h"
 #include "flopscope/run_plan.h"
+#include "flopscope/sweep.h"
+#include "flopscope/sweep_report.h"
 #include "flopscope/zoo.h"
 
 namespace {
@@ -24,16 +27,14 @@ using flopscope::ExitCode;
 struct ModelOptions {
   std::string path;
   flopscope::RunRequest request;
-  int64_t batch = 0;
-  CLI::Option* batch_option = nullptr;
   std::string format = "table";
   std::string output;
   bool dry_run = false;
 
-  flopscope::RunRequest resolved_request() const {
-    flopscope::RunRequest r = request;
-    if (batch_option->count() > 0) r.batch = batch;
-    return r;
+  flopscope::Model load() const {
+    flopscope::LoadOptions options;
+    options.meta = dry_run;
+    return flopscope::Model::load(path, options);
   }
 };
 
@@ -44,7 +45,6 @@ void add_model_options(CLI::App& command, ModelOptions& o) {
                      "1x77:int64:randint:0:49408 (default: the preset's or the manifest's)");
   command.add_option("--method,-m", o.request.method, "method to analyze (default: the manifest's, else forward)");
   command.add_option("--preset", o.request.preset, "model family whose inputs and towers flopscope derives: openclip");
-  o.batch_option = command.add_option("--batch,-b", o.batch, "replace dim 0 of every input by N");
   command.add_option("--threads", o.request.threads, "CPU threads for the forward (default: all cores)");
   command.add_option("--device", o.request.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   command.add_option("--output,-o", o.output, "write the report to FILE (atomically) instead of stdout");
@@ -69,10 +69,8 @@ void emit(const std::string& text, const std::string& output) {
 
 int analyze_command(const ModelOptions& o, int depth, bool no_group, bool crosscheck, bool strict,
                     const std::string& cmdline) {
-  flopscope::LoadOptions load;
-  load.meta = o.dry_run;
-  flopscope::Model model = flopscope::Model::load(o.path, load);
-  const flopscope::RunPlan plan = flopscope::plan_run(model, o.resolved_request());
+  flopscope::Model model = o.load();
+  const flopscope::RunPlan plan = flopscope::plan_run(model, o.request);
   const flopscope::Recording recording = flopscope::record(model, plan.options);
   const flopscope::Analysis analysis = flopscope::analyze(model, recording);
   flopscope::AnalyzedRun analyzed{&model, &plan.options, &recording, &analysis, plan.towers, cmdline};
@@ -86,6 +84,29 @@ int analyze_command(const ModelOptions& o, int depth, bool no_group, bool crossc
                                            std::to_string(analysis.failed_rule_calls) + " failed rule(s), " +
                                            std::to_string(analysis.uncovered_ops.size()) + " uncovered op kind(s)");
   }
+  return 0;
+}
+
+int sweep_command(const ModelOptions& o, const std::string& batches, int repeat, int warmup, const std::string& chart,
+                  const std::string& cmdline) {
+  flopscope::SweepOptions options;
+  options.batches = flopscope::parse_batch_list(batches);
+  options.repeat = repeat;
+  options.warmup = warmup;
+  options.dry_run = o.dry_run;
+  flopscope::Model model = o.load();
+  const flopscope::RunPlan plan = flopscope::plan_run(model, o.request);
+  const bool interactive = ::isatty(STDERR_FILENO) != 0;
+  const flopscope::SweepResult result = flopscope::run_sweep(model, plan, options, [&](const std::string& step) {
+    // A live line on a terminal; plain lines in logs.
+    std::cerr << (interactive ? "\r\033[K" : "") << "sweep " << step << (interactive ? "" : "\n") << std::flush;
+  });
+  if (interactive) std::cerr << "\r\033[K" << std::flush;
+  const flopscope::SweepContext context{&model, &plan, &options, &result, cmdline};
+  if (!chart.empty()) flopscope::write_file_atomically(chart, flopscope::render_sweep_svg(context));
+  if (o.format == "json") emit(flopscope::render_sweep_json(context).dump(2) + "\n", o.output);
+  else if (o.format == "csv") emit(flopscope::render_sweep_csv(context), o.output);
+  else emit(flopscope::render_sweep_table(context), o.output);
   return 0;
 }
 
@@ -116,10 +137,23 @@ int main(int argc, char** argv) {
   CLI::App* analyze_app = app.add_subcommand("analyze", "per-module parameters, FLOPs and MACs of one forward");
   add_model_options(*analyze_app, analyze);
   analyze_app->add_option("--format,-f", analyze.format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  int64_t analyze_batch = 0;
+  CLI::Option* analyze_batch_option = analyze_app->add_option("--batch,-b", analyze_batch, "replace dim 0 of every input by N");
   analyze_app->add_option("--depth,-d", depth, "deepest module level shown in the table (0 = model only)");
   analyze_app->add_flag("--no-group", no_group, "list identical consecutive siblings one by one");
   analyze_app->add_flag("--crosscheck", crosscheck, "compare each module rule with the op-level count of what ran");
   analyze_app->add_flag("--strict", strict, "exit 9 on any cross-check mismatch, failed rule or uncovered op");
+
+  ModelOptions sweep;
+  std::string sweep_batches = "1,2,4,8,16", sweep_chart;
+  int sweep_repeat = 5, sweep_warmup = 1;
+  CLI::App* sweep_app = app.add_subcommand("sweep", "counts and timings at several batch sizes, and a linearity verdict");
+  add_model_options(*sweep_app, sweep);
+  sweep_app->add_option("--batch,-b", sweep_batches, "comma-separated batch sizes (default 1,2,4,8,16)");
+  sweep_app->add_option("--repeat", sweep_repeat, "timed forwards per batch size; the median is reported (default 5)");
+  sweep_app->add_option("--warmup", sweep_warmup, "untimed forwards before them (default 1)");
+  sweep_app->add_option("--format,-f", sweep.format, "table, json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
+  sweep_app->add_option("--chart", sweep_chart, "also write an SVG chart of FLOPs and time against batch size");
 
   std::string zoo_directory, zoo_format = "markdown", zoo_output;
   int zoo_threads = 0;
@@ -142,6 +176,10 @@ int main(int argc, char** argv) {
     return static_cast<int>(ExitCode::Usage);
   }
   try {
+    if (analyze_batch_option->count() > 0) analyze.request.batch = analyze_batch;
+    if (sweep_app->parsed()) {
+      return sweep_command(sweep, sweep_batches, sweep_repeat, sweep_warmup, sweep_chart, command_line(argc, argv));
+    }
     if (analyze_app->parsed()) return analyze_command(analyze, depth, no_group, crosscheck, strict, command_line(argc, argv));
     if (zoo_app->parsed()) {
       return zoo_command(zoo_directory, zoo_format, zoo_output, zoo_threads, zoo_dry_run, command_line(argc, argv));
