@@ -62,7 +62,10 @@ Analysis analyze(const Model& model, const Recording& recording) {
     }
     counts.total = children_total + counts.own_ops;
 
-    if (const ModuleRuleEntry* rule = find_module_rule(module.type)) {
+    // Rules describe forward(); helper methods a forward calls on self (Conv's _conv_forward,
+    // ConvTranspose's _output_padding) are counted from their ops like any other code.
+    const ModuleRuleEntry* rule = call.method == "forward" ? find_module_rule(module.type) : nullptr;
+    if (rule != nullptr) {
       result.rule_calls += 1;
       try {
         counts.rule = rule->rule(module, call);
@@ -75,7 +78,7 @@ Analysis analyze(const Model& model, const Recording& recording) {
         counts.rule_error = e.what();
         result.failed_rule_calls += 1;
       }
-    } else if (call.children.empty()) {
+    } else if (call.children.empty() && call.method == "forward") {
       const auto found = unruled_index.find(module.type);
       if (found == unruled_index.end()) {
         unruled_index[module.type] = result.modules_without_rule.size();

@@ -81,13 +81,46 @@ std::tuple<at::Tensor, at::Tensor> native_multi_head_attention(
   return {empty_meta(out, query), weights};
 }
 
-[[noreturn]] void data_dependent(const char* op) {
-  TORCH_CHECK(false, kDataDependentMarker, op, ": its output shape depends on tensor values");
+// Broadcast of the operands' shapes: the output of an elementwise op.
+std::vector<int64_t> broadcast(std::initializer_list<const at::Tensor*> tensors) {
+  std::vector<int64_t> out;
+  for (const at::Tensor* t : tensors) out = at::infer_size(out, t->sizes());
+  return out;
+}
+
+at::Tensor same_shape(const at::Tensor& self) { return empty_meta(self.sizes(), self); }
+at::Tensor relu(const at::Tensor& self) { return same_shape(self); }
+at::Tensor abs(const at::Tensor& self) { return same_shape(self); }
+at::Tensor hardtanh(const at::Tensor& self, const c10::Scalar&, const c10::Scalar&) { return same_shape(self); }
+at::Tensor flip(const at::Tensor& self, c10::IntArrayRef) { return same_shape(self); }
+at::Tensor roll(const at::Tensor& self, c10::IntArrayRef, c10::IntArrayRef) { return same_shape(self); }
+at::Tensor rsub(const at::Tensor& self, const at::Tensor& other, const c10::Scalar&) {
+  return at::empty(broadcast({&self, &other}), like(self).dtype(at::result_type(self, other)));
+}
+at::Tensor where(const at::Tensor& condition, const at::Tensor& self, const at::Tensor& other) {
+  return at::empty(broadcast({&condition, &self, &other}), like(self).dtype(at::result_type(self, other)));
+}
+at::Tensor adaptive_avg_pool2d(const at::Tensor& self, c10::IntArrayRef output_size) {
+  std::vector<int64_t> shape(self.sizes().begin(), self.sizes().end() - 2);
+  shape.push_back(output_size[0]);
+  shape.push_back(output_size.size() > 1 ? output_size[1] : output_size[0]);
+  return empty_meta(shape, self);
+}
+at::Tensor reduce_all(const at::Tensor& self) { return empty_meta({}, self); }
+at::Tensor prod(const at::Tensor& self, c10::optional<at::ScalarType> dtype) {
+  return at::empty({}, like(self).dtype(dtype.value_or(self.scalar_type())));
+}
+
+// Ops that read tensor values stop the dry run, naming the op and why.
+[[noreturn]] void data_dependent(const char* op, const char* why = "its output shape depends on tensor values") {
+  TORCH_CHECK(false, kDataDependentMarker, op, ": ", why);
 }
 
 at::Tensor nonzero(const at::Tensor&) { data_dependent("nonzero"); }
 at::Tensor masked_select(const at::Tensor&, const at::Tensor&) { data_dependent("masked_select"); }
-c10::Scalar local_scalar_dense(const at::Tensor&) { data_dependent("item (_local_scalar_dense)"); }
+c10::Scalar local_scalar_dense(const at::Tensor&) {
+  data_dependent("_local_scalar_dense", "the model reads a tensor value (.item(), or an if/while on a tensor)");
+}
 std::tuple<at::Tensor, at::Tensor, at::Tensor> unique2(const at::Tensor&, bool, bool, bool) { data_dependent("_unique2"); }
 std::tuple<at::Tensor, at::Tensor, at::Tensor> unique_consecutive(const at::Tensor&, bool, bool, c10::optional<int64_t>) {
   data_dependent("unique_consecutive");
@@ -95,12 +128,16 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> unique_consecutive(const at::Tens
 std::tuple<at::Tensor, at::Tensor, at::Tensor> unique_dim(const at::Tensor&, int64_t, bool, bool, bool) {
   data_dependent("unique_dim");
 }
-bool is_nonzero(const at::Tensor&) { data_dependent("is_nonzero"); }
+bool is_nonzero(const at::Tensor&) {
+  data_dependent("is_nonzero", "the model reads a tensor value (an if/while on a tensor)");
+}
+bool equal(const at::Tensor&, const at::Tensor&) { data_dependent("equal", "the model compares tensor values"); }
 
 const std::vector<std::string> kOps = {
     "convolution_overrideable", "native_layer_norm", "native_batch_norm", "native_group_norm", "index_select",
     "_native_multi_head_attention", "nonzero", "masked_select", "_local_scalar_dense", "_unique2",
-    "unique_consecutive", "unique_dim", "is_nonzero"};
+    "unique_consecutive", "unique_dim", "is_nonzero", "equal", "relu", "abs", "hardtanh", "flip", "roll",
+    "rsub.Tensor", "where.self", "_adaptive_avg_pool2d", "max", "min", "prod"};
 
 TORCH_LIBRARY_IMPL(aten, Meta, m) {
   m.impl("convolution_overrideable", convolution);
@@ -116,6 +153,18 @@ TORCH_LIBRARY_IMPL(aten, Meta, m) {
   m.impl("unique_consecutive", unique_consecutive);
   m.impl("unique_dim", unique_dim);
   m.impl("is_nonzero", is_nonzero);
+  m.impl("equal", equal);
+  m.impl("relu", relu);
+  m.impl("abs", abs);
+  m.impl("hardtanh", hardtanh);
+  m.impl("flip", flip);
+  m.impl("roll", roll);
+  m.impl("rsub.Tensor", rsub);
+  m.impl("where.self", where);
+  m.impl("_adaptive_avg_pool2d", adaptive_avg_pool2d);
+  m.impl("max", reduce_all);
+  m.impl("min", reduce_all);
+  m.impl("prod", prod);
 }
 
 }  // namespace

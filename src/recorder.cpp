@@ -307,9 +307,9 @@ Error forward_error(const std::string& method, const std::string& what) {
   const std::string line = error_cause(what);
   const auto marker = what.find(kDataDependentMarker);
   if (marker != std::string::npos) {
-    const std::string op = first_line(what.substr(marker + std::string(kDataDependentMarker).size()));
-    return Error(ExitCode::Unsupported, "--dry-run cannot continue at aten::" + op.substr(0, op.find(':')) +
-                                            ": its output shape depends on tensor values; run without --dry-run");
+    // The kernel's message: "<op>: <why>".
+    const std::string detail = first_line(what.substr(marker + std::string(kDataDependentMarker).size()));
+    return Error(ExitCode::Unsupported, "--dry-run cannot count past aten::" + detail + "; run without --dry-run");
   }
   const auto missing = what.find("with arguments from the 'Meta' backend");
   if (missing != std::string::npos) {

@@ -97,6 +97,56 @@ class TwoMethods(nn.Module):
         return self.fc(x)
 
 
+class DataDependent(nn.Module):
+    """Selects rows by value: the output shape depends on data, so no dry run can count it."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        rows = torch.nonzero(x[:, 0] > 0).flatten()
+        return self.fc(x.index_select(0, rows))
+
+
+class ValueBranch(nn.Module):
+    """Branches on a tensor value (.item() under the hood); both branches have the same shapes."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        if bool(x.sum() > 0):
+            return self.fc(x)
+        return self.fc(-x)
+
+
+class ConvNet(nn.Module):
+    """Vision layers beyond ViTs: batch/group norm, pooling, transposed conv, 1-D and 3-D conv, embedding."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, kernel_size=3, stride=2, padding=2, dilation=2)
+        self.bn = nn.BatchNorm2d(8)
+        self.relu = nn.ReLU()
+        self.pool = nn.MaxPool2d(2)
+        self.grouped = nn.Conv2d(8, 8, kernel_size=3, padding=1, groups=4, bias=False)
+        self.gn = nn.GroupNorm(2, 8)
+        self.up = nn.ConvTranspose2d(8, 4, kernel_size=2, stride=2)
+        self.avg = nn.AdaptiveAvgPool2d(1)
+        self.conv1d = nn.Conv1d(4, 4, kernel_size=3, padding=1)
+        self.conv3d = nn.Conv3d(1, 2, kernel_size=(1, 3, 3), padding=(0, 1, 1))
+        self.embed = nn.Embedding(10, 4)
+
+    def forward(self, image, ids):
+        x = self.pool(self.relu(self.bn(self.stem(image))))
+        x = self.up(self.gn(self.grouped(x)))
+        y = self.conv3d(x[:, :1].unsqueeze(1)).sum(1)
+        v = self.conv1d(self.avg(x).flatten(2).expand(-1, -1, 5))
+        return v.sum() + y.sum() + self.embed(ids).sum()
+
+
 def main():
     torch.manual_seed(0)
     save_scripted(use_placeholder_weights(Mixed()), os.path.join(OUT, "mixed.pt"),
@@ -106,6 +156,12 @@ def main():
                   {"inputs": ["4x8:float32"]})
     save_scripted(use_placeholder_weights(TwoMethods()), os.path.join(OUT, "two_methods.pt"),
                   {"inputs": ["3x8:float32"]})
+    save_scripted(use_placeholder_weights(DataDependent()), os.path.join(OUT, "data_dependent.pt"),
+                  {"inputs": ["4x8:float32"]})
+    save_scripted(use_placeholder_weights(ValueBranch()), os.path.join(OUT, "value_branch.pt"),
+                  {"inputs": ["4x8:float32"]})
+    save_scripted(use_placeholder_weights(ConvNet()), os.path.join(OUT, "convnet.pt"),
+                  {"inputs": ["2x3x32x32:float32", "2x6:int64:randint:0:10"]})
     # A plain state_dict, not a scripted module: flopscope must refuse it cleanly.
     torch.save(Odd().state_dict(), os.path.join(OUT, "state_dict.pt"))
 
