@@ -361,9 +361,31 @@ Prepared prepare(Model& model, const RunOptions& options) {
   return prepared;
 }
 
+// Makes floating-point parameters require grad while alive, then restores each flag.
+class GradParameters {
+ public:
+  GradParameters(const torch::jit::Module& module, bool enable) {
+    if (!enable) return;
+    for (at::Tensor p : module.parameters()) {
+      if (!p.is_floating_point() || p.requires_grad()) continue;
+      p.requires_grad_(true);
+      changed_.push_back(p);
+    }
+  }
+  ~GradParameters() {
+    for (at::Tensor& p : changed_) p.requires_grad_(false);
+  }
+  GradParameters(const GradParameters&) = delete;
+  GradParameters& operator=(const GradParameters&) = delete;
+
+ private:
+  std::vector<at::Tensor> changed_;
+};
+
 double timed_call(torch::jit::Method& method, std::vector<c10::IValue> inputs, const RunOptions& options, bool cuda) {
   std::optional<torch::NoGradGuard> no_grad;
   if (!options.enable_grad) no_grad.emplace();
+  const GradParameters grad_parameters(method.owner(), options.enable_grad);
   const auto start = std::chrono::steady_clock::now();
   try {
     method(std::move(inputs));

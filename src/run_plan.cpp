@@ -14,6 +14,7 @@ RunPlan plan_run(const Model& model, const RunRequest& request) {
                                        : (manifest && !manifest->method.empty() ? manifest->method : "forward");
   run.threads = request.threads;
   run.device = request.device;
+  run.enable_grad = request.enable_grad;
   if (request.threads < 0) throw Error(ExitCode::Usage, "--threads must be >= 0");
   const auto arguments = model.method_arguments(run.method);  // checks that the method exists
 

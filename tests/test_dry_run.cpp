@@ -33,6 +33,9 @@ TEST_P(DryRunEqualsRealRun, SameJsonApartFromTiming) {
   const nlohmann::json dry = report(relative, batch, true);
   ASSERT_EQ(real["totals"], dry["totals"]);
   EXPECT_EQ(real, dry);
+  // Rules and the op-level count agree on the matrix work, exactly, for every bundled model.
+  EXPECT_EQ(real["totals"]["matmul_flops"], real["op_level_totals"]["matmul_flops"]);
+  EXPECT_EQ(real["crosscheck"]["mismatch"], 0);
 }
 
 std::string param_name(const ::testing::TestParamInfo<std::tuple<std::string, int64_t>>& info) {
@@ -43,7 +46,7 @@ std::string param_name(const ::testing::TestParamInfo<std::tuple<std::string, in
 
 INSTANTIATE_TEST_SUITE_P(
     Bundled, DryRunEqualsRealRun,
-    ::testing::Combine(::testing::Values("test/mixed.pt", "test/similarity.pt", "test/two_methods.pt", "test/convnet.pt",
+    ::testing::Combine(::testing::Values("test/mixed.pt", "test/similarity.pt", "test/two_methods.pt", "test/convnet.pt", "test/cross_attention.pt",
                                          "test/ViT-B-32-renamed.pt", "openclip/ViT-B-32.pt",
                                          "openclip/ViT-B-16.pt", "openclip/ViT-B-16-batch-first.pt", "openclip/ViT-L-14.pt",
                                          "openclip/ViT-L-14-336.pt", "openclip/ViT-H-14.pt", "openclip/ViT-g-14.pt",
@@ -65,6 +68,12 @@ ExitCode dry_run_error(const std::string& relative, std::string* message) {
     return e.code();
   }
   return ExitCode::Ok;
+}
+
+TEST(Determinism, SameModelAndInputsGiveByteIdenticalJson) {
+  for (const char* relative : {"test/mixed.pt", "test/convnet.pt", "openclip/ViT-B-32.pt"}) {
+    EXPECT_EQ(report(relative, 2, false).dump(2), report(relative, 2, false).dump(2)) << relative;
+  }
 }
 
 TEST(DryRun, DataDependentShapesStopWithTheOpNamed) {

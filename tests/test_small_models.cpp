@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "flopscope/error.h"
+#include "flopscope/module_rules.h"
 #include "test_helpers.h"
 
 namespace flopscope {
@@ -80,15 +81,65 @@ TEST(SmallModels, OpWithoutFormulaIsReportedUncovered) {
   EXPECT_EQ(a.analysis.total, (Counts{512, 1'024, 64}));
 }
 
-TEST(SmallModels, UnfusedAttentionPathCountsTheSame) {
-  // With autograd on, nn.MultiheadAttention runs linear/bmm/softmax ops instead of the fused kernel.
-  auto options = inputs({"1x3x16x16:float32"});
-  const auto fused = analyze_file("test/mixed.pt", options);
+TEST(SmallModels, FusedAndUnfusedAttentionPathsCountTheSame) {
+  // Batch-first nn.MultiheadAttention in eval under no-grad runs aten::_native_multi_head_attention;
+  // with autograd on it runs linear/bmm/softmax ops instead. Both must match the rule, and each other.
+  auto options = inputs({"1x3x224x224:float32", "1x77:int64:randint:0:49408"});
+  const auto fused = analyze_file("openclip/ViT-B-16-batch-first.pt", options);
   options.enable_grad = true;
-  const auto unfused = analyze_file("test/mixed.pt", options);
-  EXPECT_EQ(unfused.analysis.total.matmul_flops, fused.analysis.total.matmul_flops);
+  const auto unfused = analyze_file("openclip/ViT-B-16-batch-first.pt", options);
+  const auto ran = [](const testing::Analyzed& a, const std::string& op) {
+    for (const auto& call : a.recording.calls) {
+      for (const auto& o : call.ops) {
+        if (o.op == op) return true;
+      }
+    }
+    return false;
+  };
+  ASSERT_TRUE(ran(fused, "aten::_native_multi_head_attention"));
+  ASSERT_FALSE(ran(unfused, "aten::_native_multi_head_attention"));
+  EXPECT_EQ(unfused.analysis.total, fused.analysis.total);
   EXPECT_EQ(unfused.analysis.op_level_total.matmul_flops, fused.analysis.op_level_total.matmul_flops);
+  EXPECT_EQ(unfused.analysis.op_level_total.activation_flops, fused.analysis.op_level_total.activation_flops);
+  EXPECT_EQ(fused.analysis.mismatched_calls, 0);
   EXPECT_EQ(unfused.analysis.mismatched_calls, 0);
+}
+
+TEST(SmallModels, CrossAttention) {
+  // B=2, Lq=5, Lk=7, E=16, 2 heads. MACs: q proj 2*5*16*16 = 2,560; k and v proj 2*7*16*16 = 3,584
+  // each; QK^T and AV 2 * 2*5*7*16 = 2,240; out proj 2,560 -> 14,528.
+  const auto a = analyze_file("test/cross_attention.pt", inputs({"2x5x16:float32", "2x7x16:float32", "2x7x16:float32"}));
+  EXPECT_EQ(a.module("attn").total.macs, 14'528);
+  EXPECT_EQ(a.module("attn").total.activation_flops, 2 * 2'240);
+  EXPECT_EQ(a.analysis.mismatched_calls, 0);
+  EXPECT_EQ(a.analysis.matched_calls, 1);
+}
+
+TEST(ModuleRules, MultiheadAttentionWithKdimVdimAndSequenceFirstLayout) {
+  // Sequence-first query [Lq=5, B=2, E=16], key [7, 2, 8], value [7, 2, 12]. MACs:
+  //   q 2*5*16*16 = 2,560; k 2*7*8*16 = 1,792; v 2*7*12*16 = 2,688; QK^T + AV 2,240; out 2,560 -> 11,840
+  ModuleInfo mha;
+  mha.type = "torch.nn.modules.activation.MultiheadAttention";
+  const auto integer = [](int64_t v) {
+    ValueInfo i;
+    i.kind = ValueInfo::Kind::Int;
+    i.int_value = v;
+    return i;
+  };
+  mha.attributes = {{"embed_dim", integer(16)}, {"kdim", integer(8)}, {"vdim", integer(12)}, {"num_heads", integer(2)}};
+  mha.parameters.push_back({"in_proj_bias", {48}, "float32", 48, 192, false});
+  const auto tensor = [](std::vector<int64_t> shape) {
+    ValueInfo t;
+    t.kind = ValueInfo::Kind::Tensor;
+    t.shape = std::move(shape);
+    return t;
+  };
+  CallRecord call;
+  call.inputs = {tensor({5, 2, 16}), tensor({7, 2, 8}), tensor({7, 2, 12})};
+  call.outputs = {tensor({5, 2, 16})};
+  const Counts c = find_module_rule(mha.type)->rule(mha, call);
+  EXPECT_EQ(c.macs, 11'840);
+  EXPECT_EQ(c.activation_flops, 2 * 2'240);
 }
 
 TEST(SmallModels, SameCountsOnFirstAndLaterRuns) {

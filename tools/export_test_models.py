@@ -97,6 +97,18 @@ class TwoMethods(nn.Module):
         return self.fc(x)
 
 
+class CrossAttention(nn.Module):
+    """Cross-attention: 5 queries attend to 7 keys. (torch 1.13 cannot script kdim/vdim != embed_dim;
+    the rule's handling of those is unit-tested in tests/test_small_models.cpp.)"""
+
+    def __init__(self):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(16, 2, batch_first=True)
+
+    def forward(self, query, key, value):
+        return self.attn(query, key, value, need_weights=False)[0]
+
+
 class DataDependent(nn.Module):
     """Selects rows by value: the output shape depends on data, so no dry run can count it."""
 
@@ -156,6 +168,8 @@ def main():
                   {"inputs": ["4x8:float32"]})
     save_scripted(use_placeholder_weights(TwoMethods()), os.path.join(OUT, "two_methods.pt"),
                   {"inputs": ["3x8:float32"]})
+    save_scripted(use_placeholder_weights(CrossAttention()), os.path.join(OUT, "cross_attention.pt"),
+                  {"inputs": ["2x5x16:float32", "2x7x16:float32", "2x7x16:float32"]})
     save_scripted(use_placeholder_weights(DataDependent()), os.path.join(OUT, "data_dependent.pt"),
                   {"inputs": ["4x8:float32"]})
     save_scripted(use_placeholder_weights(ValueBranch()), os.path.join(OUT, "value_branch.pt"),

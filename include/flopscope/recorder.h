@@ -44,7 +44,9 @@ struct RunOptions {
   std::vector<InputSpec> inputs;
   int threads = 0;             // 0: hardware concurrency
   std::string device = "cpu";  // "cpu" or "cuda"
-  bool enable_grad = false;    // run with autograd on (takes e.g. MultiheadAttention's unfused path)
+  // Run as in training: autograd on and floating-point parameters requiring grad for the duration of
+  // the run (restored after). Takes e.g. MultiheadAttention's unfused path. Counts do not change.
+  bool enable_grad = false;
   uint64_t seed = 0;           // seed for generated inputs: the same seed gives the same inputs
 };
 

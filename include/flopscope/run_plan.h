@@ -22,6 +22,7 @@ struct RunRequest {
   std::optional<int64_t> batch;
   int threads = 0;
   std::string device = "cpu";
+  bool enable_grad = false;
 };
 
 struct RunPlan {

@@ -52,6 +52,8 @@ void add_model_options(CLI::App& command, ModelOptions& o) {
   command.add_option("--threads", o.request.threads, "CPU threads for the forward (default: all cores)");
   command.add_option("--device", o.request.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   command.add_option("--output,-o", o.output, "write the report to FILE (atomically) instead of stdout");
+  command.add_flag("--autograd", o.request.enable_grad,
+                   "run as in training: autograd on, parameters requiring grad (counts are the same)");
   command.add_flag("--dry-run", o.dry_run,
                    "count on shape-only (meta) tensors: no kernel runs, little memory, any checkpoint or batch size");
 }

@@ -1,0 +1,229 @@
+// flopscope's cost, measured as ratios taken in one run (the machine is shared and noisy; absolute
+// times are not compared across runs). Writes docs/perf.md.
+//
+//   flopscope_bench [--output docs/perf.md] [--repeat 5] [--big CHECKPOINT.pt]
+//
+// Time: for each model and batch, a warm-up, then `repeat` rounds of {plain forward, analyze,
+// analyze + cross-check report} in alternation; medians and their ratios. analyze = the instrumented
+// forward + analysis + report. Peak memory: each mode runs once in a fresh child process (this binary,
+// re-executed), and the children's peak RSS are compared. Dry runs and the big checkpoint are
+// measured in children too.
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "flopscope/analysis.h"
+#include "flopscope/output_file.h"
+#include "flopscope/recorder.h"
+#include "flopscope/report.h"
+#include "flopscope/run_plan.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+std::string fixed(double v, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, v);
+  return buffer;
+}
+
+flopscope::RunPlan plan_for(const flopscope::Model& model, int64_t batch) {
+  flopscope::RunRequest request;
+  request.batch = batch;
+  return flopscope::plan_run(model, request);
+}
+
+// One analysis as the CLI does it: instrumented forward, analysis, report.
+int64_t analyze_once(flopscope::Model& model, const flopscope::RunPlan& plan, bool crosscheck) {
+  const flopscope::Recording recording = flopscope::record(model, plan.options);
+  const flopscope::Analysis analysis = flopscope::analyze(model, recording);
+  const flopscope::AnalyzedRun run{&model, &plan.options, &recording, &analysis, plan.towers, ""};
+  const std::string text = crosscheck ? flopscope::render_table(run, {-1, true, true}) : flopscope::render_json(run, false).dump();
+  return static_cast<int64_t>(text.size()) + analysis.total.flops() * 0;
+}
+
+// ---- child processes ------------------------------------------------------------------------------
+
+// Runs in a fresh process: load, one operation, report its wall time on stdout.
+// Dry runs report load + count; the others only the operation, after the load.
+int child_main(const std::string& mode, const std::string& path, int64_t batch) {
+  const auto load_start = Clock::now();
+  flopscope::LoadOptions load;
+  load.meta = mode == "dry";
+  flopscope::Model model = flopscope::Model::load(path, load);
+  const flopscope::RunPlan plan = plan_for(model, batch);
+  const auto start = mode == "dry" ? load_start : Clock::now();
+  if (mode == "plain") flopscope::run_plain(model, plan.options);
+  else analyze_once(model, plan, mode == "crosscheck");
+  std::cout << seconds_since(start) << std::endl;
+  return 0;
+}
+
+struct ChildResult {
+  double seconds = 0;
+  double peak_mib = 0;
+};
+
+ChildResult run_child(const std::string& mode, const std::string& path, int64_t batch) {
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(pipe_fds[1], STDOUT_FILENO);
+    ::close(pipe_fds[0]);
+    const std::string batch_text = std::to_string(batch);
+    ::execl("/proc/self/exe", "flopscope_bench", "--child", mode.c_str(), path.c_str(), batch_text.c_str(), nullptr);
+    ::_exit(127);
+  }
+  ::close(pipe_fds[1]);
+  std::string out;
+  char buffer[256];
+  ssize_t n;
+  while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0) out.append(buffer, static_cast<size_t>(n));
+  ::close(pipe_fds[0]);
+  int status = 0;
+  struct rusage usage {};
+  ::wait4(pid, &status, 0, &usage);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("child " + mode + " failed on " + path);
+  return {std::stod(out), static_cast<double>(usage.ru_maxrss) / 1024.0};
+}
+
+// ---- measurements ---------------------------------------------------------------------------------
+
+double matmul_gflops(int repeat) {
+  const int64_t n = 2048;
+  const at::Tensor a = at::randn({n, n}), b = at::randn({n, n});
+  at::mm(a, b);  // warm-up
+  std::vector<double> times;
+  for (int i = 0; i < repeat; ++i) {
+    const auto start = Clock::now();
+    at::mm(a, b);
+    times.push_back(seconds_since(start));
+  }
+  return 2.0 * n * n * n / median(times) / 1e9;
+}
+
+struct OverheadRow {
+  std::string model;
+  int64_t batch = 0;
+  double load_seconds = 0, plain = 0, analyze = 0, crosscheck = 0;
+  double plain_mib = 0, analyze_mib = 0, crosscheck_mib = 0;
+  double gflops = 0;
+};
+
+OverheadRow measure_overhead(const std::string& path, int64_t batch, int repeat) {
+  OverheadRow row;
+  row.model = path.substr(path.rfind('/') + 1);
+  row.batch = batch;
+  const auto load_start = Clock::now();
+  flopscope::Model model = flopscope::Model::load(path);
+  row.load_seconds = seconds_since(load_start);
+  const flopscope::RunPlan plan = plan_for(model, batch);
+  flopscope::run_plain(model, plan.options);  // warm-up
+  analyze_once(model, plan, false);
+  std::vector<double> plain, analyze, crosscheck;
+  for (int i = 0; i < repeat; ++i) {
+    plain.push_back(flopscope::run_plain(model, plan.options));
+    auto start = Clock::now();
+    analyze_once(model, plan, false);
+    analyze.push_back(seconds_since(start));
+    start = Clock::now();
+    analyze_once(model, plan, true);
+    crosscheck.push_back(seconds_since(start));
+  }
+  row.plain = median(plain);
+  row.analyze = median(analyze);
+  row.crosscheck = median(crosscheck);
+  const flopscope::Recording recording = flopscope::record(model, plan.options);
+  row.gflops = static_cast<double>(flopscope::analyze(model, recording).total.flops()) / row.plain / 1e9;
+  row.plain_mib = run_child("plain", path, batch).peak_mib;
+  row.analyze_mib = run_child("analyze", path, batch).peak_mib;
+  row.crosscheck_mib = run_child("crosscheck", path, batch).peak_mib;
+  return row;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() == 4 && args[0] == "--child") return child_main(args[1], args[2], std::stoll(args[3]));
+  std::string output = "docs/perf.md", big;
+  int repeat = 5;
+  for (size_t i = 0; i + 1 < args.size(); i += 2) {
+    if (args[i] == "--output") output = args[i + 1];
+    else if (args[i] == "--repeat") repeat = std::max(5, std::stoi(args[i + 1]));
+    else if (args[i] == "--big") big = args[i + 1];
+    else {
+      std::cerr << "usage: flopscope_bench [--output FILE] [--repeat N>=5] [--big CHECKPOINT.pt]\n";
+      return 2;
+    }
+  }
+  const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(threads);
+  const std::string models = std::string(FLOPSCOPE_SOURCE_DIR) + "/torchscript_models/openclip/";
+
+  std::ostringstream md;
+  md << "# Performance\n\nGenerated by `tools/bench/run.sh` (`flopscope_bench`); do not edit by hand. Ratios are taken "
+        "within one run on this machine (" << threads << " threads); absolute times are only indicative.\n\n";
+
+  std::cerr << "matmul baseline\n";
+  const double matmul = matmul_gflops(repeat);
+  md << "## Overhead of analyze vs a plain forward (CPU)\n\n"
+     << "Median of " << repeat << " alternating rounds after a warm-up. *analyze* = instrumented forward + analysis + "
+        "JSON report; *crosscheck* = the same with the cross-check table. Peak RSS: each mode once in a fresh process. "
+        "Targets: time <= 1.05x (at most 1.10x), memory <= 1.10x.\n\n"
+     << "| model | B | load (s) | plain (s) | analyze (s) | time ratio | crosscheck ratio | plain peak (MiB) | analyze peak ratio | crosscheck peak ratio | forward GFLOP/s | vs 2048^2 matmul |\n"
+     << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const char* model : {"ViT-B-16.pt", "ViT-L-14-336.pt"}) {
+    for (const int64_t batch : {1, 8}) {
+      std::cerr << "overhead " << model << " B=" << batch << "\n";
+      const OverheadRow r = measure_overhead(models + model, batch, repeat);
+      md << "| " << r.model << " | " << r.batch << " | " << fixed(r.load_seconds, 2) << " | " << fixed(r.plain, 3) << " | "
+         << fixed(r.analyze, 3) << " | " << fixed(r.analyze / r.plain, 3) << "x | " << fixed(r.crosscheck / r.plain, 3)
+         << "x | " << fixed(r.plain_mib, 0) << " | " << fixed(r.analyze_mib / r.plain_mib, 3) << "x | "
+         << fixed(r.crosscheck_mib / r.plain_mib, 3) << "x | " << fixed(r.gflops, 1) << " | "
+         << fixed(r.gflops / matmul, 2) << " of " << fixed(matmul, 1) << " |\n";
+    }
+  }
+
+  md << "\n## Dry runs (no kernels; fresh process each)\n\nTargets: EVA02-E-14 at B=1 and B=1024 <= 1 s and <= 500 MB "
+        "peak RSS; a >= 4 GB real-weight checkpoint < 500 MB.\n\n"
+     << "| model | B | load + count (s) | whole process (s) | peak RSS (MiB) |\n|---|---:|---:|---:|---:|\n";
+  std::vector<std::pair<std::string, int64_t>> dry = {{models + "EVA02-E-14.pt", 1}, {models + "EVA02-E-14.pt", 1024}};
+  if (!big.empty()) dry.emplace_back(big, 1);
+  for (const auto& [path, batch] : dry) {
+    std::cerr << "dry run " << path << " B=" << batch << "\n";
+    const auto start = Clock::now();
+    const ChildResult r = run_child("dry", path, batch);
+    md << "| " << path.substr(path.rfind('/') + 1) << " | " << batch << " | " << fixed(r.seconds, 2) << " | "
+       << fixed(seconds_since(start), 2) << " | " << fixed(r.peak_mib, 0) << " |\n";
+  }
+  if (!big.empty()) {
+    std::ifstream in(big, std::ios::binary | std::ios::ate);
+    md << "\n`" << big.substr(big.rfind('/') + 1) << "` is a " << fixed(static_cast<double>(in.tellg()) / (1 << 30), 2)
+       << " GiB TorchScript file with real (random, not placeholder) weights made by "
+          "`tools/bench/make_checkpoint.py`; it is not committed.\n";
+  }
+  flopscope::write_file_atomically(output, md.str());
+  std::cerr << "wrote " << output << "\n";
+  return 0;
+}
