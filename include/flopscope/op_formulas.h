@@ -29,7 +29,8 @@ const OpFormulaEntry* find_op_formula(const std::string& op);
 // Every registered formula, sorted by op name (for docs and `flopscope formulas`).
 std::vector<const OpFormulaEntry*> all_op_formulas();
 
-// Which ops count as matrix work when splitting op-level totals (used by cross-check reports).
+// A (transposed) convolution from its input and weight shapes and its geometry: the shared formula of
+// the aten::convolution family (module rules read the output shape instead).
 Counts conv_counts(const ValueInfo& input, const ValueInfo& weight, const std::vector<int64_t>& stride,
                    const std::vector<int64_t>& padding, const std::vector<int64_t>& dilation, bool transposed,
                    const std::vector<int64_t>& output_padding, bool has_bias);

@@ -46,19 +46,22 @@ std::string fixed(double v, int decimals) {
   return buffer;
 }
 
+// Every benchmarked model is an OpenCLIP model: inputs come from the preset, so a checkpoint without a
+// manifest works too.
 flopscope::RunPlan plan_for(const flopscope::Model& model, int64_t batch) {
   flopscope::RunRequest request;
+  request.preset = "openclip";
   request.batch = batch;
   return flopscope::plan_run(model, request);
 }
 
-// One analysis as the CLI does it: instrumented forward, analysis, report.
-int64_t analyze_once(flopscope::Model& model, const flopscope::RunPlan& plan, bool crosscheck) {
+// One analysis as the CLI does it: instrumented forward, analysis, report. Returns the report size so
+// the report is really built.
+size_t analyze_once(flopscope::Model& model, const flopscope::RunPlan& plan, bool crosscheck) {
   const flopscope::Recording recording = flopscope::record(model, plan.options);
   const flopscope::Analysis analysis = flopscope::analyze(model, recording);
   const flopscope::AnalyzedRun run{&model, &plan.options, &recording, &analysis, plan.towers, ""};
-  const std::string text = crosscheck ? flopscope::render_table(run, {-1, true, true}) : flopscope::render_json(run, false).dump();
-  return static_cast<int64_t>(text.size()) + analysis.total.flops() * 0;
+  return (crosscheck ? flopscope::render_table(run, {-1, true, true}) : flopscope::render_json(run, false).dump()).size();
 }
 
 // ---- child processes ------------------------------------------------------------------------------
@@ -213,9 +216,13 @@ int main(int argc, char** argv) {
   for (const auto& [path, batch] : dry) {
     std::cerr << "dry run " << path << " B=" << batch << "\n";
     const auto start = Clock::now();
-    const ChildResult r = run_child("dry", path, batch);
-    md << "| " << path.substr(path.rfind('/') + 1) << " | " << batch << " | " << fixed(r.seconds, 2) << " | "
-       << fixed(seconds_since(start), 2) << " | " << fixed(r.peak_mib, 0) << " |\n";
+    try {
+      const ChildResult r = run_child("dry", path, batch);
+      md << "| " << path.substr(path.rfind('/') + 1) << " | " << batch << " | " << fixed(r.seconds, 2) << " | "
+         << fixed(seconds_since(start), 2) << " | " << fixed(r.peak_mib, 0) << " |\n";
+    } catch (const std::exception& e) {
+      md << "| " << path.substr(path.rfind('/') + 1) << " | " << batch << " | failed: " << e.what() << " | | |\n";
+    }
   }
   if (!big.empty()) {
     std::ifstream in(big, std::ios::binary | std::ios::ate);
