@@ -4,15 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-need=()
-for p in clang libclang-rt-14-dev nlohmann-json3-dev cmake; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
-fi
+tools/install_deps.sh clang libclang-rt-14-dev nlohmann-json3-dev cmake
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$(nproc)"
 work=$(mktemp -d)

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs everything flopscope needs from Debian 12's apt (nothing is downloaded from elsewhere).
 # libopenblas0-openmp replaces the reference BLAS that Debian's torch links by default (~30x faster).
+# With arguments, installs those packages instead (tools/fuzz.sh asks for clang and libFuzzer).
 set -euo pipefail
 packages=(build-essential cmake libtorch-dev python3-torch libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
           libbenchmark-dev libopenblas0-openmp)
+[ $# -gt 0 ] && packages=("$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
