@@ -120,7 +120,25 @@ def causal_mask(context: int) -> torch.Tensor:
     return torch.empty(context, context).fill_(float("-inf")).triu_(1)
 
 
-class CLIP(nn.Module):
+class ClipTowers(nn.Module):
+    """What CLIP and CustomTextCLIP share: encode_image over `visual`, and forward over both towers.
+    Subclasses provide `visual`, `encode_text` and `logit_scale`."""
+
+    def encode_image(self, image: torch.Tensor, normalize: bool = False) -> torch.Tensor:
+        features = self.visual(image)
+        return F.normalize(features, dim=-1) if normalize else features
+
+    def encode_text(self, text: torch.Tensor, normalize: bool = False) -> torch.Tensor:
+        raise NotImplementedError
+
+    def forward(self, image: Optional[torch.Tensor] = None, text: Optional[torch.Tensor] = None
+                ) -> Tuple[Optional[torch.Tensor], Optional[torch.Tensor], torch.Tensor]:
+        image_features = self.encode_image(image, normalize=True) if image is not None else None
+        text_features = self.encode_text(text, normalize=True) if text is not None else None
+        return image_features, text_features, self.logit_scale.exp()
+
+
+class CLIP(ClipTowers):
     def __init__(self, cfg: dict, batch_first: bool):
         super().__init__()
         v, t = cfg["vision"], cfg["text"]
@@ -139,10 +157,6 @@ class CLIP(nn.Module):
         self.register_buffer("attn_mask", causal_mask(CONTEXT), persistent=False)
         self.logit_scale = nn.Parameter(torch.ones([]) * math.log(1 / 0.07))
 
-    def encode_image(self, image: torch.Tensor, normalize: bool = False) -> torch.Tensor:
-        features = self.visual(image)
-        return F.normalize(features, dim=-1) if normalize else features
-
     def encode_text(self, text: torch.Tensor, normalize: bool = False) -> torch.Tensor:
         x = self.token_embedding(text)
         x = x + self.positional_embedding
@@ -155,11 +169,6 @@ class CLIP(nn.Module):
         x = x[torch.arange(x.shape[0]), text.argmax(dim=-1)] @ self.text_projection
         return F.normalize(x, dim=-1) if normalize else x
 
-    def forward(self, image: Optional[torch.Tensor] = None, text: Optional[torch.Tensor] = None
-                ) -> Tuple[Optional[torch.Tensor], Optional[torch.Tensor], torch.Tensor]:
-        image_features = self.encode_image(image, normalize=True) if image is not None else None
-        text_features = self.encode_text(text, normalize=True) if text is not None else None
-        return image_features, text_features, self.logit_scale.exp()
 
 
 # ---- timm-style EVA towers, wrapped as OpenCLIP's TimmModel ------------------------------------
@@ -394,7 +403,7 @@ class TextTransformer(nn.Module):
         return x[torch.arange(x.shape[0]), text.argmax(dim=-1)] @ self.text_projection
 
 
-class CustomTextCLIP(nn.Module):
+class CustomTextCLIP(ClipTowers):
     def __init__(self, cfg: dict, batch_first: bool):
         super().__init__()
         self.context_length = CONTEXT
@@ -403,19 +412,10 @@ class CustomTextCLIP(nn.Module):
         self.text = TextTransformer(cfg["text"], cfg["embed_dim"], batch_first, cfg.get("quick_gelu", False))
         self.logit_scale = nn.Parameter(torch.ones([]) * math.log(1 / 0.07))
 
-    def encode_image(self, image: torch.Tensor, normalize: bool = False) -> torch.Tensor:
-        features = self.visual(image)
-        return F.normalize(features, dim=-1) if normalize else features
-
     def encode_text(self, text: torch.Tensor, normalize: bool = False) -> torch.Tensor:
         features = self.text(text)
         return F.normalize(features, dim=-1) if normalize else features
 
-    def forward(self, image: Optional[torch.Tensor] = None, text: Optional[torch.Tensor] = None
-                ) -> Tuple[Optional[torch.Tensor], Optional[torch.Tensor], torch.Tensor]:
-        image_features = self.encode_image(image, normalize=True) if image is not None else None
-        text_features = self.encode_text(text, normalize=True) if text is not None else None
-        return image_features, text_features, self.logit_scale.exp()
 
 
 # ---- configs (shared/openclip-architectures.md, sections 1 and 4) ----------------------------------
