@@ -1,9 +1,9 @@
 // Dry runs (shape-only meta tensors) must report exactly what real runs report, timings aside.
 #include <gtest/gtest.h>
 
-#include "flopscope/error.h"
-#include "flopscope/report.h"
-#include "flopscope/run_plan.h"
+#include "flopscope/core/error.h"
+#include "flopscope/reports/report.h"
+#include "flopscope/analysis/run_plan.h"
 #include "test_helpers.h"
 
 namespace flopscope {

@@ -3,9 +3,9 @@
 
 #include <string>
 
-#include "flopscope/analysis.h"
-#include "flopscope/model.h"
-#include "flopscope/recorder.h"
+#include "flopscope/analysis/analysis.h"
+#include "flopscope/runtime/model.h"
+#include "flopscope/runtime/recorder.h"
 
 namespace flopscope::testing {
 

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "flopscope/error.h"
-#include "flopscope/input_spec.h"
-#include "flopscope/manifest.h"
+#include "flopscope/core/error.h"
+#include "flopscope/core/input_spec.h"
+#include "flopscope/core/manifest.h"
 
 namespace flopscope {
 namespace {

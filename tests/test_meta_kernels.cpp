@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "flopscope/meta_kernels.h"
+#include "flopscope/runtime/meta_kernels.h"
 
 namespace {
 

@@ -3,7 +3,7 @@
 // integers computed by hand in the comments.
 #include <gtest/gtest.h>
 
-#include "flopscope/op_formulas.h"
+#include "flopscope/counting/op_formulas.h"
 
 namespace flopscope {
 namespace {

@@ -5,9 +5,9 @@
 #include <cmath>
 #include <fstream>
 
-#include "flopscope/manifest.h"
-#include "flopscope/presets.h"
-#include "flopscope/run_plan.h"
+#include "flopscope/core/manifest.h"
+#include "flopscope/analysis/presets.h"
+#include "flopscope/analysis/run_plan.h"
 #include "test_helpers.h"
 
 namespace flopscope {

@@ -1,8 +1,10 @@
 // The small test models of tools/export_test_models.py, with their counts computed by hand.
 #include <gtest/gtest.h>
 
-#include "flopscope/error.h"
-#include "flopscope/module_rules.h"
+#include <algorithm>
+
+#include "flopscope/core/error.h"
+#include "flopscope/counting/module_rules.h"
 #include "test_helpers.h"
 
 namespace flopscope {

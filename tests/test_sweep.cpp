@@ -1,9 +1,9 @@
 // Batch-size sweeps: the exact linearity verdict, per-module growth, and deterministic output.
 #include <gtest/gtest.h>
 
-#include "flopscope/error.h"
-#include "flopscope/sweep.h"
-#include "flopscope/sweep_report.h"
+#include "flopscope/core/error.h"
+#include "flopscope/analysis/sweep.h"
+#include "flopscope/reports/sweep_report.h"
 #include "test_helpers.h"
 
 namespace flopscope {

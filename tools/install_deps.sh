@@ -3,7 +3,7 @@
 # libopenblas0-openmp replaces the reference BLAS that Debian's torch links by default (~30x faster).
 # With arguments, installs those packages instead (tools/fuzz.sh asks for clang and libFuzzer).
 set -euo pipefail
-packages=(build-essential cmake libtorch-dev python3-torch libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
+packages=(build-essential cmake libtorch-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
           libbenchmark-dev libopenblas0-openmp)
 [ $# -gt 0 ] && packages=("$@")
 missing=()

@@ -7,20 +7,20 @@
 #include <sstream>
 #include <optional>
 
-#include "flopscope/analysis.h"
-#include "flopscope/error.h"
-#include "flopscope/input_spec.h"
-#include "flopscope/meta_kernels.h"
-#include "flopscope/model.h"
-#include "flopscope/module_rules.h"
-#include "flopscope/op_formulas.h"
-#include "flopscope/output_file.h"
-#include "flopscope/recorder.h"
-#include "flopscope/report.h"
-#include "flopscope/run_plan.h"
-#include "flopscope/sweep.h"
-#include "flopscope/sweep_report.h"
-#include "flopscope/zoo.h"
+#include "flopscope/analysis/analysis.h"
+#include "flopscope/core/error.h"
+#include "flopscope/core/input_spec.h"
+#include "flopscope/runtime/meta_kernels.h"
+#include "flopscope/runtime/model.h"
+#include "flopscope/counting/module_rules.h"
+#include "flopscope/counting/op_formulas.h"
+#include "flopscope/reports/output_file.h"
+#include "flopscope/runtime/recorder.h"
+#include "flopscope/reports/report.h"
+#include "flopscope/analysis/run_plan.h"
+#include "flopscope/analysis/sweep.h"
+#include "flopscope/reports/sweep_report.h"
+#include "flopscope/analysis/zoo.h"
 
 namespace {
 

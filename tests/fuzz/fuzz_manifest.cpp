@@ -3,9 +3,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "flopscope/error.h"
-#include "flopscope/input_spec.h"
-#include "flopscope/manifest.h"
+#include "flopscope/core/error.h"
+#include "flopscope/core/input_spec.h"
+#include "flopscope/core/manifest.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

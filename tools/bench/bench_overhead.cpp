@@ -23,11 +23,11 @@
 #include <thread>
 #include <vector>
 
-#include "flopscope/analysis.h"
-#include "flopscope/output_file.h"
-#include "flopscope/recorder.h"
-#include "flopscope/report.h"
-#include "flopscope/run_plan.h"
+#include "flopscope/analysis/analysis.h"
+#include "flopscope/reports/output_file.h"
+#include "flopscope/runtime/recorder.h"
+#include "flopscope/reports/report.h"
+#include "flopscope/analysis/run_plan.h"
 
 namespace {
 

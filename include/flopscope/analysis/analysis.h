@@ -1,0 +1,99 @@
+// Analysis — turns a Recording into counts: per call, per module, per model.
+//
+// A call's total is its module rule's count when its type has a rule; otherwise it is the sum of its
+// children's totals plus the ops its own code ran (e.g. OpenCLIP's `x @ self.proj`). Independently,
+// every call also gets the op-level count of everything that ran inside it, which is what the
+// cross-check compares the rule against. Pure function of (Model, Recording): no LibTorch.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "flopscope/core/counts.h"
+#include "flopscope/runtime/model.h"
+#include "flopscope/runtime/recorder.h"
+
+namespace flopscope {
+
+enum class CheckStatus {
+  NoRule,    // counted from ops: nothing to compare
+  Match,     // rule and op-level matrix FLOPs agree exactly
+  Mismatch,  // they differ
+  RuleFailed // the rule rejected the call's shapes; the op-level count was used
+};
+std::string to_string(CheckStatus status);
+
+struct CallCounts {
+  Counts total;      // what reports add up
+  Counts rule;       // the module rule's count (CheckStatus::Match or Mismatch)
+  Counts op_level;   // every counted op inside the call, children included
+  Counts own_ops;    // counted ops in the call's own code, outside child calls
+  CheckStatus status = CheckStatus::NoRule;
+  std::string rule_error;  // RuleFailed: why
+};
+
+struct ModuleCounts {
+  int calls = 0;
+  Counts total;     // summed over calls
+  Counts op_level;  // summed over calls
+};
+
+struct UncoveredOp {
+  std::string op;
+  std::string module;  // the module whose own code ran its first occurrence
+  int count = 0;       // occurrences in the whole run
+  std::string shapes;  // inputs of the first occurrence
+};
+
+struct UnruledModule {
+  std::string type;
+  int calls = 0;
+  std::string example;  // qualified name of one instance
+  bool fully_counted = true;  // every op it ran has a formula
+};
+
+struct Analysis {
+  std::vector<CallCounts> calls;      // parallel to Recording::calls
+  std::vector<ModuleCounts> modules;  // parallel to Model::modules()
+  Counts total;                       // = calls[0].total
+  Counts op_level_total;              // = calls[0].op_level
+  std::vector<UncoveredOp> uncovered_ops;
+  std::vector<UnruledModule> modules_without_rule;  // leaf calls (no child calls) whose type has no rule
+  int rule_calls = 0, matched_calls = 0, mismatched_calls = 0, failed_rule_calls = 0;
+};
+
+Analysis analyze(const Model& model, const Recording& recording);
+
+// A part of the model whose totals are reported on their own (OpenCLIP: the image and text towers).
+struct Tower {
+  std::string name;                          // "image"
+  std::vector<std::string> modules;          // qualified names: their subtrees' parameters and calls
+  std::vector<std::string> root_parameters;  // parameters owned by the root (CLIP's text_projection)
+  std::string root_method;                   // calls of this root method belong too (CLIP's encode_text)
+};
+
+struct TowerTotals {
+  int64_t params = 0;  // distinct parameter elements
+  Counts counts;       // of the tower's outermost calls
+};
+
+TowerTotals tower_totals(const Model& model, const Recording& recording, const Analysis& analysis, const Tower& tower);
+
+// Counts of one recorded op (zero for uncovered ops).
+Counts op_counts(const OpRecord& op);
+
+}  // namespace flopscope
+
+namespace flopscope {
+
+// What other tools' conventions give for the same run, each with what it includes and leaves out.
+struct Convention {
+  std::string name;     // "MACs (fvcore, torchinfo, ptflops)"
+  int64_t value = 0;    // in the convention's own unit (FLOPs unless the name says MACs)
+  std::string meaning;  // one line: what is in, what is out
+};
+
+std::vector<Convention> conventions(const Model& model, const Recording& recording, const Analysis& analysis,
+                                    const std::vector<Tower>& towers);
+
+}  // namespace flopscope

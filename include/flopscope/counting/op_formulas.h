@@ -1,0 +1,46 @@
+// Op formulas — the cost of one aten op from the values it was called with.
+//
+// A formula is a small pure function of the recorded inputs (shapes and scalar arguments, in schema
+// order). Registering one is a single REGISTER_OP_FORMULA line in src/op_formulas.cpp. A formula for a
+// composite op (aten::linear, aten::_native_multi_head_attention) stands for everything the op runs
+// inside: the recorder counts the outermost op that has a formula and skips its children.
+// Formulas throw std::exception when the inputs contradict their assumptions; the recorder then
+// treats the op as opaque and counts its children instead.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "flopscope/core/counts.h"
+#include "flopscope/core/value_info.h"
+
+namespace flopscope {
+
+using OpFormula = Counts (*)(const std::vector<ValueInfo>& inputs);
+
+struct OpFormulaEntry {
+  std::string op;           // "aten::addmm"
+  OpFormula formula;
+  std::string description;  // what is counted and what is left out, one line
+};
+
+// nullptr when the op has no formula (it is then reported as uncovered unless its children are counted).
+const OpFormulaEntry* find_op_formula(const std::string& op);
+// Every registered formula, sorted by op name (for docs and `flopscope formulas`).
+std::vector<const OpFormulaEntry*> all_op_formulas();
+
+// A (transposed) convolution from its input and weight shapes and its geometry: the shared formula of
+// the aten::convolution family (module rules read the output shape instead).
+Counts conv_counts(const ValueInfo& input, const ValueInfo& weight, const std::vector<int64_t>& stride,
+                   const std::vector<int64_t>& padding, const std::vector<int64_t>& dilation, bool transposed,
+                   const std::vector<int64_t>& output_padding, bool has_bias);
+
+// Self- or cross-attention with in/out projections: the shared formula of nn.MultiheadAttention's
+// module rule and of aten::_native_multi_head_attention.
+struct AttentionShape {
+  int64_t batch = 1, query_len = 0, key_len = 0, embed_dim = 0, kdim = 0, vdim = 0, heads = 1;
+  bool in_proj_bias = true, out_proj_bias = true, masked = false;
+};
+Counts attention_counts(const AttentionShape& shape);
+
+}  // namespace flopscope

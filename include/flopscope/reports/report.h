@@ -1,0 +1,46 @@
+// Reports — the per-module account of one analyzed run, as a text table or JSON (docs/json-schema.md).
+//
+// Both read the same AnalyzedRun and never compute counts themselves: every number comes from the
+// Analysis. The table groups identical consecutive siblings ("resblocks.[0-23] (x24)").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "flopscope/analysis/analysis.h"
+#include "flopscope/runtime/model.h"
+#include "flopscope/runtime/recorder.h"
+
+namespace flopscope {
+
+struct AnalyzedRun {
+  const Model* model = nullptr;
+  const RunOptions* options = nullptr;
+  const Recording* recording = nullptr;
+  const Analysis* analysis = nullptr;
+  std::vector<Tower> towers;
+  std::string command_line;
+};
+
+struct TableOptions {
+  int depth = -1;        // deepest module level shown; -1: all
+  bool group = true;     // group identical consecutive siblings
+  bool crosscheck = false;  // append the rule vs op-level cross-check
+};
+
+std::string render_table(const AnalyzedRun& run, const TableOptions& options);
+nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck);
+
+// "41.09 GFLOPs", "1.07 TFLOPs", "512 FLOPs": decimal prefixes, a count (never a rate).
+std::string human_flops(int64_t flops);
+// "149.62 M", "3.15 K"
+std::string human_count(int64_t n);
+// "2,907,909,120"
+std::string with_separators(int64_t n);
+
+inline constexpr int kJsonSchemaVersion = 1;
+
+}  // namespace flopscope

@@ -1,0 +1,88 @@
+// Model — a loaded TorchScript module and its static description: the module tree with qualified
+// names, class types, parameters, buffers and plain attributes.
+//
+// A Model owns its torch::jit::Module (hidden behind Impl so that this header stays free of LibTorch).
+// It is movable, not copyable. Loading never runs the model. Not thread-safe: one analysis at a time.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "flopscope/core/value_info.h"
+
+namespace flopscope {
+
+struct TensorEntry {
+  std::string name;            // attribute name inside its module ("weight", "in_proj_bias")
+  std::vector<int64_t> shape;
+  std::string dtype;
+  int64_t numel = 0;
+  int64_t bytes = 0;           // numel x element size: stride-0 placeholder weights count in full
+  bool duplicate = false;      // the same tensor was already seen under an earlier name: not in totals
+};
+
+struct ModuleInfo {
+  std::string name;       // qualified name, "" for the root ("visual.transformer.resblocks.0")
+  std::string type;       // class type with "__torch__." and name mangling removed ("torch.nn.modules.linear.Linear")
+  int parent = -1;        // index into Model::modules(), -1 for the root
+  std::vector<int> children;
+  std::vector<TensorEntry> parameters;  // own parameters, not the children's
+  std::vector<TensorEntry> buffers;     // own buffers
+  std::map<std::string, ValueInfo> attributes;  // own plain attributes (ints, floats, bools, strings, int lists)
+  int64_t subtree_params = 0;  // distinct parameter elements in this module and all below it
+
+  std::string local_name() const;  // last component of `name`
+  const TensorEntry* parameter(const std::string& local) const;  // nullptr when absent or None
+  const ValueInfo* attribute(const std::string& local) const;
+};
+
+struct MethodArgument {
+  std::string name;
+  std::string type;        // TorchScript type text ("Tensor", "Optional[Tensor]", "int")
+  bool has_default = false;
+};
+
+struct LoadOptions {
+  bool meta = false;  // load every tensor on the meta device (shape only; for dry runs)
+};
+
+class Model {
+ public:
+  // Throws Error(FileNotFound | NotTorchScript) with a one-line message.
+  static Model load(const std::string& path, const LoadOptions& options = {});
+
+  Model(Model&&) noexcept;
+  Model& operator=(Model&&) noexcept;
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+  ~Model();
+
+  const std::string& path() const;
+  // Pre-order: modules()[0] is the root; a parent comes before its children.
+  const std::vector<ModuleInfo>& modules() const;
+  int find_module(const std::string& name) const;  // -1 when absent
+  int64_t total_params() const;                     // distinct parameter elements
+  int64_t total_param_bytes() const;
+  int64_t total_buffer_bytes() const;
+  std::vector<std::string> method_names() const;
+  // Arguments of a method, without `self`. Throws Error(NoSuchMethod).
+  std::vector<MethodArgument> method_arguments(const std::string& method) const;
+
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  explicit Model(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The LibTorch version flopscope runs on ("1.13.1").
+std::string libtorch_version();
+
+// "__torch__.torch.nn.modules.linear.___torch_mangle_3.Linear" -> "torch.nn.modules.linear.Linear"
+std::string normalize_type_name(const std::string& qualified);
+
+}  // namespace flopscope

@@ -1,0 +1,65 @@
+// Recorder — runs one method of a Model on generated inputs and records every submodule call and
+// every aten op that does work.
+//
+// Mechanism (docs/hooks.md): before the first run, every method graph of every module type in the
+// tree gets a flopscope::enter node at its top and a flopscope::exit node before its return. Both
+// receive `self`, so calls are attributed to module instances even though instances of one class
+// share one graph. Aten ops are observed with an at::RecordFunction callback and attributed to the
+// innermost running module call. Works on any TorchScript file as saved; nothing is re-scripted.
+//
+// An op is counted once: the outermost op that has a formula (see op_formulas.h) is recorded and
+// everything it runs inside is skipped. An op with no formula whose children were not counted
+// either is recorded as uncovered.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "flopscope/core/input_spec.h"
+#include "flopscope/runtime/model.h"
+#include "flopscope/core/value_info.h"
+
+namespace flopscope {
+
+struct OpRecord {
+  std::string op;                 // "aten::addmm"
+  std::vector<ValueInfo> inputs;  // in schema order
+  bool has_formula = true;        // false: uncovered (no formula and no counted child op)
+};
+
+struct CallRecord {
+  int module = 0;       // index into Model::modules()
+  std::string method;   // "forward", "encode_image", ...
+  int call_index = 0;   // 0 for the module's first call in this run, 1 for its second, ...
+  int parent = -1;      // index into Recording::calls, -1 for the top-level call
+  std::vector<int> children;
+  std::vector<ValueInfo> inputs;   // without self
+  std::vector<ValueInfo> outputs;  // one element; a tuple return is one Tuple value
+  std::vector<OpRecord> ops;       // ops run in this call's own code, outside any child call
+};
+
+struct RunOptions {
+  std::string method = "forward";
+  std::vector<InputSpec> inputs;
+  int threads = 0;             // 0: hardware concurrency
+  std::string device = "cpu";  // "cpu" or "cuda"
+  // Run as in training: autograd on and floating-point parameters requiring grad for the duration of
+  // the run (restored after). Takes e.g. MultiheadAttention's unfused path. Counts do not change.
+  bool enable_grad = false;
+  uint64_t seed = 0;           // seed for generated inputs: the same seed gives the same inputs
+};
+
+struct Recording {
+  std::vector<CallRecord> calls;  // calls[0] is the top-level method call; a parent precedes its children
+  double seconds = 0.0;           // wall time of the recorded forward
+};
+
+// Runs `options.method` once with hooks on. Throws Error(NoSuchMethod | BadInputs | ForwardFailed |
+// OutOfMemory | Unsupported).
+Recording record(Model& model, const RunOptions& options);
+
+// Runs the method once with no hooks and no recording: the baseline for overhead benchmarks.
+double run_plain(Model& model, const RunOptions& options);
+
+}  // namespace flopscope

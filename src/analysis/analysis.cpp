@@ -1,0 +1,199 @@
+#include "flopscope/analysis/analysis.h"
+
+#include <map>
+
+#include "flopscope/counting/module_rules.h"
+#include "flopscope/counting/op_formulas.h"
+
+namespace flopscope {
+
+std::string to_string(CheckStatus status) {
+  switch (status) {
+    case CheckStatus::NoRule: return "no-rule";
+    case CheckStatus::Match: return "match";
+    case CheckStatus::Mismatch: return "mismatch";
+    case CheckStatus::RuleFailed: return "rule-failed";
+  }
+  return "?";
+}
+
+Counts op_counts(const OpRecord& op) {
+  if (!op.has_formula) return {};
+  const OpFormulaEntry* entry = find_op_formula(op.op);
+  return entry == nullptr ? Counts{} : entry->formula(op.inputs);
+}
+
+namespace {
+
+std::string shapes_of(const std::vector<ValueInfo>& values) {
+  std::string text;
+  for (const auto& v : values) {
+    if (!v.is_tensor()) continue;
+    text += (text.empty() ? "" : ", ") + shape_text(v);
+  }
+  return text;
+}
+
+}  // namespace
+
+Analysis analyze(const Model& model, const Recording& recording) {
+  const auto& modules = model.modules();
+  Analysis result;
+  result.calls.resize(recording.calls.size());
+  result.modules.resize(modules.size());
+  std::map<std::string, size_t> uncovered_index;  // op name -> entry
+  std::map<std::string, size_t> unruled_index;
+
+  // Children come after their parents in Recording::calls, so a reverse walk sees children first.
+  for (size_t i = recording.calls.size(); i-- > 0;) {
+    const CallRecord& call = recording.calls[i];
+    const ModuleInfo& module = modules[static_cast<size_t>(call.module)];
+    CallCounts& counts = result.calls[i];
+    bool all_ops_covered = true;
+    for (const auto& op : call.ops) {
+      counts.own_ops += op_counts(op);
+      all_ops_covered = all_ops_covered && op.has_formula;
+    }
+    Counts children_total;
+    counts.op_level = counts.own_ops;
+    for (const int child : call.children) {
+      children_total += result.calls[static_cast<size_t>(child)].total;
+      counts.op_level += result.calls[static_cast<size_t>(child)].op_level;
+    }
+    counts.total = children_total + counts.own_ops;
+
+    // Rules describe forward(); helper methods a forward calls on self (Conv's _conv_forward,
+    // ConvTranspose's _output_padding) are counted from their ops like any other code.
+    const ModuleRuleEntry* rule = call.method == "forward" ? find_module_rule(module.type) : nullptr;
+    if (rule != nullptr) {
+      result.rule_calls += 1;
+      try {
+        counts.rule = rule->rule(module, call);
+        counts.total = counts.rule;
+        const bool same = counts.rule.matmul_flops == counts.op_level.matmul_flops;
+        counts.status = same ? CheckStatus::Match : CheckStatus::Mismatch;
+        (same ? result.matched_calls : result.mismatched_calls) += 1;
+      } catch (const std::exception& e) {
+        counts.status = CheckStatus::RuleFailed;
+        counts.rule_error = e.what();
+        result.failed_rule_calls += 1;
+      }
+    } else if (call.children.empty() && call.method == "forward") {
+      const auto found = unruled_index.find(module.type);
+      if (found == unruled_index.end()) {
+        unruled_index[module.type] = result.modules_without_rule.size();
+        result.modules_without_rule.push_back({module.type, 1, module.name, all_ops_covered});
+      } else {
+        auto& entry = result.modules_without_rule[found->second];
+        entry.calls += 1;
+        entry.fully_counted = entry.fully_counted && all_ops_covered;
+      }
+    }
+    // A method calling another method on `self` (forward -> self.encode_image) is one use of the
+    // module: only the outermost call adds to the module's totals.
+    const bool nested_in_self = call.parent >= 0 && recording.calls[static_cast<size_t>(call.parent)].module == call.module;
+    if (nested_in_self) continue;
+    ModuleCounts& per_module = result.modules[static_cast<size_t>(call.module)];
+    per_module.calls += 1;
+    per_module.total += counts.total;
+    per_module.op_level += counts.op_level;
+  }
+  for (const CallRecord& call : recording.calls) {
+    for (const auto& op : call.ops) {
+      if (op.has_formula) continue;
+      const auto found = uncovered_index.find(op.op);
+      if (found != uncovered_index.end()) {
+        result.uncovered_ops[found->second].count += 1;
+        continue;
+      }
+      uncovered_index[op.op] = result.uncovered_ops.size();
+      result.uncovered_ops.push_back({op.op, modules[static_cast<size_t>(call.module)].name, 1, shapes_of(op.inputs)});
+    }
+  }
+  if (!result.calls.empty()) {
+    result.total = result.calls[0].total;
+    result.op_level_total = result.calls[0].op_level;
+  }
+  return result;
+}
+
+}  // namespace flopscope
+
+namespace flopscope {
+
+TowerTotals tower_totals(const Model& model, const Recording& recording, const Analysis& analysis, const Tower& tower) {
+  TowerTotals totals;
+  const auto& modules = model.modules();
+  std::vector<bool> in_tower(modules.size(), false);
+  for (const auto& name : tower.modules) {
+    const int index = model.find_module(name);
+    if (index < 0) continue;
+    in_tower[static_cast<size_t>(index)] = true;
+    totals.params += modules[static_cast<size_t>(index)].subtree_params;
+  }
+  // Whole subtrees: a listed container that is never called itself (a ModuleList) still owns its
+  // children's calls. Parents precede children in Model::modules().
+  for (size_t i = 1; i < modules.size(); ++i) {
+    if (in_tower[static_cast<size_t>(modules[i].parent)]) in_tower[i] = true;
+  }
+  for (const auto& name : tower.root_parameters) {
+    const TensorEntry* p = model.modules().front().parameter(name);
+    if (p != nullptr && !p->duplicate) totals.params += p->numel;
+  }
+  // A call belongs to the tower if its module is listed or it is the root running root_method; only
+  // the outermost such calls are added, so nothing is counted twice.
+  std::vector<bool> belongs(recording.calls.size(), false);
+  for (size_t i = 0; i < recording.calls.size(); ++i) {
+    const CallRecord& call = recording.calls[i];
+    const bool selected = in_tower[static_cast<size_t>(call.module)] ||
+                          (call.module == 0 && !tower.root_method.empty() && call.method == tower.root_method);
+    const bool inside = call.parent >= 0 && belongs[static_cast<size_t>(call.parent)];
+    belongs[i] = selected || inside;
+    if (selected && !inside) totals.counts += analysis.calls[i].total;
+  }
+  return totals;
+}
+
+}  // namespace flopscope
+
+namespace flopscope {
+
+namespace {
+bool is_linear_or_conv(const std::string& type) {
+  for (const char* prefix : {"torch.nn.modules.linear.Linear", "torch.nn.modules.linear.NonDynamicallyQuantizableLinear",
+                             "torch.nn.modules.conv."}) {
+    if (type.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+}  // namespace
+
+std::vector<Convention> conventions(const Model& model, const Recording& recording, const Analysis& analysis,
+                                    const std::vector<Tower>& towers) {
+  const Counts& t = analysis.total;
+  Counts module_hooks;  // what a tool sees that hooks only nn.Linear and nn.ConvNd calls
+  for (size_t i = 0; i < recording.calls.size(); ++i) {
+    if (is_linear_or_conv(model.modules()[static_cast<size_t>(recording.calls[i].module)].type)) {
+      module_hooks += analysis.calls[i].total;
+    }
+  }
+  std::vector<Convention> list = {
+      {"FLOPs, all work (flopscope)", t.flops(), "matrix products and convolutions at 2 FLOPs per multiply-add, plus elementwise work"},
+      {"matmul FLOPs (OpenCLIP profile table, torch FlopCounterMode)", t.matmul_flops,
+       "matrix products, convolutions and attention at 2 per multiply-add; no elementwise work"},
+      {"MACs (fvcore, torchinfo, ptflops print these as 'FLOPs')", t.macs, "multiply-adds: half of the matmul FLOPs"},
+      {"matmul FLOPs without activation x activation products", t.matmul_flops - t.activation_flops,
+       "leaves out attention QK^T and AV (and similarity matrices): what weight-based counts give"},
+      {"Linear/Conv module calls only (thop-style hooks)", module_hooks.matmul_flops,
+       "only nn.Linear and nn.ConvNd forwards: misses nn.MultiheadAttention whole and matmuls in a module's own code"},
+  };
+  for (const Tower& tower : towers) {
+    const TowerTotals totals = tower_totals(model, recording, analysis, tower);
+    list.push_back({tower.name + ": matmul FLOPs", totals.counts.matmul_flops, "the " + tower.name + " alone, as when a tool profiles that part"});
+    list.push_back({tower.name + ": matmul FLOPs without activation x activation", totals.counts.matmul_flops - totals.counts.activation_flops,
+                    "the " + tower.name + " without attention QK^T and AV"});
+  }
+  return list;
+}
+
+}  // namespace flopscope

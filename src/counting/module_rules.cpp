@@ -1,0 +1,220 @@
+// The module rule table. Each rule states its formula next to the code; B is the batch (all leading
+// dims), and elementwise costs come from counts.h.
+#include "flopscope/counting/module_rules.h"
+
+#include <map>
+#include <stdexcept>
+
+#include "flopscope/counting/op_formulas.h"
+
+namespace flopscope {
+namespace {
+
+std::map<std::string, ModuleRuleEntry>& registry() {
+  static std::map<std::string, ModuleRuleEntry> rules;
+  return rules;
+}
+
+struct Registrar {
+  Registrar(std::initializer_list<const char*> types, ModuleRule rule, const char* formula) {
+    for (const char* type : types) registry()[type] = ModuleRuleEntry{type, rule, formula};
+  }
+};
+
+#define FLOPSCOPE_CONCAT_INNER(a, b) a##b
+#define FLOPSCOPE_CONCAT(a, b) FLOPSCOPE_CONCAT_INNER(a, b)
+#define REGISTER_MODULE_RULE const Registrar FLOPSCOPE_CONCAT(registrar_, __LINE__)
+
+const ValueInfo& input(const CallRecord& call, size_t i) {
+  if (i >= call.inputs.size() || !call.inputs[i].is_tensor()) throw std::invalid_argument("input is not a tensor");
+  return call.inputs[i];
+}
+
+const ValueInfo& output(const CallRecord& call) {
+  if (call.outputs.empty() || !call.outputs[0].is_tensor()) throw std::invalid_argument("output is not a tensor");
+  return call.outputs[0];
+}
+
+const TensorEntry& weight(const ModuleInfo& module, const char* name = "weight") {
+  const TensorEntry* w = module.parameter(name);
+  if (w == nullptr) throw std::invalid_argument(std::string("module has no parameter ") + name);
+  return *w;
+}
+
+int64_t int_attribute(const ModuleInfo& module, const char* name) {
+  const ValueInfo* v = module.attribute(name);
+  if (v == nullptr || (v->kind != ValueInfo::Kind::Int && v->kind != ValueInfo::Kind::Bool)) {
+    throw std::invalid_argument(std::string("module has no int attribute ") + name);
+  }
+  return v->int_value;
+}
+
+bool bool_attribute(const ModuleInfo& module, const char* name, bool fallback) {
+  const ValueInfo* v = module.attribute(name);
+  return v == nullptr || v->kind == ValueInfo::Kind::None ? fallback : v->int_value != 0;
+}
+
+// Linear: y = x W^T + b.  MACs = B*I*O (B = all leading dims of x); bias adds B*O.
+Counts linear_rule(const ModuleInfo& module, const CallRecord& call) {
+  const auto& x = input(call, 0);
+  const auto& w = weight(module);
+  if (w.shape.size() != 2 || x.shape.empty() || x.dim(-1) != w.shape[1]) throw std::invalid_argument("linear shapes");
+  const int64_t rows = x.numel() / x.dim(-1);
+  Counts c = multiply_adds(rows * w.shape[1] * w.shape[0]);
+  if (module.parameter("bias") != nullptr) c += elementwise(rows * w.shape[0], cost::kArithmetic);
+  return c;
+}
+
+// ConvNd: MACs = B*Cout*prod(out spatial) * (Cin/groups)*prod(kernel), read from the output shape and
+// weight [Cout, Cin/groups, k...]; depthwise and pointwise are the groups=Cin and 1x1 cases. Bias adds
+// one per output element.
+Counts conv_rule(const ModuleInfo& module, const CallRecord& call) {
+  const auto& w = weight(module);
+  const auto& y = output(call);
+  int64_t per_output = 1;
+  for (size_t i = 1; i < w.shape.size(); ++i) per_output *= w.shape[i];
+  Counts c = multiply_adds(y.numel() * per_output);
+  if (module.parameter("bias") != nullptr) c += elementwise(y.numel(), cost::kArithmetic);
+  return c;
+}
+
+// ConvTransposeNd: every input element is multiplied into (Cout/groups)*prod(kernel) outputs, weight
+// [Cin, Cout/groups, k...]: MACs = B*Cin*prod(in spatial) * (Cout/groups)*prod(kernel). Bias per output.
+Counts conv_transpose_rule(const ModuleInfo& module, const CallRecord& call) {
+  const auto& w = weight(module);
+  const auto& x = input(call, 0);
+  int64_t per_input = 1;
+  for (size_t i = 1; i < w.shape.size(); ++i) per_input *= w.shape[i];
+  Counts c = multiply_adds(x.numel() * per_input);
+  if (module.parameter("bias") != nullptr) c += elementwise(output(call).numel(), cost::kArithmetic);
+  return c;
+}
+
+// MultiheadAttention(query, key, value, key_padding_mask, need_weights, attn_mask, ...):
+// MACs = B*Lq*E^2 (q) + B*Lk*kdim*E (k) + B*Lk*vdim*E (v) + 2*B*Lq*Lk*E (QK^T, AV) + B*Lq*E^2 (out);
+// self-attention: 4*B*L*E^2 + 2*B*L^2*E MACs = 8BLd^2 + 4BL^2d FLOPs. Layout from batch_first.
+Counts multihead_attention_rule(const ModuleInfo& module, const CallRecord& call) {
+  const auto& q = input(call, 0);
+  const auto& k = input(call, 1);
+  const bool batch_first = bool_attribute(module, "batch_first", false);
+  AttentionShape s;
+  if (q.shape.size() == 3) {
+    s.batch = batch_first ? q.dim(0) : q.dim(1);
+    s.query_len = batch_first ? q.dim(1) : q.dim(0);
+    s.key_len = batch_first ? k.dim(1) : k.dim(0);
+  } else if (q.shape.size() == 2) {  // unbatched
+    s.query_len = q.dim(0);
+    s.key_len = k.dim(0);
+  } else {
+    throw std::invalid_argument("attention input rank");
+  }
+  s.embed_dim = int_attribute(module, "embed_dim");
+  s.kdim = int_attribute(module, "kdim");
+  s.vdim = int_attribute(module, "vdim");
+  s.heads = int_attribute(module, "num_heads");
+  // add_bias_kv appends one key/value token; add_zero_attn appends another.
+  if (module.parameter("bias_k") != nullptr) s.key_len += 1;
+  if (bool_attribute(module, "add_zero_attn", false)) s.key_len += 1;
+  // The constructor's `bias` flag governs both projections: in_proj_bias and out_proj.bias.
+  s.in_proj_bias = module.parameter("in_proj_bias") != nullptr;
+  s.out_proj_bias = s.in_proj_bias;
+  const bool key_padding_mask = call.inputs.size() > 3 && call.inputs[3].is_tensor();
+  const bool attn_mask = call.inputs.size() > 5 && call.inputs[5].is_tensor();
+  s.masked = key_padding_mask || attn_mask;
+  if (q.dim(-1) != s.embed_dim) throw std::invalid_argument("query width differs from embed_dim");
+  return attention_counts(s);
+}
+
+// LayerNorm / GroupNorm: 5 FLOPs per element to normalize, +1 each for weight and bias.
+Counts norm_rule(const ModuleInfo& module, const CallRecord& call) {
+  const int64_t affine = (module.parameter("weight") ? cost::kAffine : 0) + (module.parameter("bias") ? cost::kAffine : 0);
+  return elementwise(input(call, 0).numel(), cost::kNormalize + affine);
+}
+
+// BatchNorm in eval mode with running statistics: one folded multiply-add (2 FLOPs) per element.
+Counts batch_norm_rule(const ModuleInfo& module, const CallRecord& call) {
+  const bool running_stats = bool_attribute(module, "track_running_stats", true);
+  if (!running_stats) return norm_rule(module, call);
+  return elementwise(input(call, 0).numel(), cost::kBatchNormEval);
+}
+
+template <int64_t PerElement>
+Counts per_element_rule(const ModuleInfo&, const CallRecord& call) {
+  return elementwise(input(call, 0).numel(), PerElement);
+}
+
+Counts gelu_rule(const ModuleInfo& module, const CallRecord& call) {
+  const ValueInfo* approximate = module.attribute("approximate");
+  const bool tanh = approximate != nullptr && approximate->dtype == "tanh";
+  return elementwise(input(call, 0).numel(), tanh ? cost::kGeluTanh : cost::kGelu);
+}
+
+// Pooling with a window: output elements x window size (one add or compare per window element).
+Counts pool_rule(const ModuleInfo& module, const CallRecord& call) {
+  const ValueInfo* kernel = module.attribute("kernel_size");
+  if (kernel == nullptr) throw std::invalid_argument("pooling module has no kernel_size");
+  const auto& y = output(call);
+  const size_t spatial = y.shape.size() >= 2 ? y.shape.size() - 2 : 1;
+  int64_t window = 1;
+  if (kernel->kind == ValueInfo::Kind::Int) {  // kernel_size=3 means 3 along every spatial dim
+    for (size_t i = 0; i < spatial; ++i) window *= kernel->int_value;
+  } else if (kernel->kind == ValueInfo::Kind::IntList) {
+    for (const int64_t k : kernel->shape) window *= k;
+  } else {
+    for (const auto& k : kernel->elements) window *= k.int_value;
+  }
+  return elementwise(y.numel() * window, cost::kArithmetic);
+}
+
+Counts zero_rule(const ModuleInfo&, const CallRecord&) { return {}; }
+
+REGISTER_MODULE_RULE({"torch.nn.modules.linear.Linear", "torch.nn.modules.linear.NonDynamicallyQuantizableLinear"},
+                     linear_rule, "2*B*I*O matmul; B*O bias adds");
+REGISTER_MODULE_RULE({"torch.nn.modules.conv.Conv1d", "torch.nn.modules.conv.Conv2d", "torch.nn.modules.conv.Conv3d"},
+                     conv_rule, "2*B*Cout*prod(out)*(Cin/groups)*prod(kernel) matmul; one bias add per output");
+REGISTER_MODULE_RULE({"torch.nn.modules.conv.ConvTranspose1d", "torch.nn.modules.conv.ConvTranspose2d",
+                      "torch.nn.modules.conv.ConvTranspose3d"},
+                     conv_transpose_rule, "2*B*Cin*prod(in)*(Cout/groups)*prod(kernel) matmul; one bias add per output");
+REGISTER_MODULE_RULE({"torch.nn.modules.activation.MultiheadAttention"}, multihead_attention_rule,
+                     "2*(B*Lq*E^2 + B*Lk*kdim*E + B*Lk*vdim*E + 2*B*Lq*Lk*E + B*Lq*E^2) matmul "
+                     "(self-attention: 8BLd^2 + 4BL^2d); biases, scale, mask and softmax elementwise");
+REGISTER_MODULE_RULE({"torch.nn.modules.normalization.LayerNorm", "torch.nn.modules.normalization.GroupNorm"},
+                     norm_rule, "5 per element, +1 each for weight and bias");
+REGISTER_MODULE_RULE({"torch.nn.modules.batchnorm.BatchNorm1d", "torch.nn.modules.batchnorm.BatchNorm2d",
+                      "torch.nn.modules.batchnorm.BatchNorm3d"},
+                     batch_norm_rule, "eval with running stats: 2 per element");
+REGISTER_MODULE_RULE({"torch.nn.modules.activation.GELU"}, gelu_rule, "5 per element (tanh approximation: 8)");
+REGISTER_MODULE_RULE({"torch.nn.modules.activation.ReLU", "torch.nn.modules.activation.ReLU6",
+                      "torch.nn.modules.activation.LeakyReLU", "torch.nn.modules.activation.Hardtanh"},
+                     per_element_rule<cost::kArithmetic>, "1 per element");
+REGISTER_MODULE_RULE({"torch.nn.modules.activation.Tanh"}, per_element_rule<cost::kTranscendental>, "1 per element");
+REGISTER_MODULE_RULE({"torch.nn.modules.activation.Sigmoid"}, per_element_rule<cost::kSigmoid>, "3 per element");
+REGISTER_MODULE_RULE({"torch.nn.modules.activation.SiLU"}, per_element_rule<cost::kSilu>, "4 per element");
+REGISTER_MODULE_RULE({"torch.nn.modules.activation.Softmax", "torch.nn.modules.activation.LogSoftmax"},
+                     per_element_rule<cost::kSoftmax>, "5 per element");
+REGISTER_MODULE_RULE({"torch.nn.modules.pooling.MaxPool1d", "torch.nn.modules.pooling.MaxPool2d",
+                      "torch.nn.modules.pooling.MaxPool3d", "torch.nn.modules.pooling.AvgPool1d",
+                      "torch.nn.modules.pooling.AvgPool2d", "torch.nn.modules.pooling.AvgPool3d"},
+                     pool_rule, "output elements x window size");
+REGISTER_MODULE_RULE({"torch.nn.modules.pooling.AdaptiveAvgPool1d", "torch.nn.modules.pooling.AdaptiveAvgPool2d",
+                      "torch.nn.modules.pooling.AdaptiveAvgPool3d"},
+                     per_element_rule<cost::kArithmetic>, "1 per input element");
+REGISTER_MODULE_RULE({"torch.nn.modules.sparse.Embedding", "torch.nn.modules.dropout.Dropout",
+                      "torch.nn.modules.linear.Identity", "torch.nn.modules.flatten.Flatten",
+                      "torch.nn.modules.flatten.Unflatten"},
+                     zero_rule, "0 (data movement; dropout is identity in eval)");
+
+}  // namespace
+
+const ModuleRuleEntry* find_module_rule(const std::string& type) {
+  const auto it = registry().find(type);
+  return it == registry().end() ? nullptr : &it->second;
+}
+
+std::vector<const ModuleRuleEntry*> all_module_rules() {
+  std::vector<const ModuleRuleEntry*> entries;
+  for (const auto& [type, entry] : registry()) entries.push_back(&entry);
+  return entries;
+}
+
+}  // namespace flopscope

@@ -1,0 +1,164 @@
+#include "flopscope/reports/report.h"
+
+namespace flopscope {
+namespace {
+
+nlohmann::json counts_json(const Counts& c) {
+  return {{"flops", c.flops()},
+          {"matmul_flops", c.matmul_flops},
+          {"elementwise_flops", c.elementwise_flops},
+          {"activation_matmul_flops", c.activation_flops},
+          {"macs", c.macs}};
+}
+
+nlohmann::json value_json(const ValueInfo& v) {
+  using Kind = ValueInfo::Kind;
+  switch (v.kind) {
+    case Kind::Tensor: return {{"kind", "tensor"}, {"shape", v.shape}, {"dtype", v.dtype}};
+    case Kind::None: return {{"kind", "none"}};
+    case Kind::Int: return {{"kind", "int"}, {"value", v.int_value}};
+    case Kind::Double: return {{"kind", "float"}, {"value", v.double_value}};
+    case Kind::Bool: return {{"kind", "bool"}, {"value", v.int_value != 0}};
+    case Kind::String: return {{"kind", "str"}};
+    case Kind::IntList: return {{"kind", "int_list"}, {"value", v.shape}};
+    case Kind::Tuple: case Kind::List: case Kind::Dict: {
+      nlohmann::json elements = nlohmann::json::array();
+      for (const auto& e : v.elements) elements.push_back(value_json(e));
+      const char* kind = v.kind == Kind::Tuple ? "tuple" : v.kind == Kind::List ? "list" : "dict";
+      return {{"kind", kind}, {"elements", elements}};
+    }
+    case Kind::Object: case Kind::Other: return {{"kind", "object"}, {"type", v.dtype}};
+  }
+  return nullptr;
+}
+
+nlohmann::json values_json(const std::vector<ValueInfo>& values) {
+  nlohmann::json array = nlohmann::json::array();
+  for (const auto& v : values) array.push_back(value_json(v));
+  return array;
+}
+
+nlohmann::json tensors_json(const std::vector<TensorEntry>& tensors) {
+  nlohmann::json array = nlohmann::json::array();
+  for (const auto& t : tensors) {
+    array.push_back({{"name", t.name}, {"shape", t.shape}, {"dtype", t.dtype}, {"numel", t.numel}, {"bytes", t.bytes},
+                     {"duplicate", t.duplicate}});
+  }
+  return array;
+}
+
+}  // namespace
+
+nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
+  const Model& model = *run.model;
+  const Analysis& a = *run.analysis;
+  nlohmann::json j;
+  j["schema_version"] = kJsonSchemaVersion;
+  j["tool"] = {{"name", "flopscope"}, {"version", FLOPSCOPE_VERSION}, {"libtorch_version", libtorch_version()}};
+  j["conventions"] = "1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs, rates are FLOP/s; see docs/counting.md";
+  // How it was run (not what was counted): excluded, like timing, when two reports are compared.
+  j["invocation"] = {{"command_line", run.command_line}, {"device", run.options->device}};
+  j["model"] = {{"path", model.path()},
+                {"params", model.total_params()},
+                {"param_bytes", model.total_param_bytes()},
+                {"buffer_bytes", model.total_buffer_bytes()}};
+  j["method"] = run.options->method;
+  nlohmann::json inputs = nlohmann::json::array();
+  for (const auto& spec : run.options->inputs) inputs.push_back(to_string(spec));
+  j["inputs"] = inputs;
+  j["totals"] = counts_json(a.total);
+  j["totals"]["params"] = model.total_params();
+  j["op_level_totals"] = counts_json(a.op_level_total);
+
+  nlohmann::json towers = nlohmann::json::array();
+  for (const auto& tower : run.towers) {
+    const TowerTotals totals = tower_totals(*run.model, *run.recording, *run.analysis, tower);
+    nlohmann::json t = counts_json(totals.counts);
+    t["name"] = tower.name;
+    t["modules"] = tower.modules;
+    t["params"] = totals.params;
+    towers.push_back(t);
+  }
+  j["towers"] = towers;
+  nlohmann::json other = nlohmann::json::array();
+  for (const auto& c : conventions(model, *run.recording, a, run.towers)) {
+    other.push_back({{"name", c.name}, {"value", c.value}, {"meaning", c.meaning}});
+  }
+  j["conventions_compared"] = other;
+
+  nlohmann::json modules = nlohmann::json::array();
+  for (size_t i = 0; i < model.modules().size(); ++i) {
+    const ModuleInfo& m = model.modules()[i];
+    modules.push_back({{"index", i},
+                       {"name", m.name},
+                       {"type", m.type},
+                       {"parent", m.parent},
+                       {"params", m.subtree_params},
+                       {"parameters", tensors_json(m.parameters)},
+                       {"buffers", tensors_json(m.buffers)},
+                       {"calls", a.modules[i].calls},
+                       {"counts", counts_json(a.modules[i].total)},
+                       {"op_level", counts_json(a.modules[i].op_level)}});
+  }
+  j["modules"] = modules;
+
+  nlohmann::json calls = nlohmann::json::array();
+  for (size_t i = 0; i < run.recording->calls.size(); ++i) {
+    const CallRecord& call = run.recording->calls[i];
+    const CallCounts& c = a.calls[i];
+    // The ops a call's numbers come from: listed only where no rule gave them. Inside a ruled call
+    // the op path can depend on the device (the fused attention kernel is CPU/CUDA only), so its ops
+    // are summarized by op_level instead.
+    const bool counted_from_ops = c.status == CheckStatus::NoRule || c.status == CheckStatus::RuleFailed;
+    nlohmann::json ops = nlohmann::json::array();
+    for (const auto& op : counted_from_ops ? call.ops : std::vector<OpRecord>{}) {
+      nlohmann::json o = counts_json(op_counts(op));
+      o["op"] = op.op;
+      o["covered"] = op.has_formula;
+      o["inputs"] = values_json(op.inputs);
+      ops.push_back(o);
+    }
+    nlohmann::json record = {{"id", i},
+                             {"module", model.modules()[static_cast<size_t>(call.module)].name},
+                             {"module_index", call.module},
+                             {"method", call.method},
+                             {"call_index", call.call_index},
+                             {"parent", call.parent},
+                             {"children", call.children},
+                             {"inputs", values_json(call.inputs)},
+                             {"outputs", values_json(call.outputs)},
+                             {"counts", counts_json(c.total)},
+                             {"op_level", counts_json(c.op_level)},
+                             {"own_ops", counts_json(c.own_ops)},
+                             {"status", to_string(c.status)},
+                             {"counted_ops", ops}};
+    if (c.status == CheckStatus::Match || c.status == CheckStatus::Mismatch) record["rule"] = counts_json(c.rule);
+    if (!c.rule_error.empty()) record["rule_error"] = c.rule_error;
+    calls.push_back(record);
+  }
+  j["calls"] = calls;
+
+  nlohmann::json uncovered = nlohmann::json::array();
+  for (const auto& op : a.uncovered_ops) {
+    uncovered.push_back({{"op", op.op}, {"module", op.module}, {"count", op.count}, {"inputs", op.shapes}});
+  }
+  j["uncovered_ops"] = uncovered;
+  nlohmann::json unruled = nlohmann::json::array();
+  for (const auto& m : a.modules_without_rule) {
+    unruled.push_back({{"type", m.type}, {"calls", m.calls}, {"example", m.example}, {"fully_counted", m.fully_counted}});
+  }
+  j["modules_without_rule"] = unruled;
+  if (crosscheck) {
+    j["crosscheck"] = {{"rule_calls", a.rule_calls},
+                       {"match", a.matched_calls},
+                       {"mismatch", a.mismatched_calls},
+                       {"rule_failed", a.failed_rule_calls},
+                       {"uncovered_ops", a.uncovered_ops.size()},
+                       {"totals_equal", a.total.matmul_flops == a.op_level_total.matmul_flops}};
+  }
+  // Everything timing-dependent lives here, so two runs differ in this object only.
+  j["timing"] = {{"forward_seconds", run.recording->seconds}};
+  return j;
+}
+
+}  // namespace flopscope

@@ -1,0 +1,123 @@
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "flopscope/reports/report.h"
+#include "flopscope/reports/sweep_report.h"
+
+namespace flopscope {
+namespace {
+
+std::string fixed(double value, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
+  return buffer;
+}
+
+double gflops_per_second(const SweepPoint& p) {
+  return p.timed && p.seconds > 0 ? static_cast<double>(p.counts.flops()) / p.seconds / 1e9 : 0.0;
+}
+
+std::string module_label(const std::string& name) { return name.empty() ? "(model)" : name; }
+
+std::string verdict_text(const SweepContext& s) {
+  const Linearity& l = s.result->linearity;
+  std::ostringstream out;
+  const int64_t b0 = s.result->points.front().batch;
+  out << "Linearity: FLOPs(B) == B * FLOPs(" << b0 << ")/" << b0 << " exactly: " << (l.proportional ? "yes" : "NO")
+      << "; matmul FLOPs alone: " << (l.matmul_proportional ? "yes" : "NO") << '\n';
+  out << "  least squares: FLOPs(B) = " << fixed(l.slope, 1) << " * B " << (l.intercept < 0 ? "- " : "+ ")
+      << fixed(std::abs(l.intercept), 1)
+      << "  (R^2 = " << fixed(l.r_squared, 12) << ")\n";
+  for (const auto& g : l.not_proportional) {
+    out << "  " << module_label(g.module) << ": " << to_string(g.growth);
+    if (g.growth == Growth::ConstantTerm) {
+      out << ", " << fixed(g.constant, 0) << (g.constant == 1.0 ? " FLOP" : " FLOPs") << " whatever B, plus "
+          << fixed(g.slope, 1) << " per sample";
+    } else {
+      out << ", B^2 coefficient " << fixed(g.quadratic, 3) << " FLOPs (e.g. a B x B product)";
+    }
+    out << '\n';
+  }
+  return out.str();
+}
+
+}  // namespace
+
+std::string render_sweep_table(const SweepContext& s) {
+  std::ostringstream out;
+  out << "flopscope sweep: " << s.model->path() << "  method " << s.plan->options.method
+      << (s.options->dry_run ? "  (dry run: no timings)" : "") << "\n"
+      << "1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs, rates are FLOP/s; time = median of " << s.options->repeat
+      << " plain forwards after " << s.options->warmup << " warm-up\n\n";
+  char line[512];
+  std::snprintf(line, sizeof line, "%8s  %24s  %24s  %24s  %14s  %10s  %12s  %12s\n", "batch", "FLOPs", "op-level FLOPs",
+                "matmul FLOPs", "params", "time (s)", "samples/s", "GFLOP/s");
+  out << line;
+  for (const auto& p : s.result->points) {
+    std::snprintf(line, sizeof line, "%8lld  %24s  %24s  %24s  %14s  %10s  %12s  %12s\n", static_cast<long long>(p.batch),
+                  with_separators(p.counts.flops()).c_str(), with_separators(p.op_level.flops()).c_str(),
+                  with_separators(p.counts.matmul_flops).c_str(), with_separators(p.params).c_str(),
+                  p.timed ? fixed(p.seconds, 4).c_str() : "-",
+                  p.timed ? fixed(static_cast<double>(p.batch) / p.seconds, 2).c_str() : "-",
+                  p.timed ? fixed(gflops_per_second(p), 1).c_str() : "-");
+    out << line;
+  }
+  out << '\n' << verdict_text(s);
+  return out.str();
+}
+
+nlohmann::json render_sweep_json(const SweepContext& s) {
+  const auto counts = [](const Counts& c) {
+    return nlohmann::json{{"flops", c.flops()}, {"matmul_flops", c.matmul_flops}, {"elementwise_flops", c.elementwise_flops},
+                          {"activation_matmul_flops", c.activation_flops}, {"macs", c.macs}};
+  };
+  nlohmann::json points = nlohmann::json::array();
+  for (const auto& p : s.result->points) {
+    nlohmann::json point = {{"batch", p.batch}, {"counts", counts(p.counts)}, {"op_level", counts(p.op_level)}, {"params", p.params}};
+    if (p.timed) {
+      point["timing"] = {{"median_seconds", p.seconds},
+                         {"samples_per_second", static_cast<double>(p.batch) / p.seconds},
+                         {"gflop_per_second", gflops_per_second(p)},
+                         {"runs_seconds", p.samples}};
+    }
+    points.push_back(point);
+  }
+  const Linearity& l = s.result->linearity;
+  nlohmann::json modules = nlohmann::json::array();
+  for (const auto& g : l.not_proportional) {
+    modules.push_back({{"module", g.module}, {"growth", to_string(g.growth)}, {"slope", g.slope}, {"constant", g.constant},
+                       {"quadratic", g.quadratic}});
+  }
+  nlohmann::json inputs = nlohmann::json::array();
+  for (const auto& spec : s.plan->options.inputs) inputs.push_back(to_string(spec));
+  return {{"schema_version", kJsonSchemaVersion},
+          {"conventions", "1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs, rates are FLOP/s"},
+          {"invocation", {{"command_line", s.command_line}}},
+          {"model", s.model->path()},
+          {"method", s.plan->options.method},
+          {"inputs_at_batch_1", inputs},
+          {"dry_run", s.options->dry_run},
+          {"points", points},
+          {"linearity",
+           {{"proportional", l.proportional},
+            {"matmul_proportional", l.matmul_proportional},
+            {"least_squares", {{"slope", l.slope}, {"intercept", l.intercept}, {"r_squared", l.r_squared}}},
+            {"modules_not_proportional", modules}}}};
+}
+
+std::string render_sweep_csv(const SweepContext& s) {
+  std::ostringstream out;
+  out << "batch,flops,matmul_flops,elementwise_flops,macs,op_level_flops,params,median_seconds,samples_per_second,"
+         "gflop_per_second\n";
+  for (const auto& p : s.result->points) {
+    out << p.batch << ',' << p.counts.flops() << ',' << p.counts.matmul_flops << ',' << p.counts.elementwise_flops << ','
+        << p.counts.macs << ',' << p.op_level.flops() << ',' << p.params << ',';
+    if (p.timed) out << fixed(p.seconds, 6) << ',' << fixed(static_cast<double>(p.batch) / p.seconds, 3) << ',' << fixed(gflops_per_second(p), 3);
+    else out << ",,";
+    out << '\n';
+  }
+  return out.str();
+}
+
+}  // namespace flopscope

@@ -1,0 +1,282 @@
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include "flopscope/reports/report.h"
+
+namespace flopscope {
+
+std::string with_separators(int64_t n) {
+  std::string digits = std::to_string(n < 0 ? -n : n);
+  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<size_t>(i), ",");
+  return n < 0 ? "-" + digits : digits;
+}
+
+namespace {
+
+std::string scaled(double value, const char* const* units, int count, const char* suffix) {
+  int unit = 0;
+  while (unit + 1 < count && std::abs(value) >= 1000.0) {
+    value /= 1000.0;
+    ++unit;
+  }
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, unit == 0 ? "%.0f %s%s" : "%.2f %s%s", value, units[unit], suffix);
+  return buffer;
+}
+
+}  // namespace
+
+std::string human_flops(int64_t flops) {
+  static const char* const units[] = {"", "K", "M", "G", "T", "P", "E"};
+  return scaled(static_cast<double>(flops), units, 7, "FLOPs");
+}
+
+std::string human_count(int64_t n) {
+  static const char* const units[] = {"", "K", "M", "G", "T"};
+  std::string text = scaled(static_cast<double>(n), units, 5, "");
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return text;
+}
+
+namespace {
+
+// One line of the module table: a module, or a group of identical consecutive siblings.
+struct Row {
+  std::string name, type, calls, inputs, outputs, params, matmul, elementwise, macs, percent;
+};
+
+class TableBuilder {
+ public:
+  TableBuilder(const AnalyzedRun& run, const TableOptions& options) : run_(run), options_(options) {
+    const auto& calls = run.recording->calls;
+    for (size_t i = 0; i < calls.size(); ++i) first_call_.emplace(calls[i].module, static_cast<int>(i));
+  }
+
+  std::vector<Row> rows() {
+    std::vector<Row> rows;
+    emit(0, "(model)", 0, 1, rows);
+    return rows;
+  }
+
+ private:
+  // Everything that must be equal for two sibling subtrees to be shown as one group row.
+  const std::string& signature(int index) {
+    const auto found = signatures_.find(index);
+    if (found != signatures_.end()) return found->second;
+    const ModuleInfo& m = module(index);
+    const ModuleCounts& c = run_.analysis->modules[static_cast<size_t>(index)];
+    std::ostringstream s;
+    s << m.type << '|' << m.subtree_params << '|' << c.calls << '|' << c.total.matmul_flops << '|'
+      << c.total.elementwise_flops << '|' << shapes(index, true) << '|' << shapes(index, false) << '{';
+    for (const int child : m.children) s << module(child).local_name() << '=' << signature(child) << ';';
+    s << '}';
+    return signatures_[index] = s.str();
+  }
+
+  const ModuleInfo& module(int index) const { return run_.model->modules()[static_cast<size_t>(index)]; }
+
+  std::string shapes(int index, bool inputs) const {
+    const auto found = first_call_.find(index);
+    if (found == first_call_.end()) return "-";
+    const CallRecord& call = run_.recording->calls[static_cast<size_t>(found->second)];
+    std::string text;
+    for (const auto& v : inputs ? call.inputs : call.outputs) {
+      if (v.kind == ValueInfo::Kind::None) continue;
+      const std::string shape = shape_text(v);
+      if (shape == "-") continue;
+      text += (text.empty() ? "" : ", ") + shape;
+    }
+    return text.empty() ? "-" : text;
+  }
+
+  static bool is_index(const std::string& name) {
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
+  }
+
+  void emit(int index, const std::string& label, int depth, int64_t repeat, std::vector<Row>& rows) {
+    if (options_.depth >= 0 && depth > options_.depth) return;
+    const ModuleInfo& m = module(index);
+    const ModuleCounts& c = run_.analysis->modules[static_cast<size_t>(index)];
+    const int64_t grand_total = run_.analysis->total.flops();
+    const std::string type = m.type.substr(m.type.rfind('.') + 1);
+    Row row;
+    row.name = std::string(static_cast<size_t>(depth) * 2, ' ') + label;
+    row.type = type;
+    row.calls = std::to_string(c.calls * repeat);
+    row.inputs = shapes(index, true);
+    row.outputs = shapes(index, false);
+    row.params = with_separators(m.subtree_params * repeat);
+    const bool called = c.calls > 0;
+    row.matmul = called ? with_separators(c.total.matmul_flops * repeat) : "-";
+    row.elementwise = called ? with_separators(c.total.elementwise_flops * repeat) : "-";
+    row.macs = called ? with_separators(c.total.macs * repeat) : "-";
+    char percent[32];
+    std::snprintf(percent, sizeof percent, "%.2f%%",
+                  grand_total > 0 ? 100.0 * static_cast<double>(c.total.flops() * repeat) / static_cast<double>(grand_total) : 0.0);
+    row.percent = called ? percent : "-";
+    rows.push_back(row);
+
+    const auto& children = m.children;
+    for (size_t i = 0; i < children.size();) {
+      size_t j = i + 1;
+      const std::string& first_name = module(children[i]).local_name();
+      if (options_.group && is_index(first_name)) {
+        while (j < children.size() && is_index(module(children[j]).local_name()) &&
+               std::stoll(module(children[j]).local_name()) == std::stoll(first_name) + static_cast<long long>(j - i) &&
+               signature(children[j]) == signature(children[i])) {
+          ++j;
+        }
+      }
+      const std::string prefix = label == "(model)" ? "" : label.substr(label.find_first_not_of(' ')) + ".";
+      std::string child_label;
+      if (j - i > 1) {
+        child_label = prefix + "[" + first_name + "-" + module(children[j - 1]).local_name() + "]";
+        emit_group(children[i], child_label, depth + 1, repeat * static_cast<int64_t>(j - i), rows);
+      } else {
+        emit(children[i], prefix + first_name, depth + 1, repeat, rows);
+      }
+      i = j;
+    }
+  }
+
+  void emit_group(int index, const std::string& label, int depth, int64_t repeat, std::vector<Row>& rows) {
+    const size_t before = rows.size();
+    emit(index, label, depth, repeat, rows);
+    if (rows.size() > before) rows[before].name += " (x" + std::to_string(repeat) + ")";
+  }
+
+  const AnalyzedRun& run_;
+  const TableOptions& options_;
+  std::map<int, int> first_call_;
+  std::map<int, std::string> signatures_;
+};
+
+std::string format_rows(const std::vector<Row>& rows) {
+  const std::vector<std::string Row::*> columns = {&Row::name, &Row::type, &Row::calls, &Row::inputs, &Row::outputs,
+                                                   &Row::params, &Row::matmul, &Row::elementwise, &Row::macs, &Row::percent};
+  const size_t right_aligned_from = 5;  // numbers are right-aligned
+  std::vector<size_t> width(columns.size(), 0);
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < columns.size(); ++c) width[c] = std::max(width[c], (row.*columns[c]).size());
+  }
+  std::ostringstream out;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    std::string line;
+    for (size_t c = 0; c < columns.size(); ++c) {
+      const std::string& cell = rows[r].*columns[c];
+      const std::string pad(width[c] - cell.size(), ' ');
+      line += (c ? "  " : "") + (c >= right_aligned_from ? pad + cell : cell + pad);
+    }
+    line.erase(line.find_last_not_of(' ') + 1);
+    out << line << '\n';
+    if (r == 0) out << std::string(line.size(), '-') << '\n';
+  }
+  return out.str();
+}
+
+void write_totals(std::ostringstream& out, const AnalyzedRun& run) {
+  const Analysis& a = *run.analysis;
+  const Counts& t = a.total;
+  out << "\nTotals (B = dim 0 of the inputs; 1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs, rates FLOP/s)\n";
+  out << "  parameters        " << with_separators(run.model->total_params()) << " (" << human_count(run.model->total_params())
+      << "), " << with_separators(run.model->total_param_bytes()) << " bytes\n";
+  out << "  FLOPs             " << with_separators(t.flops()) << " (" << human_flops(t.flops()) << ")\n";
+  out << "    matmul          " << with_separators(t.matmul_flops) << " (" << human_flops(t.matmul_flops)
+      << "): matrix products and convolutions, 2 x MACs\n";
+  out << "      of which      " << with_separators(t.activation_flops) << " (" << human_flops(t.activation_flops)
+      << ") multiply two activations (attention QK^T and AV, similarity matrices)\n";
+  out << "    elementwise     " << with_separators(t.elementwise_flops) << " (" << human_flops(t.elementwise_flops)
+      << "): norms, activations, softmax, bias and residual adds (docs/counting.md)\n";
+  out << "  MACs              " << with_separators(t.macs) << " (" << human_count(t.macs) << " multiply-adds)\n";
+  for (const auto& tower : run.towers) {
+    const TowerTotals totals = tower_totals(*run.model, *run.recording, *run.analysis, tower);
+    out << "  " << tower.name << std::string(tower.name.size() < 18 ? 18 - tower.name.size() : 1, ' ') << "params "
+        << with_separators(totals.params) << ", FLOPs " << with_separators(totals.counts.flops()) << " ("
+        << human_flops(totals.counts.flops()) << "), matmul " << with_separators(totals.counts.matmul_flops) << "\n";
+  }
+  out << "  forward time      " << run.recording->seconds << " s (with recording hooks)\n";
+}
+
+void write_conventions(std::ostringstream& out, const AnalyzedRun& run) {
+  out << "\nThe same run in other tools' conventions (see docs/conventions.md)\n";
+  const auto list = conventions(*run.model, *run.recording, *run.analysis, run.towers);
+  size_t width = 0;
+  for (const auto& c : list) width = std::max(width, c.name.size());
+  for (const auto& c : list) {
+    const bool macs = c.name.rfind("MACs", 0) == 0;
+    out << "  " << c.name << std::string(width - c.name.size(), ' ') << "  "
+        << (macs ? human_count(c.value) + " MACs" : human_flops(c.value)) << "  " << c.meaning << '\n';
+  }
+}
+
+void write_coverage(std::ostringstream& out, const Analysis& a) {
+  if (!a.modules_without_rule.empty()) {
+    out << "\nModules without a rule (counted from the aten ops they ran):\n";
+    for (const auto& m : a.modules_without_rule) {
+      out << "  " << m.type << "  calls " << m.calls << "  e.g. " << (m.example.empty() ? "(model)" : m.example)
+          << (m.fully_counted ? "" : "  [has uncovered ops]") << '\n';
+    }
+  }
+  if (!a.uncovered_ops.empty()) {
+    out << "\nUncovered ops (no formula; NOT included in the counts):\n";
+    for (const auto& op : a.uncovered_ops) {
+      out << "  " << op.op << "  x" << op.count << "  in " << (op.module.empty() ? "(model)" : op.module)
+          << "  inputs " << (op.shapes.empty() ? "-" : op.shapes) << '\n';
+    }
+  }
+}
+
+void write_crosscheck(std::ostringstream& out, const AnalyzedRun& run) {
+  const Analysis& a = *run.analysis;
+  out << "\nCross-check: module rule vs op-level count of the ops that actually ran (matmul FLOPs)\n";
+  std::map<std::string, std::vector<size_t>> by_status;
+  for (size_t i = 0; i < a.calls.size(); ++i) {
+    if (a.calls[i].status != CheckStatus::NoRule) by_status[to_string(a.calls[i].status)].push_back(i);
+  }
+  out << "  rule calls " << a.rule_calls << ": match " << a.matched_calls << ", mismatch " << a.mismatched_calls
+      << ", rule failed " << a.failed_rule_calls << '\n';
+  for (const char* status : {"mismatch", "rule-failed"}) {
+    for (const size_t i : by_status[status]) {
+      const auto& call = run.recording->calls[i];
+      const auto& c = a.calls[i];
+      const std::string& name = run.model->modules()[static_cast<size_t>(call.module)].name;
+      out << "  " << status << "  " << name << " #" << call.call_index << "  rule " << with_separators(c.rule.matmul_flops)
+          << "  ops " << with_separators(c.op_level.matmul_flops);
+      if (c.status == CheckStatus::Mismatch && c.op_level.matmul_flops != 0) {
+        char diff[32];
+        std::snprintf(diff, sizeof diff, "%+.3f%%",
+                      100.0 * static_cast<double>(c.rule.matmul_flops - c.op_level.matmul_flops) / static_cast<double>(c.op_level.matmul_flops));
+        out << "  (" << diff << ")";
+      }
+      if (!c.rule_error.empty()) out << "  " << c.rule_error;
+      out << '\n';
+    }
+  }
+  out << "  totals: reported " << with_separators(a.total.matmul_flops) << " matmul FLOPs, op-level "
+      << with_separators(a.op_level_total.matmul_flops) << (a.total.matmul_flops == a.op_level_total.matmul_flops ? " (equal)" : " (DIFFERENT)")
+      << "; elementwise reported " << with_separators(a.total.elementwise_flops) << ", op-level "
+      << with_separators(a.op_level_total.elementwise_flops) << '\n';
+}
+
+}  // namespace
+
+std::string render_table(const AnalyzedRun& run, const TableOptions& options) {
+  std::ostringstream out;
+  out << "flopscope: " << run.model->path() << "  method " << run.options->method << "  inputs";
+  for (const auto& spec : run.options->inputs) out << ' ' << to_string(spec);
+  out << "\n\n";
+  TableBuilder builder(run, options);
+  std::vector<Row> rows = builder.rows();
+  rows.insert(rows.begin(), Row{"module", "type", "calls", "inputs", "outputs", "params", "matmul FLOPs",
+                                "elementwise FLOPs", "MACs", "% FLOPs"});
+  out << format_rows(rows);
+  write_totals(out, run);
+  write_conventions(out, run);
+  write_coverage(out, *run.analysis);
+  if (options.crosscheck) write_crosscheck(out, run);
+  return out.str();
+}
+
+}  // namespace flopscope

@@ -1,0 +1,176 @@
+// Shape-only (Meta) kernels for aten ops missing from LibTorch 1.13's meta backend. Each follows the
+// output-shape rule documented for the op; none reads tensor data.
+#include "flopscope/runtime/meta_kernels.h"
+
+#include <torch/library.h>
+
+namespace flopscope {
+namespace {
+
+at::TensorOptions like(const at::Tensor& t) { return t.options().device(c10::kMeta); }
+
+at::Tensor empty_meta(c10::IntArrayRef shape, const at::Tensor& like_tensor) {
+  return at::empty(shape, like(like_tensor));
+}
+
+// Output size of a (transposed) convolution along each spatial dim.
+at::Tensor convolution(const at::Tensor& input, const at::Tensor& weight, const c10::optional<at::Tensor>&,
+                       c10::IntArrayRef stride, c10::IntArrayRef padding, c10::IntArrayRef dilation, bool transposed,
+                       c10::IntArrayRef output_padding, int64_t groups) {
+  const int64_t spatial = weight.dim() - 2;
+  const bool batched = input.dim() == spatial + 2;
+  std::vector<int64_t> shape;
+  if (batched) shape.push_back(input.size(0));
+  shape.push_back(transposed ? weight.size(1) * groups : weight.size(0));
+  const auto at = [](c10::IntArrayRef list, int64_t i) { return list.size() == 1 ? list[0] : list[static_cast<size_t>(i)]; };
+  for (int64_t i = 0; i < spatial; ++i) {
+    const int64_t in = input.size(input.dim() - spatial + i);
+    const int64_t k = weight.size(2 + i);
+    const int64_t out = transposed
+                            ? (in - 1) * at(stride, i) - 2 * at(padding, i) + at(dilation, i) * (k - 1) + at(output_padding, i) + 1
+                            : (in + 2 * at(padding, i) - at(dilation, i) * (k - 1) - 1) / at(stride, i) + 1;
+    TORCH_CHECK(out > 0, "convolution output size is not positive");
+    shape.push_back(out);
+  }
+  return empty_meta(shape, input);
+}
+
+// Statistics have the normalized dims reduced to 1.
+std::tuple<at::Tensor, at::Tensor, at::Tensor> native_layer_norm(const at::Tensor& input, c10::IntArrayRef normalized_shape,
+                                                                 const c10::optional<at::Tensor>&,
+                                                                 const c10::optional<at::Tensor>&, double) {
+  std::vector<int64_t> stats(input.sizes().begin(), input.sizes().end());
+  for (size_t i = 0; i < normalized_shape.size(); ++i) stats[stats.size() - 1 - i] = 1;
+  return {empty_meta(input.sizes(), input), empty_meta(stats, input), empty_meta(stats, input)};
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> native_batch_norm(const at::Tensor& input, const c10::optional<at::Tensor>&,
+                                                                 const c10::optional<at::Tensor>&,
+                                                                 const c10::optional<at::Tensor>&,
+                                                                 const c10::optional<at::Tensor>&, bool, double, double) {
+  const int64_t channels = input.dim() > 1 ? input.size(1) : input.size(0);
+  return {empty_meta(input.sizes(), input), empty_meta({channels}, input), empty_meta({channels}, input)};
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> native_group_norm(const at::Tensor& input, const c10::optional<at::Tensor>&,
+                                                                 const c10::optional<at::Tensor>&, int64_t n, int64_t,
+                                                                 int64_t, int64_t group, double) {
+  return {empty_meta(input.sizes(), input), empty_meta({n, group}, input), empty_meta({n, group}, input)};
+}
+
+at::Tensor index_select(const at::Tensor& self, int64_t dim, const at::Tensor& index) {
+  std::vector<int64_t> shape(self.sizes().begin(), self.sizes().end());
+  if (!shape.empty()) shape[static_cast<size_t>(c10::maybe_wrap_dim(dim, self.dim()))] = index.numel();
+  return empty_meta(shape, self);
+}
+
+// Attention output takes the query's shape (batch, length) and proj_weight's output width; weights
+// are [B, heads, L, S], or averaged over heads [B, L, S], or empty when not requested.
+std::tuple<at::Tensor, at::Tensor> native_multi_head_attention(
+    const at::Tensor& query, const at::Tensor& key, const at::Tensor&, int64_t, int64_t num_head, const at::Tensor&,
+    const at::Tensor&, const at::Tensor& proj_weight, const at::Tensor&, const c10::optional<at::Tensor>&,
+    bool need_weights, bool average_attn_weights, c10::optional<int64_t>) {
+  std::vector<int64_t> out(query.sizes().begin(), query.sizes().end());
+  out.back() = proj_weight.size(0);
+  at::Tensor weights = empty_meta({0}, query);
+  if (need_weights) {
+    const int64_t batch = query.dim() == 3 ? query.size(0) : 1;
+    weights = average_attn_weights ? empty_meta({batch, query.size(-2), key.size(-2)}, query)
+                                   : empty_meta({batch, num_head, query.size(-2), key.size(-2)}, query);
+  }
+  return {empty_meta(out, query), weights};
+}
+
+// Broadcast of the operands' shapes: the output of an elementwise op.
+std::vector<int64_t> broadcast(std::initializer_list<const at::Tensor*> tensors) {
+  std::vector<int64_t> out;
+  for (const at::Tensor* t : tensors) out = at::infer_size(out, t->sizes());
+  return out;
+}
+
+at::Tensor same_shape(const at::Tensor& self) { return empty_meta(self.sizes(), self); }
+at::Tensor relu(const at::Tensor& self) { return same_shape(self); }
+at::Tensor abs(const at::Tensor& self) { return same_shape(self); }
+at::Tensor hardtanh(const at::Tensor& self, const c10::Scalar&, const c10::Scalar&) { return same_shape(self); }
+at::Tensor flip(const at::Tensor& self, c10::IntArrayRef) { return same_shape(self); }
+at::Tensor roll(const at::Tensor& self, c10::IntArrayRef, c10::IntArrayRef) { return same_shape(self); }
+at::Tensor rsub(const at::Tensor& self, const at::Tensor& other, const c10::Scalar&) {
+  return at::empty(broadcast({&self, &other}), like(self).dtype(at::result_type(self, other)));
+}
+at::Tensor where(const at::Tensor& condition, const at::Tensor& self, const at::Tensor& other) {
+  return at::empty(broadcast({&condition, &self, &other}), like(self).dtype(at::result_type(self, other)));
+}
+at::Tensor adaptive_avg_pool2d(const at::Tensor& self, c10::IntArrayRef output_size) {
+  std::vector<int64_t> shape(self.sizes().begin(), self.sizes().end() - 2);
+  shape.push_back(output_size[0]);
+  shape.push_back(output_size.size() > 1 ? output_size[1] : output_size[0]);
+  return empty_meta(shape, self);
+}
+at::Tensor reduce_all(const at::Tensor& self) { return empty_meta({}, self); }
+at::Tensor prod(const at::Tensor& self, c10::optional<at::ScalarType> dtype) {
+  return at::empty({}, like(self).dtype(dtype.value_or(self.scalar_type())));
+}
+
+// Ops that read tensor values stop the dry run, naming the op and why.
+[[noreturn]] void data_dependent(const char* op, const char* why = "its output shape depends on tensor values") {
+  TORCH_CHECK(false, kDataDependentMarker, op, ": ", why);
+}
+
+at::Tensor nonzero(const at::Tensor&) { data_dependent("nonzero"); }
+at::Tensor masked_select(const at::Tensor&, const at::Tensor&) { data_dependent("masked_select"); }
+c10::Scalar local_scalar_dense(const at::Tensor&) {
+  data_dependent("_local_scalar_dense", "the model reads a tensor value (.item(), or an if/while on a tensor)");
+}
+std::tuple<at::Tensor, at::Tensor, at::Tensor> unique2(const at::Tensor&, bool, bool, bool) { data_dependent("_unique2"); }
+std::tuple<at::Tensor, at::Tensor, at::Tensor> unique_consecutive(const at::Tensor&, bool, bool, c10::optional<int64_t>) {
+  data_dependent("unique_consecutive");
+}
+std::tuple<at::Tensor, at::Tensor, at::Tensor> unique_dim(const at::Tensor&, int64_t, bool, bool, bool) {
+  data_dependent("unique_dim");
+}
+bool is_nonzero(const at::Tensor&) {
+  data_dependent("is_nonzero", "the model reads a tensor value (an if/while on a tensor)");
+}
+bool equal(const at::Tensor&, const at::Tensor&) { data_dependent("equal", "the model compares tensor values"); }
+
+const std::vector<std::string> kOps = {
+    "convolution_overrideable", "native_layer_norm", "native_batch_norm", "native_group_norm", "index_select",
+    "_native_multi_head_attention", "nonzero", "masked_select", "_local_scalar_dense", "_unique2",
+    "unique_consecutive", "unique_dim", "is_nonzero", "equal", "relu", "abs", "hardtanh", "flip", "roll",
+    "rsub.Tensor", "where.self", "_adaptive_avg_pool2d", "max", "min", "prod"};
+
+TORCH_LIBRARY_IMPL(aten, Meta, m) {
+  m.impl("convolution_overrideable", convolution);
+  m.impl("native_layer_norm", native_layer_norm);
+  m.impl("native_batch_norm", native_batch_norm);
+  m.impl("native_group_norm", native_group_norm);
+  m.impl("index_select", index_select);
+  m.impl("_native_multi_head_attention", native_multi_head_attention);
+  m.impl("nonzero", nonzero);
+  m.impl("masked_select", masked_select);
+  m.impl("_local_scalar_dense", local_scalar_dense);
+  m.impl("_unique2", unique2);
+  m.impl("unique_consecutive", unique_consecutive);
+  m.impl("unique_dim", unique_dim);
+  m.impl("is_nonzero", is_nonzero);
+  m.impl("equal", equal);
+  m.impl("relu", relu);
+  m.impl("abs", abs);
+  m.impl("hardtanh", hardtanh);
+  m.impl("flip", flip);
+  m.impl("roll", roll);
+  m.impl("rsub.Tensor", rsub);
+  m.impl("where.self", where);
+  m.impl("_adaptive_avg_pool2d", adaptive_avg_pool2d);
+  m.impl("max", reduce_all);
+  m.impl("min", reduce_all);
+  m.impl("prod", prod);
+}
+
+}  // namespace
+
+void register_meta_kernels() {}
+
+std::vector<std::string> meta_kernel_ops() { return kOps; }
+
+}  // namespace flopscope

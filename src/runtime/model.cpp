@@ -1,0 +1,280 @@
+#include "flopscope/runtime/model.h"
+
+#include <malloc.h>
+#include <sys/stat.h>
+#include <torch/version.h>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <tuple>
+
+#include "flopscope/core/error.h"
+#include "flopscope/runtime/meta_kernels.h"
+#include "runtime/model_impl.h"
+
+namespace flopscope {
+
+std::string dtype_text(c10::ScalarType type) {
+  switch (type) {
+    case c10::kFloat: return "float32";
+    case c10::kHalf: return "float16";
+    case c10::kBFloat16: return "bfloat16";
+    case c10::kDouble: return "float64";
+    case c10::kLong: return "int64";
+    case c10::kInt: return "int32";
+    case c10::kShort: return "int16";
+    case c10::kChar: return "int8";
+    case c10::kByte: return "uint8";
+    case c10::kBool: return "bool";
+    default: return c10::toString(type);
+  }
+}
+
+ValueInfo describe_value(const c10::IValue& value) {
+  ValueInfo info;
+  using Kind = ValueInfo::Kind;
+  if (value.isTensor()) {
+    const auto& tensor = value.toTensor();
+    info.kind = Kind::Tensor;
+    if (tensor.defined()) {
+      info.shape = tensor.sizes().vec();
+      info.dtype = dtype_text(tensor.scalar_type());
+    } else {
+      info.kind = Kind::None;  // an undefined tensor is TorchScript's "no tensor"
+    }
+  } else if (value.isNone()) {
+    info.kind = Kind::None;
+  } else if (value.isInt()) {
+    info.kind = Kind::Int;
+    info.int_value = value.toInt();
+  } else if (value.isDouble()) {
+    info.kind = Kind::Double;
+    info.double_value = value.toDouble();
+  } else if (value.isBool()) {
+    info.kind = Kind::Bool;
+    info.int_value = value.toBool();
+  } else if (value.isString()) {
+    info.kind = Kind::String;
+    info.dtype = value.toStringRef();
+  } else if (value.isIntList()) {
+    info.kind = Kind::IntList;
+    info.shape = value.toIntVector();
+  } else if (value.isTuple()) {
+    info.kind = Kind::Tuple;
+    for (const auto& element : value.toTupleRef().elements()) info.elements.push_back(describe_value(element));
+  } else if (value.isList()) {
+    info.kind = Kind::List;
+    for (const auto& element : value.toListRef()) info.elements.push_back(describe_value(element));
+  } else if (value.isGenericDict()) {
+    info.kind = Kind::Dict;
+    for (const auto& entry : value.toGenericDict()) {
+      info.elements.push_back(describe_value(entry.key()));
+      info.elements.push_back(describe_value(entry.value()));
+    }
+  } else if (value.isObject()) {
+    info.kind = Kind::Object;
+    info.dtype = normalize_type_name(value.type()->str());
+  } else {
+    info.dtype = value.tagKind();
+  }
+  return info;
+}
+
+std::string libtorch_version() { return TORCH_VERSION; }
+
+std::string normalize_type_name(const std::string& qualified) {
+  static const std::regex mangle(R"(___torch_mangle_\d+\.)");
+  std::string name = std::regex_replace(qualified, mangle, "");
+  const std::string prefix = "__torch__.";
+  if (name.compare(0, prefix.size(), prefix) == 0) name = name.substr(prefix.size());
+  return name;
+}
+
+std::string ModuleInfo::local_name() const {
+  const auto dot = name.rfind('.');
+  return dot == std::string::npos ? name : name.substr(dot + 1);
+}
+
+const TensorEntry* ModuleInfo::parameter(const std::string& local) const {
+  for (const auto& p : parameters) {
+    if (p.name == local) return &p;
+  }
+  return nullptr;
+}
+
+const ValueInfo* ModuleInfo::attribute(const std::string& local) const {
+  const auto it = attributes.find(local);
+  return it == attributes.end() ? nullptr : &it->second;
+}
+
+namespace {
+
+void check_readable(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw Error(ExitCode::FileNotFound, "model file not found: " + path);
+  if (S_ISDIR(st.st_mode)) throw Error(ExitCode::FileNotFound, "model path is a directory, not a file: " + path);
+  std::ifstream probe(path, std::ios::binary);
+  if (!probe) throw Error(ExitCode::FileNotFound, "cannot read model file (permission denied?): " + path);
+  char magic[4] = {};
+  probe.read(magic, 4);
+  // TorchScript archives are zip files; anything else (pickles, random bytes, empty files) is rejected
+  // before LibTorch sees it.
+  if (probe.gcount() < 4 || magic[0] != 'P' || magic[1] != 'K' || magic[2] != 3 || magic[3] != 4) {
+    throw Error(ExitCode::NotTorchScript, "not a TorchScript file (no zip archive header): " + path);
+  }
+}
+
+// Identity of a tensor's memory, so a parameter shared by two modules is counted once. Uses the
+// storage object, not the data pointer, because meta tensors have no data.
+using TensorKey = std::tuple<const void*, int64_t, std::vector<int64_t>, std::vector<int64_t>>;
+
+TensorKey key_of(const at::Tensor& t) {
+  return {t.storage().unsafeGetStorageImpl(), t.storage_offset(), t.sizes().vec(), t.strides().vec()};
+}
+
+TensorEntry make_entry(const std::string& name, const at::Tensor& t, std::set<TensorKey>& seen) {
+  TensorEntry entry;
+  entry.name = name;
+  entry.shape = t.sizes().vec();
+  entry.dtype = dtype_text(t.scalar_type());
+  entry.numel = t.numel();
+  entry.bytes = t.numel() * static_cast<int64_t>(t.element_size());
+  entry.duplicate = t.has_storage() && !seen.insert(key_of(t)).second;
+  return entry;
+}
+
+void describe_module(const torch::jit::Module& module, const std::string& name, int parent, Model::Impl& impl,
+                     std::set<TensorKey>& seen_params, std::set<TensorKey>& seen_buffers) {
+  const int index = static_cast<int>(impl.modules.size());
+  impl.modules.emplace_back();
+  impl.index_of_object[module._ivalue().get()] = index;
+  {
+    ModuleInfo& info = impl.modules.back();
+    info.name = name;
+    info.type = normalize_type_name(module.type()->name() ? module.type()->name()->qualifiedName() : "?");
+    info.parent = parent;
+  }
+  const auto& type = module.type();
+  std::vector<std::pair<std::string, torch::jit::Module>> children;
+  for (size_t slot = 0; slot < type->numAttributes(); ++slot) {
+    const std::string attr = type->getAttributeName(slot);
+    const c10::IValue value = module._ivalue()->getSlot(slot);
+    ModuleInfo& info = impl.modules[static_cast<size_t>(index)];
+    if (type->is_module() && value.isObject() && value.toObject()->type()->is_module()) {
+      children.emplace_back(attr, torch::jit::Module(value.toObject()));
+    } else if (type->is_parameter(slot)) {
+      if (value.isTensor() && value.toTensor().defined()) {
+        info.parameters.push_back(make_entry(attr, value.toTensor(), seen_params));
+        impl.parameters.insert(value.toTensor().unsafeGetTensorImpl());
+      }
+    } else if (type->is_buffer(slot)) {
+      if (value.isTensor() && value.toTensor().defined()) {
+        info.buffers.push_back(make_entry(attr, value.toTensor(), seen_buffers));
+      }
+    } else if (value.isInt() || value.isDouble() || value.isBool() || value.isString() || value.isIntList() ||
+               value.isNone()) {
+      info.attributes[attr] = describe_value(value);
+    } else if (value.isTuple()) {
+      info.attributes[attr] = describe_value(value);  // e.g. kernel_size=(3, 3)
+    }
+  }
+  // Values in a scripted class's __constants__ (nn.MultiheadAttention.batch_first) live on the type.
+  for (size_t i = 0; i < type->numConstants(); ++i) {
+    const c10::IValue value = type->getConstant(i);
+    if (value.isInt() || value.isDouble() || value.isBool() || value.isString() || value.isIntList() || value.isTuple()) {
+      impl.modules[static_cast<size_t>(index)].attributes[type->getConstantName(i)] = describe_value(value);
+    }
+  }
+  for (const auto& [attr, child] : children) {
+    const int child_index = static_cast<int>(impl.modules.size());
+    impl.modules[static_cast<size_t>(index)].children.push_back(child_index);
+    describe_module(child, name.empty() ? attr : name + "." + attr, index, impl, seen_params, seen_buffers);
+  }
+  int64_t params = 0;
+  for (const auto& p : impl.modules[static_cast<size_t>(index)].parameters) params += p.duplicate ? 0 : p.numel;
+  for (const int child : impl.modules[static_cast<size_t>(index)].children) {
+    params += impl.modules[static_cast<size_t>(child)].subtree_params;
+  }
+  impl.modules[static_cast<size_t>(index)].subtree_params = params;
+}
+
+}  // namespace
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::Model(Model&&) noexcept = default;
+Model& Model::operator=(Model&&) noexcept = default;
+Model::~Model() = default;
+
+Model Model::load(const std::string& path, const LoadOptions& options) {
+  check_readable(path);
+  if (options.meta) {
+    register_meta_kernels();
+    // A meta load still reads each weight record into a temporary buffer. glibc raises its mmap
+    // threshold to 32 MiB after the first large free, so later buffers come from the heap and are
+    // not returned: a 5 GiB checkpoint then peaks at 1.3 GiB RSS. A fixed 1 MiB threshold keeps the
+    // buffers mmap-backed and the peak near one record (about 370 MiB).
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->meta = options.meta;
+  try {
+    impl->module = options.meta ? torch::jit::load(path, c10::Device(c10::kMeta)) : torch::jit::load(path);
+  } catch (const std::exception& e) {
+    throw Error(ExitCode::NotTorchScript, "not a loadable TorchScript module: " + path + ": " + first_line(e.what()));
+  }
+  impl->module.eval();
+  std::set<TensorKey> seen_params, seen_buffers;
+  describe_module(impl->module, "", -1, *impl, seen_params, seen_buffers);
+  return Model(std::move(impl));
+}
+
+const std::string& Model::path() const { return impl_->path; }
+const std::vector<ModuleInfo>& Model::modules() const { return impl_->modules; }
+
+int Model::find_module(const std::string& name) const {
+  for (size_t i = 0; i < impl_->modules.size(); ++i) {
+    if (impl_->modules[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+int64_t Model::total_params() const { return impl_->modules.front().subtree_params; }
+
+namespace {
+int64_t sum_bytes(const std::vector<ModuleInfo>& modules, std::vector<TensorEntry> ModuleInfo::*member) {
+  int64_t bytes = 0;
+  for (const auto& m : modules) {
+    for (const auto& t : m.*member) bytes += t.duplicate ? 0 : t.bytes;
+  }
+  return bytes;
+}
+}  // namespace
+
+int64_t Model::total_param_bytes() const { return sum_bytes(impl_->modules, &ModuleInfo::parameters); }
+int64_t Model::total_buffer_bytes() const { return sum_bytes(impl_->modules, &ModuleInfo::buffers); }
+
+std::vector<std::string> Model::method_names() const {
+  std::vector<std::string> names;
+  for (const auto& method : impl_->module.get_methods()) names.push_back(method.name());
+  return names;
+}
+
+std::vector<MethodArgument> Model::method_arguments(const std::string& method) const {
+  const auto found = impl_->module.find_method(method);
+  if (!found) {
+    std::string known;
+    for (const auto& name : method_names()) known += (known.empty() ? "" : ", ") + name;
+    throw Error(ExitCode::NoSuchMethod, "the model has no method '" + method + "' (methods: " + known + ")");
+  }
+  std::vector<MethodArgument> arguments;
+  const auto& schema = found->function().getSchema();
+  for (size_t i = 1; i < schema.arguments().size(); ++i) {
+    const auto& arg = schema.arguments()[i];
+    arguments.push_back({arg.name(), arg.type()->annotation_str(), arg.default_value().has_value()});
+  }
+  return arguments;
+}
+
+}  // namespace flopscope

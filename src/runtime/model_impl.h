@@ -1,0 +1,29 @@
+// Internal: what Model holds. Included only by library files that need the torch::jit::Module.
+#pragma once
+
+#include <torch/script.h>
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "flopscope/runtime/model.h"
+
+namespace flopscope {
+
+struct Model::Impl {
+  std::string path;
+  torch::jit::Module module;
+  std::vector<ModuleInfo> modules;
+  // Identity of each module object (the `self` a hook receives) -> index into modules.
+  std::unordered_map<const c10::ivalue::Object*, int> index_of_object;
+  // Every parameter tensor, so op arguments that are weights can be told from activations.
+  std::unordered_set<const c10::TensorImpl*> parameters;
+  bool meta = false;
+  bool instrumented = false;
+};
+
+// Shape/dtype/kind of a runtime value, recursing into containers.
+ValueInfo describe_value(const c10::IValue& value);
+std::string dtype_text(c10::ScalarType type);
+
+}  // namespace flopscope

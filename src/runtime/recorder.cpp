@@ -1,0 +1,434 @@
+#include "flopscope/runtime/recorder.h"
+
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+#include <torch/csrc/jit/api/function_impl.h>
+#include <torch/csrc/jit/ir/ir.h>
+#include <torch/csrc/jit/runtime/custom_operator.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "flopscope/core/error.h"
+#include "flopscope/runtime/meta_kernels.h"
+#include "flopscope/counting/op_formulas.h"
+#include "runtime/model_impl.h"
+
+namespace flopscope {
+namespace {
+
+// ---- the state of the one recording in progress --------------------------------------------------
+
+// One aten op event that is still running.
+struct OpFrame {
+  bool counted = false;   // this op, or an op around it, is covered by a formula
+  bool did_work = false;  // this op's formula gave non-zero FLOPs
+  // Something inside it did counted work or was reported as uncovered: the op itself is accounted
+  // for. Zero-cost children (empty, view) do not count, or every unknown op would look covered.
+  bool child_accounted = false;
+  std::string name;
+  std::vector<ValueInfo> inputs;
+};
+
+struct ActiveRecording {
+  Model::Impl* model = nullptr;
+  Recording* recording = nullptr;
+  std::thread::id thread;
+  std::vector<int> call_stack;             // indices into recording->calls
+  std::vector<OpFrame> op_stack;
+  std::unordered_map<int, int> calls_of_module;  // module index -> calls so far
+};
+
+ActiveRecording* g_active = nullptr;
+
+bool on_recording_thread() { return g_active != nullptr && std::this_thread::get_id() == g_active->thread; }
+
+// ---- module hooks: flopscope::enter(self, method, args...) and flopscope::exit(self, result) ---------
+
+void enter_hook(torch::jit::Stack& stack) {
+  const auto count = static_cast<size_t>(torch::jit::pop(stack).toInt());
+  if (on_recording_thread() && g_active->op_stack.empty()) {
+    auto args = torch::jit::last(stack, count);
+    const auto found = g_active->model->index_of_object.find(args[0].toObject().get());
+    if (found != g_active->model->index_of_object.end()) {
+      auto& calls = g_active->recording->calls;
+      CallRecord call;
+      call.module = found->second;
+      call.method = args[1].toStringRef();
+      call.call_index = g_active->calls_of_module[call.module]++;
+      call.parent = g_active->call_stack.empty() ? -1 : g_active->call_stack.back();
+      for (size_t i = 2; i < args.size(); ++i) call.inputs.push_back(describe_value(args[i]));
+      const int id = static_cast<int>(calls.size());
+      if (call.parent >= 0) calls[static_cast<size_t>(call.parent)].children.push_back(id);
+      calls.push_back(std::move(call));
+      g_active->call_stack.push_back(id);
+    } else {
+      g_active->call_stack.push_back(-1);  // a module object created at run time: not in the tree
+    }
+  }
+  torch::jit::drop(stack, count);
+}
+
+void exit_hook(torch::jit::Stack& stack) {
+  const auto count = static_cast<size_t>(torch::jit::pop(stack).toInt());
+  if (on_recording_thread() && g_active->op_stack.empty() && !g_active->call_stack.empty()) {
+    const int id = g_active->call_stack.back();
+    g_active->call_stack.pop_back();
+    if (id >= 0) g_active->recording->calls[static_cast<size_t>(id)].outputs = {describe_value(torch::jit::peek(stack, 1, count))};
+  }
+  torch::jit::drop(stack, count);
+}
+
+const torch::jit::RegisterOperators hook_operators({
+    // CONSERVATIVE alias analysis marks the nodes as side-effecting, so no pass removes them.
+    torch::jit::Operator("flopscope::enter(...) -> ()", enter_hook, c10::AliasAnalysisKind::CONSERVATIVE),
+    torch::jit::Operator("flopscope::exit(...) -> ()", exit_hook, c10::AliasAnalysisKind::CONSERVATIVE),
+});
+
+void instrument_method(torch::jit::Function& function) {
+  auto* graph_function = torch::jit::tryToGraphFunction(function);
+  if (graph_function == nullptr) return;
+  torch::jit::Graph& graph = *graph_function->graph();
+  if (graph.inputs().empty()) return;
+  torch::jit::Value* self = graph.inputs()[0];
+
+  torch::jit::Node* first = graph.nodes().front();
+  torch::jit::WithInsertPoint at_top(first);
+  torch::jit::Node* enter = graph.create(c10::Symbol::fromQualString("flopscope::enter"), 0);
+  enter->addInput(self);
+  enter->addInput(graph.insertConstant(function.name()));
+  for (size_t i = 1; i < graph.inputs().size(); ++i) enter->addInput(graph.inputs()[i]);
+  enter->insertBefore(first);
+
+  torch::jit::Node* exit = graph.create(c10::Symbol::fromQualString("flopscope::exit"), 0);
+  exit->addInput(self);
+  for (torch::jit::Value* output : graph.outputs()) exit->addInput(output);
+  exit->insertBefore(graph.return_node());
+}
+
+// Rewrites each module class's method graphs once. Instances of a class share its graphs.
+void instrument(Model::Impl& model) {
+  if (model.instrumented) return;
+  std::unordered_set<const c10::ClassType*> done;
+  for (const auto& named : model.module.named_modules()) {
+    const auto type = named.value.type();
+    if (!done.insert(type.get()).second) continue;
+    for (torch::jit::Function* method : type->methods()) instrument_method(*method);
+  }
+  model.instrumented = true;
+}
+
+// ---- aten ops ------------------------------------------------------------------------------------
+
+// LibTorch 1.13 passes the whole interpreter stack as the inputs of ops that the TorchScript
+// interpreter calls boxed, so an event can carry extra leading values. The op's own arguments are
+// the last N values; they are accepted only if their kinds match the schema.
+bool matches(const c10::Argument& argument, const c10::IValue& value) {
+  const auto& type = argument.type();
+  switch (type->kind()) {
+    case c10::TypeKind::TensorType: return value.isTensor();
+    case c10::TypeKind::IntType: return value.isInt();
+    case c10::TypeKind::FloatType: return value.isDouble();
+    case c10::TypeKind::BoolType: return value.isBool();
+    case c10::TypeKind::StringType: return value.isString();
+    case c10::TypeKind::OptionalType:
+      return value.isNone() || (type->expectRef<c10::OptionalType>().getElementType()->kind() == c10::TypeKind::TensorType
+                                    ? value.isTensor()
+                                    : true);
+    case c10::TypeKind::ListType: return value.isList();
+    default: return true;
+  }
+}
+
+std::unordered_map<std::string, const c10::FunctionSchema*>& schema_cache() {
+  static std::unordered_map<std::string, const c10::FunctionSchema*> cache;
+  return cache;
+}
+
+const c10::FunctionSchema* schema_of(const at::RecordFunction& fn) {
+  const auto name = fn.operator_name();
+  if (!name) return nullptr;
+  const std::string key = name->name + "." + name->overload_name;
+  auto& cache = schema_cache();
+  const auto found = cache.find(key);
+  if (found != cache.end()) return found->second;
+  const auto handle = c10::Dispatcher::singleton().findSchema(*name);
+  const c10::FunctionSchema* schema = handle ? &handle->schema() : nullptr;
+  cache[key] = schema;
+  return schema;
+}
+
+// The op's arguments, or false when the event's inputs cannot be trusted.
+bool read_arguments(const at::RecordFunction& fn, std::vector<ValueInfo>& out) {
+  const c10::FunctionSchema* schema = schema_of(fn);
+  const auto inputs = fn.inputs();
+  if (schema == nullptr || schema->is_vararg()) return false;
+  const auto& arguments = schema->arguments();
+  if (inputs.size() < arguments.size()) return false;
+  const size_t offset = inputs.size() - arguments.size();
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    if (!matches(arguments[i], inputs[offset + i])) return false;
+  }
+  out.clear();
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    const c10::IValue& value = inputs[offset + i];
+    out.push_back(describe_value(value));
+    out.back().is_parameter = value.isTensor() && g_active->model->parameters.count(value.toTensor().unsafeGetTensorImpl()) > 0;
+  }
+  return true;
+}
+
+CallRecord* current_call() {
+  if (g_active->call_stack.empty() || g_active->call_stack.back() < 0) return nullptr;
+  return &g_active->recording->calls[static_cast<size_t>(g_active->call_stack.back())];
+}
+
+std::unique_ptr<at::ObserverContext> on_op_start(const at::RecordFunction& fn) {
+  if (!on_recording_thread() || g_active->call_stack.empty()) return nullptr;
+  auto& ops = g_active->op_stack;
+  OpFrame frame;
+  if (!ops.empty() && ops.back().counted) {
+    frame.counted = true;  // inside a counted op: its formula already covers this one
+    ops.push_back(std::move(frame));
+    return nullptr;
+  }
+  frame.name = fn.name();
+  const OpFormulaEntry* formula = find_op_formula(frame.name);
+  const bool readable = read_arguments(fn, frame.inputs);
+  if (formula != nullptr && readable) {
+    bool formula_applies = true;
+    Counts counts;
+    try {
+      counts = formula->formula(frame.inputs);
+    } catch (const std::exception&) {
+      formula_applies = false;  // shapes contradict the formula: count what runs inside instead
+    }
+    if (formula_applies) {
+      frame.counted = true;
+      frame.did_work = counts.flops() != 0;
+      CallRecord* call = current_call();
+      if (call != nullptr && frame.did_work) call->ops.push_back({frame.name, frame.inputs, true});
+    }
+  }
+  ops.push_back(std::move(frame));
+  return nullptr;
+}
+
+void on_op_end(const at::RecordFunction&, at::ObserverContext*) {
+  if (!on_recording_thread() || g_active->op_stack.empty()) return;
+  auto& ops = g_active->op_stack;
+  OpFrame frame = std::move(ops.back());
+  ops.pop_back();
+  bool accounted = frame.did_work || frame.child_accounted;
+  if (!frame.counted && !frame.child_accounted) {
+    CallRecord* call = current_call();
+    if (call != nullptr) call->ops.push_back({frame.name, frame.inputs, false});
+    accounted = true;
+  }
+  if (!ops.empty() && accounted) ops.back().child_accounted = true;
+}
+
+// ---- inputs and running --------------------------------------------------------------------------
+
+c10::ScalarType scalar_type(DType dtype) {
+  switch (dtype) {
+    case DType::Float32: return c10::kFloat;
+    case DType::Float16: return c10::kHalf;
+    case DType::BFloat16: return c10::kBFloat16;
+    case DType::Float64: return c10::kDouble;
+    case DType::Int64: return c10::kLong;
+    case DType::Int32: return c10::kInt;
+    case DType::Bool: return c10::kBool;
+  }
+  return c10::kFloat;
+}
+
+int64_t physical_memory_bytes() {
+  return static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<int64_t>(sysconf(_SC_PAGE_SIZE));
+}
+
+at::Tensor make_input(const InputSpec& spec, const c10::Device& device, bool meta) {
+  const auto type = scalar_type(spec.dtype);
+  if (meta) return at::empty(spec.shape, at::TensorOptions().dtype(type).device(c10::kMeta));
+  at::Tensor t;
+  switch (spec.fill) {
+    case Fill::Randn: t = at::randn(spec.shape, at::TensorOptions().dtype(c10::kFloat)); break;
+    case Fill::Zeros: t = at::zeros(spec.shape, at::TensorOptions().dtype(c10::kFloat)); break;
+    case Fill::Ones: t = at::ones(spec.shape, at::TensorOptions().dtype(c10::kFloat)); break;
+    case Fill::RandInt:
+      t = at::randint(spec.randint_low, spec.randint_high, spec.shape, at::TensorOptions().dtype(c10::kLong));
+      break;
+  }
+  return t.to(device, type);
+}
+
+void check_arguments(const Model& model, const RunOptions& options) {
+  const auto arguments = model.method_arguments(options.method);
+  size_t required = 0;
+  for (const auto& arg : arguments) required += arg.has_default ? 0 : 1;
+  if (options.inputs.size() < required || options.inputs.size() > arguments.size()) {
+    std::string names;
+    for (const auto& arg : arguments) names += (names.empty() ? "" : ", ") + arg.name + ": " + arg.type;
+    throw Error(ExitCode::BadInputs, "method '" + options.method + "' takes " +
+                                         (required == arguments.size() ? std::to_string(required)
+                                                                       : std::to_string(required) + " to " + std::to_string(arguments.size())) +
+                                         " input(s) (" + names + "), got " + std::to_string(options.inputs.size()));
+  }
+  for (size_t i = 0; i < options.inputs.size(); ++i) {
+    const auto& type = arguments[i].type;
+    if (type != "Tensor" && type != "Optional[Tensor]" && type != "Any") {
+      throw Error(ExitCode::BadInputs, "argument '" + arguments[i].name + "' of '" + options.method + "' is " + type +
+                                           ", but --input can only give tensors");
+    }
+  }
+}
+
+c10::Device select_device(const RunOptions& options) {
+  if (options.device == "cpu") return c10::Device(c10::kCPU);
+  if (options.device == "cuda") {
+    if (!torch::cuda::is_available()) {
+      throw Error(ExitCode::Unsupported,
+                  "--device cuda: this flopscope is built against a LibTorch without CUDA (or no GPU is visible); "
+                  "rebuild with -DTorch_DIR=<CUDA LibTorch>/share/cmake/Torch");
+    }
+    return c10::Device(c10::kCUDA);
+  }
+  throw Error(ExitCode::Usage, "--device must be cpu or cuda, got '" + options.device + "'");
+}
+
+// Classifies an exception from the model's own code. Shape and dtype complaints almost always mean
+// the inputs do not fit the model.
+Error forward_error(const std::string& method, const std::string& what) {
+  const std::string line = error_cause(what);
+  const auto marker = what.find(kDataDependentMarker);
+  if (marker != std::string::npos) {
+    // The kernel's message: "<op>: <why>".
+    const std::string detail = first_line(what.substr(marker + std::string(kDataDependentMarker).size()));
+    return Error(ExitCode::Unsupported, "--dry-run cannot count past aten::" + detail + "; run without --dry-run");
+  }
+  const auto missing = what.find("with arguments from the 'Meta' backend");
+  if (missing != std::string::npos) {
+    const auto start = what.rfind("Could not run '", missing);
+    const std::string op = start == std::string::npos ? "an op" : what.substr(start + 15, what.find('\'', start + 15) - start - 15);
+    return Error(ExitCode::Unsupported, "--dry-run: " + op + " has no shape-only (meta) kernel; run without --dry-run");
+  }
+  if (line.find("alloc") != std::string::npos && line.find("memory") != std::string::npos) {
+    return Error(ExitCode::OutOfMemory, "out of memory while running '" + method + "': " + line);
+  }
+  for (const char* hint : {"shape", "size", "dimension", "dtype", "type (", "channels", "Expected", "expected", "mat1", "rank"}) {
+    if (line.find(hint) != std::string::npos) {
+      return Error(ExitCode::BadInputs, "the inputs do not fit method '" + method + "': " + line);
+    }
+  }
+  return Error(ExitCode::ForwardFailed, "the model raised while running '" + method + "': " + line);
+}
+
+struct Prepared {
+  std::vector<c10::IValue> inputs;
+  torch::jit::Method method;
+};
+
+Prepared prepare(Model& model, const RunOptions& options) {
+  check_arguments(model, options);
+  Model::Impl& impl = model.impl();
+  const c10::Device device = impl.meta ? c10::Device(c10::kMeta) : select_device(options);
+  int64_t input_bytes = 0;
+  for (const auto& spec : options.inputs) {
+    input_bytes += checked_numel(spec.shape) * static_cast<int64_t>(c10::elementSize(scalar_type(spec.dtype)));
+  }
+  if (!impl.meta && input_bytes > physical_memory_bytes()) {
+    throw Error(ExitCode::OutOfMemory, "the inputs alone need " + std::to_string(input_bytes >> 20) +
+                                           " MiB, more than this machine's memory; use a smaller --batch or --dry-run");
+  }
+  at::set_num_threads(options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  // Keep prim::CallMethod boundaries and skip the profiling runs of the default executor.
+  torch::jit::setGraphExecutorOptimize(false);
+  if (device.is_cuda()) impl.module.to(device);
+  at::manual_seed(options.seed);
+  Prepared prepared{{}, impl.module.get_method(options.method)};
+  try {
+    for (const auto& spec : options.inputs) prepared.inputs.emplace_back(make_input(spec, device, impl.meta));
+  } catch (const std::bad_alloc&) {
+    throw Error(ExitCode::OutOfMemory, "out of memory while creating the inputs; use a smaller --batch or --dry-run");
+  } catch (const c10::Error& e) {
+    throw forward_error(options.method, e.what());
+  }
+  return prepared;
+}
+
+// Makes floating-point parameters require grad while alive, then restores each flag.
+class GradParameters {
+ public:
+  GradParameters(const torch::jit::Module& module, bool enable) {
+    if (!enable) return;
+    for (at::Tensor p : module.parameters()) {
+      if (!p.is_floating_point() || p.requires_grad()) continue;
+      p.requires_grad_(true);
+      changed_.push_back(p);
+    }
+  }
+  ~GradParameters() {
+    for (at::Tensor& p : changed_) p.requires_grad_(false);
+  }
+  GradParameters(const GradParameters&) = delete;
+  GradParameters& operator=(const GradParameters&) = delete;
+
+ private:
+  std::vector<at::Tensor> changed_;
+};
+
+double timed_call(torch::jit::Method& method, std::vector<c10::IValue> inputs, const RunOptions& options, bool cuda) {
+  std::optional<torch::NoGradGuard> no_grad;
+  if (!options.enable_grad) no_grad.emplace();
+  const GradParameters grad_parameters(method.owner(), options.enable_grad);
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    method(std::move(inputs));
+    if (cuda) torch::cuda::synchronize();
+  } catch (const std::bad_alloc&) {
+    throw Error(ExitCode::OutOfMemory, "out of memory while running '" + options.method + "'; use a smaller --batch or --dry-run");
+  } catch (const std::exception& e) {
+    throw forward_error(options.method, e.what());
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+Recording record(Model& model, const RunOptions& options) {
+  Model::Impl& impl = model.impl();
+  instrument(impl);
+  Prepared prepared = prepare(model, options);
+  Recording recording;
+  ActiveRecording active;
+  active.model = &impl;
+  active.recording = &recording;
+  active.thread = std::this_thread::get_id();
+  g_active = &active;
+  const auto handle = at::addGlobalCallback(
+      at::RecordFunctionCallback(on_op_start, on_op_end).needsInputs(true).scopes({at::RecordScope::FUNCTION}));
+  try {
+    recording.seconds = timed_call(prepared.method, std::move(prepared.inputs), options, options.device == "cuda");
+  } catch (...) {
+    at::removeCallback(handle);
+    g_active = nullptr;
+    throw;
+  }
+  at::removeCallback(handle);
+  g_active = nullptr;
+  if (recording.calls.empty()) throw Error(ExitCode::Internal, "no module call was recorded");
+  return recording;
+}
+
+double run_plain(Model& model, const RunOptions& options) {
+  instrument(model.impl());  // the same graphs as record(), with the hooks idle
+  Prepared prepared = prepare(model, options);
+  return timed_call(prepared.method, std::move(prepared.inputs), options, options.device == "cuda");
+}
+
+}  // namespace flopscope
