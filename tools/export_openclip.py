@@ -7,7 +7,11 @@ OpenCLIP or timm source is copied. State-dict keys, parameter shapes, module typ
 math match OpenCLIP, so parameter counts and FLOPs do too. Each model gets a manifest with its config,
 inputs and the expected parameter counts, and the script checks those counts before saving.
 
-Usage: export_openclip.py [--only NAME ...] [--layout seq_first|batch_first]
+Usage: export_openclip.py [--only NAME ...] [--out DIR --layout seq_first|batch_first]
+  Without --out: the bundled zoo (sequence-first, as OpenCLIP <= 2.24), the batch-first ViT-B-16 twin
+  and the renamed-classes ViT-B-32. With --out: the named models in the given layout only (the
+  PyTorch 2.x corpus: `tools/in-debian13.sh python3 tools/export_openclip.py --only ViT-B-16
+  EVA02-L-14 --out torchscript_models/torch2/openclip --layout batch_first`).
 """
 import argparse
 import math
@@ -500,7 +504,7 @@ def check_params(name: str, model: nn.Module) -> None:
         raise SystemExit(f"{name}: parameter counts {actual} differ from the expected {(total, image, text)}")
 
 
-def export(name: str, batch_first: bool, suffix: str = "") -> None:
+def export(name: str, batch_first: bool, suffix: str = "", out: str = OUT) -> None:
     torch.manual_seed(0)
     with skipped_init():
         model = build(name, batch_first)
@@ -522,7 +526,8 @@ def export(name: str, batch_first: bool, suffix: str = "") -> None:
     }
     if name in SEED_000 and not suffix:
         manifest["expected"]["seed_000"] = SEED_000[name]
-    save_scripted(model, os.path.join(OUT, name + suffix + ".pt"), manifest)
+    manifest["expected"]["scripted_by_torch"] = torch.__version__.split("+")[0]
+    save_scripted(model, os.path.join(out, name + suffix + ".pt"), manifest)
     print(f"exported {name}{suffix}: {total:,} parameters")
 
 
@@ -549,7 +554,13 @@ def export_renamed(name: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", default=list(CONFIGS), help="config names to export")
+    parser.add_argument("--out", help="export only the named models, into this directory")
+    parser.add_argument("--layout", choices=["seq_first", "batch_first"], default="seq_first")
     args = parser.parse_args()
+    if args.out:
+        for name in args.only:
+            export(name, batch_first=args.layout == "batch_first", out=args.out)
+        return
     for name in args.only:
         # OpenCLIP <= 2.24 layout (sequence-first MultiheadAttention with permutes) for every model.
         export(name, batch_first=False)

@@ -2,14 +2,22 @@
 """Exports the small test models in torchscript_models/test/ (run with Debian's /usr/bin/python3).
 
 Each model exercises one thing the C++ tests check against hand-computed integers
-(tests/test_small_models.cpp): convolutions of every kind, sequence-first attention, a module called
-twice, tied parameters, matmuls in a module's own code, a leaf type with no rule, an op with no
-formula, and a batch x batch product that breaks linearity.
+(tests/test_small_models.cpp, tests/test_torch2_corpus.cpp): convolutions of every kind,
+sequence-first attention, a module called twice, tied parameters, matmuls in a module's own code, a
+leaf type with no rule, an op with no formula, a batch x batch product that breaks linearity, the
+fused TransformerEncoderLayer path, and PyTorch 2.x's scaled_dot_product_attention.
+
+Usage: export_test_models.py [--out DIR] [--only NAME ...]
+  Default: every model this PyTorch can script, into torchscript_models/test/. The PyTorch 2.x
+  corpus: `tools/in-debian13.sh python3 tools/export_test_models.py --out torchscript_models/torch2/test
+  --only mha sdpa transformer_encoder transformer_decoder`.
 """
+import argparse
 import os
 import sys
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -159,25 +167,97 @@ class ConvNet(nn.Module):
         return v.sum() + y.sum() + self.embed(ids).sum()
 
 
+class Attention(nn.Module):
+    """One nn.MultiheadAttention, batch-first: PyTorch 2.x runs it through scaled_dot_product_attention
+    (or the fused _native_multi_head_attention in eval)."""
+
+    def __init__(self):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(64, 4, batch_first=True)
+
+    def forward(self, x):
+        return self.attn(x, x, x, need_weights=False)[0]
+
+
+class Sdpa(nn.Module):
+    """F.scaled_dot_product_attention as 2.x models call it: causal self-attention, grouped-query
+    attention (4 query heads share 2 key/value heads), and cross-attention of 6 queries to 10 keys
+    with values wider than keys (Ev 16 != E 8), a float mask and an explicit scale."""
+
+    def __init__(self):
+        super().__init__()
+        self.q = nn.Linear(32, 32)      # 4 heads x 8
+        self.kv = nn.Linear(32, 32)     # 2 heads x 8, for k and for v
+        self.kv_wide = nn.Linear(32, 96)  # 4 heads x 8 for k, 4 heads x 16 for v
+        self.out = nn.Linear(128, 32)
+
+    def forward(self, x, memory):
+        b, length, _ = x.shape
+        s = memory.shape[1]
+        q = self.q(x).view(b, length, 4, 8).transpose(1, 2)
+        causal = F.scaled_dot_product_attention(q, q, q, is_causal=True)
+        k, v = self.kv(x).view(b, length, 2, 2, 8).permute(2, 0, 3, 1, 4).unbind(0)
+        grouped = F.scaled_dot_product_attention(q, k, v, enable_gqa=True)
+        wide = self.kv_wide(memory)
+        k = wide[..., :32].reshape(b, s, 4, 8).transpose(1, 2)
+        v = wide[..., 32:].reshape(b, s, 4, 16).transpose(1, 2)
+        mask = torch.zeros(length, s, dtype=x.dtype, device=x.device)
+        cross = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=0.5)
+        heads = torch.cat([causal, grouped, cross], dim=-1)  # [b, 4, length, 32]
+        return self.out(heads.transpose(1, 2).reshape(b, length, 128))
+
+
+def transformer_encoder():
+    """nn.TransformerEncoder, 2 layers, d_model 64, 4 heads, feed-forward 128, batch-first: in eval
+    each layer runs the fused _transformer_encoder_layer_fwd."""
+    layer = nn.TransformerEncoderLayer(64, 4, dim_feedforward=128, batch_first=True)
+    return nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+
+
+class Decoder(nn.Module):
+    """One nn.TransformerDecoderLayer: self-attention over 5 targets, cross-attention to 10 memory
+    tokens, feed-forward 128."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.TransformerDecoderLayer(64, 4, dim_feedforward=128, batch_first=True)
+
+    def forward(self, target, memory):
+        return self.layer(target, memory)
+
+
+# name -> (builder, manifest, needs PyTorch 2.x)
+MODELS = {
+    "mixed": (Mixed, {"inputs": ["1x3x16x16:float32"]}, False),
+    "odd": (Odd, {"inputs": ["2x4x8:float32"]}, False),
+    "similarity": (Similarity, {"inputs": ["4x8:float32"]}, False),
+    "two_methods": (TwoMethods, {"inputs": ["3x8:float32"]}, False),
+    "cross_attention": (CrossAttention, {"inputs": ["2x5x16:float32", "2x7x16:float32", "2x7x16:float32"]}, False),
+    "data_dependent": (DataDependent, {"inputs": ["4x8:float32"]}, False),
+    "value_branch": (ValueBranch, {"inputs": ["4x8:float32"]}, False),
+    "convnet": (ConvNet, {"inputs": ["2x3x32x32:float32", "2x6:int64:randint:0:10"]}, False),
+    "transformer_encoder": (transformer_encoder, {"inputs": ["2x10x64:float32"]}, False),
+    "transformer_decoder": (Decoder, {"inputs": ["2x5x64:float32", "2x10x64:float32"]}, False),
+    "mha": (Attention, {"inputs": ["2x10x64:float32"]}, False),
+    "sdpa": (Sdpa, {"inputs": ["2x6x32:float32", "2x10x32:float32"]}, True),
+}
+TORCH2 = int(torch.__version__.split(".")[0]) >= 2
+
+
 def main():
-    torch.manual_seed(0)
-    save_scripted(use_placeholder_weights(Mixed()), os.path.join(OUT, "mixed.pt"),
-                  {"inputs": ["1x3x16x16:float32"]})
-    save_scripted(use_placeholder_weights(Odd()), os.path.join(OUT, "odd.pt"), {"inputs": ["2x4x8:float32"]})
-    save_scripted(use_placeholder_weights(Similarity()), os.path.join(OUT, "similarity.pt"),
-                  {"inputs": ["4x8:float32"]})
-    save_scripted(use_placeholder_weights(TwoMethods()), os.path.join(OUT, "two_methods.pt"),
-                  {"inputs": ["3x8:float32"]})
-    save_scripted(use_placeholder_weights(CrossAttention()), os.path.join(OUT, "cross_attention.pt"),
-                  {"inputs": ["2x5x16:float32", "2x7x16:float32", "2x7x16:float32"]})
-    save_scripted(use_placeholder_weights(DataDependent()), os.path.join(OUT, "data_dependent.pt"),
-                  {"inputs": ["4x8:float32"]})
-    save_scripted(use_placeholder_weights(ValueBranch()), os.path.join(OUT, "value_branch.pt"),
-                  {"inputs": ["4x8:float32"]})
-    save_scripted(use_placeholder_weights(ConvNet()), os.path.join(OUT, "convnet.pt"),
-                  {"inputs": ["2x3x32x32:float32", "2x6:int64:randint:0:10"]})
-    # A plain state_dict, not a scripted module: flopscope must refuse it cleanly.
-    torch.save(Odd().state_dict(), os.path.join(OUT, "state_dict.pt"))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default=OUT)
+    parser.add_argument("--only", nargs="*", default=[n for n, m in MODELS.items() if TORCH2 or not m[2]])
+    args = parser.parse_args()
+    for name in args.only:
+        torch.manual_seed(0)
+        build, manifest, _ = MODELS[name]
+        manifest = dict(manifest, expected={"scripted_by_torch": torch.__version__.split("+")[0]})
+        save_scripted(use_placeholder_weights(build()), os.path.join(args.out, name + ".pt"), manifest)
+        print("exported", name)
+    if args.out == OUT and "odd" in args.only:
+        # A plain state_dict, not a scripted module: flopscope must refuse it cleanly.
+        torch.save(Odd().state_dict(), os.path.join(OUT, "state_dict.pt"))
 
 
 if __name__ == "__main__":

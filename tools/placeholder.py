@@ -13,7 +13,11 @@ from torch import nn
 
 
 def use_placeholder_weights(module: nn.Module, value: float = 0.01) -> nn.Module:
+    """Replaces every parameter, and every floating-point buffer (BatchNorm statistics), by a stride-0
+    view of one element. Integer buffers (index tables such as Swin's relative position index) keep
+    their values: the forward reads them; equal ones are shared, so the file stores each table once."""
     replaced = {}
+    tables = {}
     for sub in module.modules():
         for name, param in list(sub._parameters.items()):
             if param is None:
@@ -22,6 +26,12 @@ def use_placeholder_weights(module: nn.Module, value: float = 0.01) -> nn.Module
                 stub = torch.full((), value, dtype=param.dtype).expand(param.shape)
                 replaced[id(param)] = nn.Parameter(stub, requires_grad=False)
             sub._parameters[name] = replaced[id(param)]
+        for name, buffer in list(sub._buffers.items()):
+            if buffer is not None and buffer.is_floating_point() and buffer.dim() > 0:
+                sub._buffers[name] = torch.full((), value, dtype=buffer.dtype).expand(buffer.shape)
+            elif buffer is not None and buffer.dim() > 0:
+                key = (buffer.dtype, tuple(buffer.shape), buffer.contiguous().numpy().tobytes())
+                sub._buffers[name] = tables.setdefault(key, buffer)
     return module
 
 

@@ -68,7 +68,7 @@ Analysis analyze(const Model& model, const Recording& recording) {
     if (rule != nullptr) {
       result.rule_calls += 1;
       try {
-        counts.rule = rule->rule(module, call);
+        counts.rule = rule->rule({model, module, call, &recording});
         counts.total = counts.rule;
         const bool same = counts.rule.matmul_flops == counts.op_level.matmul_flops;
         counts.status = same ? CheckStatus::Match : CheckStatus::Mismatch;
@@ -91,8 +91,7 @@ Analysis analyze(const Model& model, const Recording& recording) {
     }
     // A method calling another method on `self` (forward -> self.encode_image) is one use of the
     // module: only the outermost call adds to the module's totals.
-    const bool nested_in_self = call.parent >= 0 && recording.calls[static_cast<size_t>(call.parent)].module == call.module;
-    if (nested_in_self) continue;
+    if (is_nested_self_call(recording, i)) continue;
     ModuleCounts& per_module = result.modules[static_cast<size_t>(call.module)];
     per_module.calls += 1;
     per_module.total += counts.total;
@@ -107,7 +106,8 @@ Analysis analyze(const Model& model, const Recording& recording) {
         continue;
       }
       uncovered_index[op.op] = result.uncovered_ops.size();
-      result.uncovered_ops.push_back({op.op, modules[static_cast<size_t>(call.module)].name, 1, shapes_of(op.inputs)});
+      result.uncovered_ops.push_back(
+          {op.op, modules[static_cast<size_t>(call.module)].name, 1, shapes_of(op.inputs), op.uncovered_reason});
     }
   }
   if (!result.calls.empty()) {
@@ -171,8 +171,10 @@ bool is_linear_or_conv(const std::string& type) {
 std::vector<Convention> conventions(const Model& model, const Recording& recording, const Analysis& analysis,
                                     const std::vector<Tower>& towers) {
   const Counts& t = analysis.total;
-  Counts module_hooks;  // what a tool sees that hooks only nn.Linear and nn.ConvNd calls
+  Counts module_hooks;  // what a tool sees that hooks only nn.Linear and nn.ConvNd forward calls
   for (size_t i = 0; i < recording.calls.size(); ++i) {
+    // Conv2d.forward calls self._conv_forward: one use of the module, counted once.
+    if (is_nested_self_call(recording, i)) continue;
     if (is_linear_or_conv(model.modules()[static_cast<size_t>(recording.calls[i].module)].type)) {
       module_hooks += analysis.calls[i].total;
     }

@@ -126,7 +126,7 @@ std::string formulas_markdown() {
   out << "\n## Op formulas (outermost op with a formula is counted; its children are not)\n\n| aten op | counts |\n|---|---|\n";
   for (const auto* op : flopscope::all_op_formulas()) out << "| `" << op->op << "` | " << op->description << " |\n";
   out << "\n## Shape-only (Meta) kernels supplied for dry runs\n\n";
-  for (const auto& op : flopscope::meta_kernel_ops()) out << "`aten::" << op << "` ";
+  for (const auto& op : flopscope::register_meta_kernels()) out << "`aten::" << op << "` ";
   out << "\n";
   return out.str();
 }

@@ -3,9 +3,20 @@
 namespace flopscope {
 
 std::string first_line(const std::string& text) {
-  std::string line = text.substr(0, text.find('\n'));
-  const auto last = line.find_last_not_of(" \t\r");
-  return last == std::string::npos ? std::string() : line.substr(0, last + 1);
+  // LibTorch's messages can start with a newline ("\nUnknown builtin op: ..."): skip blank lines.
+  std::string::size_type start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first != std::string::npos) {
+      const auto last = line.find_last_not_of(" \t\r");
+      return line.substr(first, last - first + 1);
+    }
+    start = end + 1;
+  }
+  return "";
 }
 
 std::string error_cause(const std::string& text) {

@@ -55,7 +55,9 @@ bool bool_attribute(const ModuleInfo& module, const char* name, bool fallback) {
 }
 
 // Linear: y = x W^T + b.  MACs = B*I*O (B = all leading dims of x); bias adds B*O.
-Counts linear_rule(const ModuleInfo& module, const CallRecord& call) {
+Counts linear_rule(const RuleContext& context) {
+  const ModuleInfo& module = context.module;
+  const CallRecord& call = context.call;
   const auto& x = input(call, 0);
   const auto& w = weight(module);
   if (w.shape.size() != 2 || x.shape.empty() || x.dim(-1) != w.shape[1]) throw std::invalid_argument("linear shapes");
@@ -68,7 +70,9 @@ Counts linear_rule(const ModuleInfo& module, const CallRecord& call) {
 // ConvNd: MACs = B*Cout*prod(out spatial) * (Cin/groups)*prod(kernel), read from the output shape and
 // weight [Cout, Cin/groups, k...]; depthwise and pointwise are the groups=Cin and 1x1 cases. Bias adds
 // one per output element.
-Counts conv_rule(const ModuleInfo& module, const CallRecord& call) {
+Counts conv_rule(const RuleContext& context) {
+  const ModuleInfo& module = context.module;
+  const CallRecord& call = context.call;
   const auto& w = weight(module);
   const auto& y = output(call);
   int64_t per_output = 1;
@@ -80,7 +84,9 @@ Counts conv_rule(const ModuleInfo& module, const CallRecord& call) {
 
 // ConvTransposeNd: every input element is multiplied into (Cout/groups)*prod(kernel) outputs, weight
 // [Cin, Cout/groups, k...]: MACs = B*Cin*prod(in spatial) * (Cout/groups)*prod(kernel). Bias per output.
-Counts conv_transpose_rule(const ModuleInfo& module, const CallRecord& call) {
+Counts conv_transpose_rule(const RuleContext& context) {
+  const ModuleInfo& module = context.module;
+  const CallRecord& call = context.call;
   const auto& w = weight(module);
   const auto& x = input(call, 0);
   int64_t per_input = 1;
@@ -90,19 +96,16 @@ Counts conv_transpose_rule(const ModuleInfo& module, const CallRecord& call) {
   return c;
 }
 
-// MultiheadAttention(query, key, value, key_padding_mask, need_weights, attn_mask, ...):
-// MACs = B*Lq*E^2 (q) + B*Lk*kdim*E (k) + B*Lk*vdim*E (v) + 2*B*Lq*Lk*E (QK^T, AV) + B*Lq*E^2 (out);
-// self-attention: 4*B*L*E^2 + 2*B*L^2*E MACs = 8BLd^2 + 4BL^2d FLOPs. Layout from batch_first.
-Counts multihead_attention_rule(const ModuleInfo& module, const CallRecord& call) {
-  const auto& q = input(call, 0);
-  const auto& k = input(call, 1);
+// Reads an nn.MultiheadAttention's shape for a query and key: layout from batch_first, widths and
+// heads from its attributes, biases from its parameters.
+AttentionShape attention_shape(const ModuleInfo& module, const ValueInfo& q, const ValueInfo& k, bool masked) {
   const bool batch_first = bool_attribute(module, "batch_first", false);
   AttentionShape s;
-  if (q.shape.size() == 3) {
+  if (q.shape.size() == 3 && k.shape.size() == 3) {
     s.batch = batch_first ? q.dim(0) : q.dim(1);
     s.query_len = batch_first ? q.dim(1) : q.dim(0);
     s.key_len = batch_first ? k.dim(1) : k.dim(0);
-  } else if (q.shape.size() == 2) {  // unbatched
+  } else if (q.shape.size() == 2 && k.shape.size() == 2) {  // unbatched
     s.query_len = q.dim(0);
     s.key_len = k.dim(0);
   } else {
@@ -118,39 +121,118 @@ Counts multihead_attention_rule(const ModuleInfo& module, const CallRecord& call
   // The constructor's `bias` flag governs both projections: in_proj_bias and out_proj.bias.
   s.in_proj_bias = module.parameter("in_proj_bias") != nullptr;
   s.out_proj_bias = s.in_proj_bias;
-  const bool key_padding_mask = call.inputs.size() > 3 && call.inputs[3].is_tensor();
-  const bool attn_mask = call.inputs.size() > 5 && call.inputs[5].is_tensor();
-  s.masked = key_padding_mask || attn_mask;
+  s.masked = masked;
   if (q.dim(-1) != s.embed_dim) throw std::invalid_argument("query width differs from embed_dim");
-  return attention_counts(s);
+  return s;
+}
+
+bool tensor_given(const CallRecord& call, size_t i) { return i < call.inputs.size() && call.inputs[i].is_tensor(); }
+
+// MultiheadAttention(query, key, value, key_padding_mask, need_weights, attn_mask, ...):
+// MACs = B*Lq*E^2 (q) + B*Lk*kdim*E (k) + B*Lk*vdim*E (v) + 2*B*Lq*Lk*E (QK^T, AV) + B*Lq*E^2 (out);
+// self-attention: 4*B*L*E^2 + 2*B*L^2*E MACs = 8BLd^2 + 4BL^2d FLOPs. Layout from batch_first.
+Counts multihead_attention_rule(const RuleContext& context) {
+  const ModuleInfo& module = context.module;
+  const CallRecord& call = context.call;
+  return attention_counts(attention_shape(module, input(call, 0), input(call, 1), tensor_given(call, 3) || tensor_given(call, 5)));
+}
+
+// FLOPs per hidden element of a transformer layer's activation: a child module (nn.ReLU, nn.GELU),
+// the encoder's activation_relu_or_gelu flag (1 ReLU, 2 GELU), or else the function the layer's own
+// code applied to the hidden tensor (F.relu is compiled into the code, not kept as an attribute).
+int64_t activation_cost(const RuleContext& context, int64_t hidden) {
+  if (const ModuleInfo* activation = context.find_child("activation")) {
+    const ModuleRuleEntry* rule = find_module_rule(activation->type);
+    if (rule == nullptr) throw std::invalid_argument("activation module " + activation->type + " has no rule");
+    ValueInfo x;
+    x.kind = ValueInfo::Kind::Tensor;
+    x.shape = {hidden};
+    CallRecord probe;
+    probe.inputs = probe.outputs = {x};
+    return rule->rule({context.model, *activation, probe, nullptr}).elementwise_flops / hidden;
+  }
+  const ValueInfo* flag = context.module.attribute("activation_relu_or_gelu");
+  if (flag != nullptr && flag->int_value == 1) return cost::kArithmetic;
+  if (flag != nullptr && flag->int_value == 2) return cost::kGelu;
+  for (const OpRecord* op : context.own_ops()) {
+    if (op->inputs.empty() || !op->inputs[0].is_tensor() || op->inputs[0].numel() != hidden) continue;
+    if (op->op == "aten::relu" || op->op == "aten::relu_") return cost::kArithmetic;
+    if (op->op == "aten::gelu") return op->inputs.size() > 1 && op->inputs[1].dtype == "tanh" ? cost::kGeluTanh : cost::kGelu;
+  }
+  throw std::invalid_argument("cannot tell the layer's activation function");
+}
+
+int64_t norm_affine(const ModuleInfo& norm) {
+  return (norm.parameter("weight") ? 1 : 0) + (norm.parameter("bias") ? 1 : 0);
+}
+
+// The self-attention and feed-forward part shared by encoder and decoder layers, on `x`.
+EncoderLayerShape layer_shape(const RuleContext& context, const ValueInfo& x, bool masked) {
+  EncoderLayerShape s;
+  s.attention = attention_shape(context.child("self_attn"), x, x, masked);
+  const ModuleInfo& linear1 = context.child("linear1");
+  s.feedforward = weight(linear1).shape[0];
+  s.feedforward_bias = linear1.parameter("bias") != nullptr;
+  s.norm_affine = norm_affine(context.child("norm1"));
+  s.activation_cost = activation_cost(context, s.attention.batch * s.attention.query_len * s.feedforward);
+  return s;
+}
+
+// TransformerEncoderLayer(src, src_mask, src_key_padding_mask, is_causal): self-attention, feed-forward
+// E -> F -> E (linear1, linear2), two norms and two residual adds, whether the fused
+// _transformer_encoder_layer_fwd ran or the separate modules: 8BLE^2 + 4BL^2E + 4BLEF matmul FLOPs.
+Counts transformer_encoder_layer_rule(const RuleContext& context) {
+  return encoder_layer_counts(layer_shape(context, input(context.call, 0), tensor_given(context.call, 1) || tensor_given(context.call, 2)));
+}
+
+// TransformerDecoderLayer(tgt, memory, tgt_mask, memory_mask, tgt_key_padding_mask,
+// memory_key_padding_mask, ...): the encoder layer's work on the targets plus cross-attention of the
+// targets to memory (multihead_attn), a third norm and a third residual add.
+Counts transformer_decoder_layer_rule(const RuleContext& context) {
+  const auto& target = input(context.call, 0);
+  const EncoderLayerShape s = layer_shape(context, target, tensor_given(context.call, 2) || tensor_given(context.call, 4));
+  const AttentionShape cross =
+      attention_shape(context.child("multihead_attn"), target, input(context.call, 1), tensor_given(context.call, 3) || tensor_given(context.call, 5));
+  const int64_t target_elements = cross.batch * cross.query_len * cross.embed_dim;
+  return encoder_layer_counts(s) + attention_counts(cross) +
+         elementwise(target_elements, cost::kNormalize + s.norm_affine * cost::kAffine + cost::kArithmetic);
 }
 
 // LayerNorm / GroupNorm: 5 FLOPs per element to normalize, +1 each for weight and bias.
-Counts norm_rule(const ModuleInfo& module, const CallRecord& call) {
+Counts norm_rule(const RuleContext& context) {
+  const ModuleInfo& module = context.module;
+  const CallRecord& call = context.call;
   const int64_t affine = (module.parameter("weight") ? cost::kAffine : 0) + (module.parameter("bias") ? cost::kAffine : 0);
   return elementwise(input(call, 0).numel(), cost::kNormalize + affine);
 }
 
 // BatchNorm in eval mode with running statistics: one folded multiply-add (2 FLOPs) per element.
-Counts batch_norm_rule(const ModuleInfo& module, const CallRecord& call) {
+Counts batch_norm_rule(const RuleContext& context) {
+  const ModuleInfo& module = context.module;
+  const CallRecord& call = context.call;
   const bool running_stats = bool_attribute(module, "track_running_stats", true);
-  if (!running_stats) return norm_rule(module, call);
+  if (!running_stats) return norm_rule(context);
   return elementwise(input(call, 0).numel(), cost::kBatchNormEval);
 }
 
 template <int64_t PerElement>
-Counts per_element_rule(const ModuleInfo&, const CallRecord& call) {
+Counts per_element_rule(const RuleContext& context) {
+  const CallRecord& call = context.call;
   return elementwise(input(call, 0).numel(), PerElement);
 }
 
-Counts gelu_rule(const ModuleInfo& module, const CallRecord& call) {
+Counts gelu_rule(const RuleContext& context) {
+  const ModuleInfo& module = context.module;
+  const CallRecord& call = context.call;
   const ValueInfo* approximate = module.attribute("approximate");
   const bool tanh = approximate != nullptr && approximate->dtype == "tanh";
   return elementwise(input(call, 0).numel(), tanh ? cost::kGeluTanh : cost::kGelu);
 }
 
 // Pooling with a window: output elements x window size (one add or compare per window element).
-Counts pool_rule(const ModuleInfo& module, const CallRecord& call) {
+Counts pool_rule(const RuleContext& context) {
+  const ModuleInfo& module = context.module;
+  const CallRecord& call = context.call;
   const ValueInfo* kernel = module.attribute("kernel_size");
   if (kernel == nullptr) throw std::invalid_argument("pooling module has no kernel_size");
   const auto& y = output(call);
@@ -166,7 +248,7 @@ Counts pool_rule(const ModuleInfo& module, const CallRecord& call) {
   return elementwise(y.numel() * window, cost::kArithmetic);
 }
 
-Counts zero_rule(const ModuleInfo&, const CallRecord&) { return {}; }
+Counts zero_rule(const RuleContext&) { return {}; }
 
 REGISTER_MODULE_RULE({"torch.nn.modules.linear.Linear", "torch.nn.modules.linear.NonDynamicallyQuantizableLinear"},
                      linear_rule, "2*B*I*O matmul; B*O bias adds");
@@ -188,6 +270,17 @@ REGISTER_MODULE_RULE({"torch.nn.modules.activation.ReLU", "torch.nn.modules.acti
                       "torch.nn.modules.activation.LeakyReLU", "torch.nn.modules.activation.Hardtanh"},
                      per_element_rule<cost::kArithmetic>, "1 per element");
 REGISTER_MODULE_RULE({"torch.nn.modules.activation.Tanh"}, per_element_rule<cost::kTranscendental>, "1 per element");
+REGISTER_MODULE_RULE({"torch.nn.modules.activation.Hardsigmoid"}, per_element_rule<cost::kHardsigmoid>, "3 per element");
+REGISTER_MODULE_RULE({"torch.nn.modules.activation.Hardswish"}, per_element_rule<cost::kHardswish>, "4 per element");
+REGISTER_MODULE_RULE({"torch.nn.modules.activation.ELU", "torch.nn.modules.activation.CELU", "torch.nn.modules.activation.SELU"},
+                     per_element_rule<cost::kElu>, "4 per element");
+REGISTER_MODULE_RULE({"torch.nn.modules.activation.Softplus"}, per_element_rule<cost::kSoftplus>, "3 per element");
+REGISTER_MODULE_RULE({"torch.nn.modules.activation.Mish"}, per_element_rule<cost::kMish>, "5 per element");
+REGISTER_MODULE_RULE({"torch.nn.modules.transformer.TransformerEncoderLayer"}, transformer_encoder_layer_rule,
+                     "self-attention (as MultiheadAttention) + 2*2*B*L*E*F feed-forward matmul; biases, activation, "
+                     "2 norms, 2 residual adds elementwise");
+REGISTER_MODULE_RULE({"torch.nn.modules.transformer.TransformerDecoderLayer"}, transformer_decoder_layer_rule,
+                     "as TransformerEncoderLayer on the targets, plus cross-attention to memory, a third norm and residual add");
 REGISTER_MODULE_RULE({"torch.nn.modules.activation.Sigmoid"}, per_element_rule<cost::kSigmoid>, "3 per element");
 REGISTER_MODULE_RULE({"torch.nn.modules.activation.SiLU"}, per_element_rule<cost::kSilu>, "4 per element");
 REGISTER_MODULE_RULE({"torch.nn.modules.activation.Softmax", "torch.nn.modules.activation.LogSoftmax"},
@@ -205,6 +298,29 @@ REGISTER_MODULE_RULE({"torch.nn.modules.sparse.Embedding", "torch.nn.modules.dro
                      zero_rule, "0 (data movement; dropout is identity in eval)");
 
 }  // namespace
+
+const ModuleInfo* RuleContext::find_child(const std::string& local) const {
+  const int index = model.find_module(module.name.empty() ? local : module.name + "." + local);
+  return index < 0 ? nullptr : &model.modules()[static_cast<size_t>(index)];
+}
+
+const ModuleInfo& RuleContext::child(const std::string& local) const {
+  const ModuleInfo* found = find_child(local);
+  if (found == nullptr) throw std::invalid_argument("module has no child " + local);
+  return *found;
+}
+
+std::vector<const OpRecord*> RuleContext::own_ops() const {
+  std::vector<const OpRecord*> ops;
+  for (const auto& op : call.ops) ops.push_back(&op);
+  if (recording == nullptr) return ops;
+  for (const int id : call.children) {
+    const CallRecord& nested = recording->calls[static_cast<size_t>(id)];
+    if (nested.module != call.module) continue;
+    for (const auto& op : nested.ops) ops.push_back(&op);
+  }
+  return ops;
+}
 
 const ModuleRuleEntry* find_module_rule(const std::string& type) {
   const auto it = registry().find(type);

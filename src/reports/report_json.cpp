@@ -1,4 +1,5 @@
 #include "flopscope/reports/report.h"
+#include "flopscope/runtime/libtorch_compat.h"
 
 namespace flopscope {
 namespace {
@@ -54,7 +55,7 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
   const Analysis& a = *run.analysis;
   nlohmann::json j;
   j["schema_version"] = kJsonSchemaVersion;
-  j["tool"] = {{"name", "flopscope"}, {"version", FLOPSCOPE_VERSION}, {"libtorch_version", libtorch_version()}};
+  j["tool"] = {{"name", "flopscope"}, {"version", FLOPSCOPE_VERSION}, {"libtorch_version", compat::libtorch_version()}};
   j["conventions"] = "1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs, rates are FLOP/s; see docs/counting.md";
   // How it was run (not what was counted): excluded, like timing, when two reports are compared.
   j["invocation"] = {{"command_line", run.command_line}, {"device", run.options->device}};
@@ -115,6 +116,7 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
       nlohmann::json o = counts_json(op_counts(op));
       o["op"] = op.op;
       o["covered"] = op.has_formula;
+      if (!op.has_formula) o["uncovered_reason"] = op.uncovered_reason;
       o["inputs"] = values_json(op.inputs);
       ops.push_back(o);
     }
@@ -140,7 +142,7 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
 
   nlohmann::json uncovered = nlohmann::json::array();
   for (const auto& op : a.uncovered_ops) {
-    uncovered.push_back({{"op", op.op}, {"module", op.module}, {"count", op.count}, {"inputs", op.shapes}});
+    uncovered.push_back({{"op", op.op}, {"module", op.module}, {"count", op.count}, {"inputs", op.shapes}, {"reason", op.reason}});
   }
   j["uncovered_ops"] = uncovered;
   nlohmann::json unruled = nlohmann::json::array();

@@ -220,10 +220,10 @@ void write_coverage(std::ostringstream& out, const Analysis& a) {
     }
   }
   if (!a.uncovered_ops.empty()) {
-    out << "\nUncovered ops (no formula; NOT included in the counts):\n";
+    out << "\nUncovered ops (their work is NOT, or not fully, in the counts):\n";
     for (const auto& op : a.uncovered_ops) {
       out << "  " << op.op << "  x" << op.count << "  in " << (op.module.empty() ? "(model)" : op.module)
-          << "  inputs " << (op.shapes.empty() ? "-" : op.shapes) << '\n';
+          << "  inputs " << (op.shapes.empty() ? "-" : op.shapes) << "  (" << op.reason << ")\n";
     }
   }
 }

@@ -4,6 +4,8 @@
 
 #include <torch/library.h>
 
+#include "flopscope/runtime/libtorch_compat.h"
+
 namespace flopscope {
 namespace {
 
@@ -100,6 +102,12 @@ at::Tensor rsub(const at::Tensor& self, const at::Tensor& other, const c10::Scal
 at::Tensor where(const at::Tensor& condition, const at::Tensor& self, const at::Tensor& other) {
   return at::empty(broadcast({&condition, &self, &other}), like(self).dtype(at::result_type(self, other)));
 }
+// The out variant, which 2.x's where.self composite reaches when one operand is a CPU scalar tensor
+// (scaled_dot_product_attention's _safe_softmax): resizes `out` to the broadcast shape.
+at::Tensor& where_out(const at::Tensor& condition, const at::Tensor& self, const at::Tensor& other, at::Tensor& out) {
+  out.resize_(broadcast({&condition, &self, &other}));
+  return out;
+}
 at::Tensor adaptive_avg_pool2d(const at::Tensor& self, c10::IntArrayRef output_size) {
   std::vector<int64_t> shape(self.sizes().begin(), self.sizes().end() - 2);
   shape.push_back(output_size[0]);
@@ -109,6 +117,37 @@ at::Tensor adaptive_avg_pool2d(const at::Tensor& self, c10::IntArrayRef output_s
 at::Tensor reduce_all(const at::Tensor& self) { return empty_meta({}, self); }
 at::Tensor prod(const at::Tensor& self, c10::optional<at::ScalarType> dtype) {
   return at::empty({}, like(self).dtype(dtype.value_or(self.scalar_type())));
+}
+
+// max_pool3d_with_indices(x, kernel, stride, padding, dilation, ceil_mode): output and indices share
+// the pooled shape, each spatial size as PyTorch computes it (ceil_mode drops a window that would
+// start in the right padding).
+std::tuple<at::Tensor, at::Tensor> max_pool3d_with_indices(const at::Tensor& self, c10::IntArrayRef kernel,
+                                                           c10::IntArrayRef stride, c10::IntArrayRef padding,
+                                                           c10::IntArrayRef dilation, bool ceil_mode) {
+  const auto at = [](c10::IntArrayRef list, size_t i, int64_t fallback) {
+    return list.empty() ? fallback : list.size() == 1 ? list[0] : list[i];
+  };
+  std::vector<int64_t> shape(self.sizes().begin(), self.sizes().end() - 3);
+  for (size_t i = 0; i < 3; ++i) {
+    const int64_t size = self.size(self.dim() - 3 + static_cast<int64_t>(i));
+    const int64_t k = at(kernel, i, 1), s = at(stride, i, k), p = at(padding, i, 0), d = at(dilation, i, 1);
+    const int64_t span = size + 2 * p - d * (k - 1) - 1;
+    int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+    if (ceil_mode && (out - 1) * s >= size + p) --out;
+    shape.push_back(out);
+  }
+  return {empty_meta(shape, self), at::empty(shape, like(self).dtype(at::kLong))};
+}
+
+// repeat_interleave(x, int repeats, dim, output_size): each slice along dim repeated; x flattened when
+// dim is None.
+at::Tensor repeat_interleave_int(const at::Tensor& self, int64_t repeats, c10::optional<int64_t> dim,
+                                 c10::optional<int64_t>) {
+  if (!dim.has_value()) return empty_meta({self.numel() * repeats}, self);
+  std::vector<int64_t> shape(self.sizes().begin(), self.sizes().end());
+  shape[static_cast<size_t>(c10::maybe_wrap_dim(*dim, self.dim()))] *= repeats;
+  return empty_meta(shape, self);
 }
 
 // Ops that read tensor values stop the dry run, naming the op and why.
@@ -133,44 +172,54 @@ bool is_nonzero(const at::Tensor&) {
 }
 bool equal(const at::Tensor&, const at::Tensor&) { data_dependent("equal", "the model compares tensor values"); }
 
-const std::vector<std::string> kOps = {
-    "convolution_overrideable", "native_layer_norm", "native_batch_norm", "native_group_norm", "index_select",
-    "_native_multi_head_attention", "nonzero", "masked_select", "_local_scalar_dense", "_unique2",
-    "unique_consecutive", "unique_dim", "is_nonzero", "equal", "relu", "abs", "hardtanh", "flip", "roll",
-    "rsub.Tensor", "where.self", "_adaptive_avg_pool2d", "max", "min", "prod"};
-
-TORCH_LIBRARY_IMPL(aten, Meta, m) {
-  m.impl("convolution_overrideable", convolution);
-  m.impl("native_layer_norm", native_layer_norm);
-  m.impl("native_batch_norm", native_batch_norm);
-  m.impl("native_group_norm", native_group_norm);
-  m.impl("index_select", index_select);
-  m.impl("_native_multi_head_attention", native_multi_head_attention);
-  m.impl("nonzero", nonzero);
-  m.impl("masked_select", masked_select);
-  m.impl("_local_scalar_dense", local_scalar_dense);
-  m.impl("_unique2", unique2);
-  m.impl("unique_consecutive", unique_consecutive);
-  m.impl("unique_dim", unique_dim);
-  m.impl("is_nonzero", is_nonzero);
-  m.impl("equal", equal);
-  m.impl("relu", relu);
-  m.impl("abs", abs);
-  m.impl("hardtanh", hardtanh);
-  m.impl("flip", flip);
-  m.impl("roll", roll);
-  m.impl("rsub.Tensor", rsub);
-  m.impl("where.self", where);
-  m.impl("_adaptive_avg_pool2d", adaptive_avg_pool2d);
-  m.impl("max", reduce_all);
-  m.impl("min", reduce_all);
-  m.impl("prod", prod);
-}
-
 }  // namespace
 
-void register_meta_kernels() {}
-
-std::vector<std::string> meta_kernel_ops() { return kOps; }
+std::vector<std::string> register_meta_kernels() {
+  static const std::vector<std::string> registered = [] {
+    // Alive for the whole process: the dispatcher holds on to the registrations.
+    static torch::Library library(torch::Library::IMPL, "aten", c10::DispatchKey::Meta, __FILE__, __LINE__);
+    static torch::Library autograd(torch::Library::IMPL, "aten", c10::DispatchKey::AutogradMeta, __FILE__, __LINE__);
+    std::vector<std::string> ops;
+    const auto add = [&](const char* op, auto* kernel) {
+      const std::string qualified = std::string("aten::") + op;
+      if (compat::has_meta_kernel(qualified)) return;  // never over a native kernel
+      library.impl(op, kernel);
+      // An op that decomposes (CompositeImplicitAutograd) got its autograd from the decomposition; with
+      // a Meta kernel of its own, autograd on meta tensors must pass through to that kernel.
+      if (compat::decomposes(qualified)) autograd.impl(op, torch::CppFunction::makeFallthrough());
+      ops.emplace_back(op);
+    };
+    add("convolution_overrideable", convolution);
+    add("native_layer_norm", native_layer_norm);
+    add("native_batch_norm", native_batch_norm);
+    add("native_group_norm", native_group_norm);
+    add("index_select", index_select);
+    add("_native_multi_head_attention", native_multi_head_attention);
+    add("nonzero", nonzero);
+    add("masked_select", masked_select);
+    add("_local_scalar_dense", local_scalar_dense);
+    add("_unique2", unique2);
+    add("unique_consecutive", unique_consecutive);
+    add("unique_dim", unique_dim);
+    add("is_nonzero", is_nonzero);
+    add("equal", equal);
+    add("relu", relu);
+    add("abs", abs);
+    add("hardtanh", hardtanh);
+    add("flip", flip);
+    add("roll", roll);
+    add("rsub.Tensor", rsub);
+    add("where.self", where);
+    add("where.self_out", where_out);
+    add("_adaptive_avg_pool2d", adaptive_avg_pool2d);
+    add("max", reduce_all);
+    add("min", reduce_all);
+    add("prod", prod);
+    add("max_pool3d_with_indices", max_pool3d_with_indices);
+    add("repeat_interleave.self_int", repeat_interleave_int);
+    return ops;
+  }();
+  return registered;
+}
 
 }  // namespace flopscope

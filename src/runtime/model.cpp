@@ -2,7 +2,6 @@
 
 #include <malloc.h>
 #include <sys/stat.h>
-#include <torch/version.h>
 
 #include <fstream>
 #include <regex>
@@ -10,6 +9,7 @@
 #include <tuple>
 
 #include "flopscope/core/error.h"
+#include "flopscope/runtime/libtorch_compat.h"
 #include "flopscope/runtime/meta_kernels.h"
 #include "runtime/model_impl.h"
 
@@ -81,8 +81,6 @@ ValueInfo describe_value(const c10::IValue& value) {
   return info;
 }
 
-std::string libtorch_version() { return TORCH_VERSION; }
-
 std::string normalize_type_name(const std::string& qualified) {
   static const std::regex mangle(R"(___torch_mangle_\d+\.)");
   std::string name = std::regex_replace(qualified, mangle, "");
@@ -123,6 +121,22 @@ void check_readable(const std::string& path) {
   if (probe.gcount() < 4 || magic[0] != 'P' || magic[1] != 'K' || magic[2] != 3 || magic[3] != 4) {
     throw Error(ExitCode::NotTorchScript, "not a TorchScript file (no zip archive header): " + path);
   }
+}
+
+// A file that calls an operator this LibTorch does not have was most likely scripted by a newer
+// PyTorch: say which operator, which LibTorch this is, and where the README says how to build
+// against another. Anything else: the first line of LibTorch's message, which names the cause.
+Error load_error(const std::string& path, const std::string& what) {
+  static const std::regex unknown_op(R"(Unknown builtin op: ([A-Za-z_][A-Za-z0-9_:.]*[A-Za-z0-9_]))");
+  std::smatch match;
+  if (std::regex_search(what, match, unknown_op)) {
+    return Error(ExitCode::Unsupported, path + " calls " + match[1].str() + ", which LibTorch " + compat::libtorch_version() +
+                                            " (the one this flopscope is built with) does not have; build flopscope "
+                                            "against a newer LibTorch (README: \"Building against another LibTorch\")");
+  }
+  const std::string cause = first_line(what);
+  return Error(ExitCode::NotTorchScript,
+               "not a loadable TorchScript module: " + path + ": " + (cause.empty() ? "LibTorch gave no reason" : cause));
 }
 
 // Identity of a tensor's memory, so a parameter shared by two modules is counted once. Uses the
@@ -166,7 +180,7 @@ void describe_module(const torch::jit::Module& module, const std::string& name, 
     } else if (type->is_parameter(slot)) {
       if (value.isTensor() && value.toTensor().defined()) {
         info.parameters.push_back(make_entry(attr, value.toTensor(), seen_params));
-        impl.parameters.insert(value.toTensor().unsafeGetTensorImpl());
+        if (value.toTensor().has_storage()) impl.parameter_storage.insert(value.toTensor().storage().unsafeGetStorageImpl());
       }
     } else if (type->is_buffer(slot)) {
       if (value.isTensor() && value.toTensor().defined()) {
@@ -219,10 +233,11 @@ Model Model::load(const std::string& path, const LoadOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->meta = options.meta;
+  compat::provide_newer_operators();
   try {
     impl->module = options.meta ? torch::jit::load(path, c10::Device(c10::kMeta)) : torch::jit::load(path);
   } catch (const std::exception& e) {
-    throw Error(ExitCode::NotTorchScript, "not a loadable TorchScript module: " + path + ": " + first_line(e.what()));
+    throw load_error(path, e.what());
   }
   impl->module.eval();
   std::set<TensorKey> seen_params, seen_buffers;

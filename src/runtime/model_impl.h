@@ -16,10 +16,15 @@ struct Model::Impl {
   std::vector<ModuleInfo> modules;
   // Identity of each module object (the `self` a hook receives) -> index into modules.
   std::unordered_map<const c10::ivalue::Object*, int> index_of_object;
-  // Every parameter tensor, so op arguments that are weights can be told from activations.
-  std::unordered_set<const c10::TensorImpl*> parameters;
+  // The memory of every parameter, so op arguments that are weights, or views of weights (a
+  // transposed w.t(), a chunk of in_proj_weight), can be told from activations.
+  std::unordered_set<const c10::StorageImpl*> parameter_storage;
   bool meta = false;
   bool instrumented = false;
+
+  bool is_parameter(const at::Tensor& t) const {
+    return t.defined() && t.has_storage() && parameter_storage.count(t.storage().unsafeGetStorageImpl()) > 0;
+  }
 };
 
 // Shape/dtype/kind of a runtime value, recursing into containers.

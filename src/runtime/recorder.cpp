@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <optional>
+#include <regex>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -28,9 +29,13 @@ namespace {
 struct OpFrame {
   bool counted = false;   // this op, or an op around it, is covered by a formula
   bool did_work = false;  // this op's formula gave non-zero FLOPs
-  // Something inside it did counted work or was reported as uncovered: the op itself is accounted
-  // for. Zero-cost children (empty, view) do not count, or every unknown op would look covered.
+  // Something inside it did counted work or was reported as uncovered. Zero-cost children (empty,
+  // view) do not count, or every unknown op would look covered.
   bool child_accounted = false;
+  // All of the op's work runs as dispatched child ops (a composite kernel), so counting its children
+  // is exact. A backend kernel may compute without dispatching (the fused encoder layer's GEMMs).
+  bool decomposes = false;
+  std::string uncovered_reason;  // why the op's own formula could not count it
   std::string name;
   std::vector<ValueInfo> inputs;
 };
@@ -178,9 +183,29 @@ bool read_arguments(const at::RecordFunction& fn, std::vector<ValueInfo>& out) {
   for (size_t i = 0; i < arguments.size(); ++i) {
     const c10::IValue& value = inputs[offset + i];
     out.push_back(describe_value(value));
-    out.back().is_parameter = value.isTensor() && g_active->model->parameters.count(value.toTensor().unsafeGetTensorImpl()) > 0;
+    out.back().is_parameter = value.isTensor() && g_active->model->is_parameter(value.toTensor());
   }
   return true;
+}
+
+// Whether an op's kernel is written in terms of other dispatched ops (CompositeImplicitAutograd, or
+// CompositeExplicitAutograd as most 2.x view and factory ops are). Cached per op name.
+bool decomposes(const at::RecordFunction& fn) {
+  static std::unordered_map<std::string, bool> cache;
+  const auto name = fn.operator_name();
+  if (!name) return false;
+  const std::string key = name->name + "." + name->overload_name;
+  const auto found = cache.find(key);
+  if (found != cache.end()) return found->second;
+  const auto handle = c10::Dispatcher::singleton().findSchema(*name);
+  bool composite = false;
+  if (handle) {
+    for (const auto k : {c10::DispatchKey::CompositeImplicitAutograd, c10::DispatchKey::CompositeExplicitAutograd,
+                         c10::DispatchKey::CompositeExplicitAutogradNonFunctional}) {
+      composite = composite || handle->hasKernelForDispatchKey(k);
+    }
+  }
+  return cache[key] = composite;
 }
 
 CallRecord* current_call() {
@@ -200,21 +225,22 @@ std::unique_ptr<at::ObserverContext> on_op_start(const at::RecordFunction& fn) {
   frame.name = fn.name();
   const OpFormulaEntry* formula = find_op_formula(frame.name);
   const bool readable = read_arguments(fn, frame.inputs);
-  if (formula != nullptr && readable) {
-    bool formula_applies = true;
-    Counts counts;
+  if (formula == nullptr) {
+    frame.uncovered_reason = "no formula";
+  } else if (!readable) {
+    frame.uncovered_reason = "its recorded inputs do not fit its schema";
+  } else {
     try {
-      counts = formula->formula(frame.inputs);
-    } catch (const std::exception&) {
-      formula_applies = false;  // shapes contradict the formula: count what runs inside instead
-    }
-    if (formula_applies) {
+      const Counts counts = formula->formula(frame.inputs);
       frame.counted = true;
       frame.did_work = counts.flops() != 0;
       CallRecord* call = current_call();
-      if (call != nullptr && frame.did_work) call->ops.push_back({frame.name, frame.inputs, true});
+      if (call != nullptr && frame.did_work) call->ops.push_back({frame.name, frame.inputs, true, {}});
+    } catch (const std::exception& e) {
+      frame.uncovered_reason = std::string("its formula rejected the inputs (") + e.what() + ")";
     }
   }
+  if (!frame.counted) frame.decomposes = decomposes(fn);
   ops.push_back(std::move(frame));
   return nullptr;
 }
@@ -224,12 +250,12 @@ void on_op_end(const at::RecordFunction&, at::ObserverContext*) {
   auto& ops = g_active->op_stack;
   OpFrame frame = std::move(ops.back());
   ops.pop_back();
-  bool accounted = frame.did_work || frame.child_accounted;
-  if (!frame.counted && !frame.child_accounted) {
+  // Not counted by its own formula: its children account for it only if all its work dispatches.
+  if (!frame.counted && !(frame.child_accounted && frame.decomposes)) {
     CallRecord* call = current_call();
-    if (call != nullptr) call->ops.push_back({frame.name, frame.inputs, false});
-    accounted = true;
+    if (call != nullptr) call->ops.push_back({frame.name, frame.inputs, false, frame.uncovered_reason});
   }
+  const bool accounted = frame.did_work || frame.child_accounted || !frame.counted;
   if (!ops.empty() && accounted) ops.back().child_accounted = true;
 }
 
@@ -311,10 +337,13 @@ Error forward_error(const std::string& method, const std::string& what) {
     const std::string detail = first_line(what.substr(marker + std::string(kDataDependentMarker).size()));
     return Error(ExitCode::Unsupported, "--dry-run cannot count past aten::" + detail + "; run without --dry-run");
   }
-  const auto missing = what.find("with arguments from the 'Meta' backend");
-  if (missing != std::string::npos) {
-    const auto start = what.rfind("Could not run '", missing);
-    const std::string op = start == std::string::npos ? "an op" : what.substr(start + 15, what.find('\'', start + 15) - start - 15);
+  // LibTorch 1.13: "Could not run 'aten::x' with arguments from the 'Meta' backend";
+  // 2.x: "aten::x: attempted to run this operator with Meta tensors, but there was no fake impl or Meta kernel".
+  static const std::regex no_meta(R"(Could not run '([^']+)' with arguments from the 'Meta' backend|)"
+                                  R"(([A-Za-z_][\w:.]*): attempted to run this operator with Meta tensors)");
+  std::smatch missing;
+  if (std::regex_search(what, missing, no_meta)) {
+    const std::string op = missing[1].matched ? missing[1].str() : missing[2].str();
     return Error(ExitCode::Unsupported, "--dry-run: " + op + " has no shape-only (meta) kernel; run without --dry-run");
   }
   if (line.find("alloc") != std::string::npos && line.find("memory") != std::string::npos) {

@@ -43,6 +43,7 @@ struct UncoveredOp {
   std::string module;  // the module whose own code ran its first occurrence
   int count = 0;       // occurrences in the whole run
   std::string shapes;  // inputs of the first occurrence
+  std::string reason;  // why it is uncovered ("no formula", ...), of the first occurrence
 };
 
 struct UnruledModule {

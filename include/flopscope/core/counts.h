@@ -63,6 +63,17 @@ inline constexpr int64_t kNormalize = 5;       // mean, sub, square-accumulate (
 inline constexpr int64_t kAffine = 1;          // per present weight or bias of a norm
 inline constexpr int64_t kBatchNormEval = 2;   // running stats folded into one multiply-add
 inline constexpr int64_t kVectorNorm = 2;      // square and accumulate
+inline constexpr int64_t kHardsigmoid = 3;     // relu6(x + 3) / 6: add, clamp, div
+inline constexpr int64_t kHardswish = 4;       // x * hardsigmoid(x) without the second clamp: add, clamp, mul, div
+inline constexpr int64_t kElu = 4;             // x > 0 ? x : a (exp(x) - 1): compare, exp, sub, mul (ELU, CELU, SELU)
+inline constexpr int64_t kSoftplus = 3;        // log(1 + exp(x)): exp, add, log
+inline constexpr int64_t kMish = 5;            // x * tanh(softplus(x))
+// Interpolation, per output element: weighted sum of the 2, 4, 8 or 16 nearest inputs (multiplies and
+// adds; the weights are computed once per row/column and not counted). Nearest neighbour: 0.
+inline constexpr int64_t kLinearInterpolation = 3;     // 2 mul + 1 add
+inline constexpr int64_t kBilinearInterpolation = 7;   // 4 mul + 3 add
+inline constexpr int64_t kBicubicInterpolation = 31;   // 16 mul + 15 add
+inline constexpr int64_t kTrilinearInterpolation = 15; // 8 mul + 7 add
 }  // namespace cost
 
 }  // namespace flopscope

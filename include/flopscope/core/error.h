@@ -35,7 +35,7 @@ class Error : public std::runtime_error {
   ExitCode code_;
 };
 
-// The first line of an exception text, trimmed of LibTorch's trailing stack information.
+// The first non-blank line of an exception text, trimmed (LibTorch's stack information follows it).
 std::string first_line(const std::string& text);
 
 // The line of a LibTorch exception that names the cause. Errors raised inside TorchScript code start

@@ -16,7 +16,22 @@
 
 namespace flopscope {
 
-using ModuleRule = Counts (*)(const ModuleInfo& module, const CallRecord& call);
+// What a rule sees of one call: the module, the call's recorded inputs and outputs, and the model
+// and recording around it, so a layer rule can read its children's parameters and attributes (the
+// fused TransformerEncoderLayer path never calls its self_attn or linear1).
+struct RuleContext {
+  const Model& model;
+  const ModuleInfo& module;
+  const CallRecord& call;
+  const Recording* recording = nullptr;  // null when a rule is applied to a made-up call
+
+  const ModuleInfo* find_child(const std::string& local) const;  // nullptr when absent
+  const ModuleInfo& child(const std::string& local) const;       // throws std::invalid_argument
+  // Ops the module's own code ran in this call and in methods it called on itself (_ff_block).
+  std::vector<const OpRecord*> own_ops() const;
+};
+
+using ModuleRule = Counts (*)(const RuleContext& context);
 
 struct ModuleRuleEntry {
   std::string type;  // normalized class type name

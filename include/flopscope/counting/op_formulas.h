@@ -8,6 +8,7 @@
 // treats the op as opaque and counts its children instead.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,5 +43,35 @@ struct AttentionShape {
   bool in_proj_bias = true, out_proj_bias = true, masked = false;
 };
 Counts attention_counts(const AttentionShape& shape);
+
+// A transformer encoder layer: self-attention, feed-forward E -> F -> E, two norms, two residual adds.
+// The shared formula of aten::_transformer_encoder_layer_fwd and the TransformerEncoderLayer rule.
+struct EncoderLayerShape {
+  AttentionShape attention;
+  int64_t feedforward = 0;       // F, the hidden width
+  bool feedforward_bias = true;
+  int64_t activation_cost = 1;   // FLOPs per hidden element: ReLU 1, GELU 5
+  int64_t norm_affine = 2;       // weight and bias present in each norm: 0..2
+};
+Counts encoder_layer_counts(const EncoderLayerShape& shape);
+
+// Scaled dot-product attention over already-projected heads (scaled_dot_product_attention and its
+// kernels). Causal masking does not reduce the count (the OpenCLIP and FlopCounterMode convention);
+// causal_kept_pairs gives the causal-aware figure.
+enum class Causal { None, TopLeft, BottomRight };
+struct DotProductShape {
+  int64_t batch_heads = 0;  // batch x query heads (grouped-query key/value heads serve several)
+  int64_t query_len = 0, key_len = 0, head_dim = 0, value_dim = 0;
+  bool masked = false;      // an explicit mask or bias
+  Causal causal = Causal::None;
+  bool dropout = false;     // dropout_p > 0
+};
+Counts dot_product_attention_counts(const DotProductShape& shape);
+// The shape of one recorded dot-product attention op call; nullopt when `op` is not one. Throws
+// std::invalid_argument when its inputs contradict the op (then the op was reported uncovered).
+std::optional<DotProductShape> dot_product_shape(const std::string& op, const std::vector<ValueInfo>& inputs);
+// (query, key) pairs a causal mask keeps; query_len x key_len when not causal. PyTorch's is_causal is
+// TopLeft: query i sees keys 0..i.
+int64_t causal_kept_pairs(int64_t query_len, int64_t key_len, Causal causal);
 
 }  // namespace flopscope

@@ -1,10 +1,10 @@
 // Meta kernels — shape-only implementations of aten ops that LibTorch 1.13's C++ build lacks for the
 // meta device, so a dry run can execute a whole forward on tensors without data.
 //
-// Each kernel computes only its outputs' shapes and dtypes, one small function per op, registered in
-// one TORCH_LIBRARY_IMPL(aten, Meta, ...) block in src/meta_kernels.cpp. Ops whose output shape depends
-// on tensor values (nonzero, masked_select, unique, .item()) get kernels that stop the dry run with
-// DataDependentShape naming the op.
+// Each kernel computes only its outputs' shapes and dtypes, one small function per op. A kernel is
+// registered only where this LibTorch has none (LibTorch 2.x has most of them natively; see
+// libtorch_compat.h). Ops whose output shape depends on tensor values (nonzero, masked_select, unique,
+// .item()) get kernels that stop the dry run with a message naming the op.
 #pragma once
 
 #include <stdexcept>
@@ -16,11 +16,8 @@ namespace flopscope {
 // Thrown (through LibTorch) when a dry run reaches an op whose output shape depends on data.
 inline constexpr const char* kDataDependentMarker = "flopscope: data-dependent shape in aten::";
 
-// Makes sure the kernels are registered (they are, once this library is linked in; calling this from
-// the loader keeps the linker from dropping the registration object).
-void register_meta_kernels();
-
-// The ops that have a flopscope Meta kernel, for docs and tests.
-std::vector<std::string> meta_kernel_ops();
+// Registers the kernels this LibTorch lacks (once per process) and returns the ops that got one
+// ("convolution_overrideable", "rsub.Tensor", ...), for docs and tests.
+std::vector<std::string> register_meta_kernels();
 
 }  // namespace flopscope

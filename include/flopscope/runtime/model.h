@@ -51,7 +51,8 @@ struct LoadOptions {
 
 class Model {
  public:
-  // Throws Error(FileNotFound | NotTorchScript) with a one-line message.
+  // Throws Error(FileNotFound | NotTorchScript) with a one-line message, or Error(Unsupported) naming
+  // an operator this LibTorch lacks (a file scripted by a newer PyTorch).
   static Model load(const std::string& path, const LoadOptions& options = {});
 
   Model(Model&&) noexcept;
@@ -78,9 +79,6 @@ class Model {
   explicit Model(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
-
-// The LibTorch version flopscope runs on ("1.13.1").
-std::string libtorch_version();
 
 // "__torch__.torch.nn.modules.linear.___torch_mangle_3.Linear" -> "torch.nn.modules.linear.Linear"
 std::string normalize_type_name(const std::string& qualified);

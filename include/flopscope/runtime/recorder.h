@@ -25,7 +25,8 @@ namespace flopscope {
 struct OpRecord {
   std::string op;                 // "aten::addmm"
   std::vector<ValueInfo> inputs;  // in schema order
-  bool has_formula = true;        // false: uncovered (no formula and no counted child op)
+  bool has_formula = true;        // false: uncovered, its work is not (or not fully) in the counts
+  std::string uncovered_reason;   // when uncovered: "no formula", "its recorded inputs do not fit its schema", ...
 };
 
 struct CallRecord {
@@ -54,6 +55,13 @@ struct Recording {
   std::vector<CallRecord> calls;  // calls[0] is the top-level method call; a parent precedes its children
   double seconds = 0.0;           // wall time of the recorded forward
 };
+
+// True when call `index` is a method a module called on itself (Conv2d.forward -> self._conv_forward,
+// CLIP.forward -> self.encode_image): one use of the module, which everything counts once.
+inline bool is_nested_self_call(const Recording& recording, size_t index) {
+  const CallRecord& call = recording.calls[index];
+  return call.parent >= 0 && recording.calls[static_cast<size_t>(call.parent)].module == call.module;
+}
 
 // Runs `options.method` once with hooks on. Throws Error(NoSuchMethod | BadInputs | ForwardFailed |
 // OutOfMemory | Unsupported).

@@ -1,0 +1,34 @@
+// LibTorch compatibility — the one place that knows LibTorch 1.13 and 2.x differ.
+//
+// flopscope builds from one source tree against LibTorch 1.13 (Debian 12) and 2.x (Debian 13's 2.6,
+// or a pip-installed PyTorch). Differences are detected at run time from the dispatcher, not with
+// version #ifs, so a LibTorch that gains an op simply stops needing flopscope's stand-in. Each
+// difference met so far is listed in src/runtime/libtorch_compat.cpp with a comment.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace flopscope::compat {
+
+// The LibTorch flopscope was built with ("1.13.1", "2.6.0").
+std::string libtorch_version();
+// "CUDA" when this LibTorch can run on a GPU (whether or not one is present), else "CPU only".
+std::string libtorch_backends();
+
+// Registers the operators that TorchScript written by a newer PyTorch calls and this LibTorch lacks,
+// each as a decomposition into ordinary ops (so it runs on CPU, CUDA and meta tensors alike).
+// On 1.13 that is PyTorch 2.x's aten::scaled_dot_product_attention. Idempotent; call before loading.
+void provide_newer_operators();
+// The operators provide_newer_operators() registered in this process ("aten::scaled_dot_product_attention").
+std::vector<std::string> provided_operators();
+
+// True when the operator ("aten::max_pool2d", overload after a dot) has a kernel registered for meta
+// tensors. Composite kernels do not count (see the .cpp). False when the operator does not exist.
+bool has_meta_kernel(const std::string& qualified_op);
+// True when the operator is a CompositeImplicitAutograd decomposition into other ops.
+bool decomposes(const std::string& qualified_op);
+// True when the operator exists in this LibTorch.
+bool has_operator(const std::string& qualified_op);
+
+}  // namespace flopscope::compat
