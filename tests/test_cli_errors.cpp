@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "flopscope/runtime/libtorch_compat.h"
 #include "test_helpers.h"
 
 namespace {
@@ -65,6 +66,16 @@ TEST_F(Cli, AnalyzesABundledModelWithNoFlags) {
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("544,896"), std::string::npos);
   EXPECT_NE(r.out.find("1 multiply-add = 1 MAC = 2 FLOPs"), std::string::npos);
+}
+
+TEST_F(Cli, VersionAndReportsNameTheLibTorch) {
+  const Result version = run("--version");
+  EXPECT_EQ(version.code, 0);
+  EXPECT_NE(version.out.find("LibTorch " + flopscope::compat::libtorch_version()), std::string::npos) << version.out;
+  const Result table = run("analyze " + flopscope::testing::model_path("torch2/test/mha.pt"));
+  EXPECT_EQ(table.code, 0) << table.err;
+  EXPECT_NE(table.out.find("LibTorch " + flopscope::compat::libtorch_version()), std::string::npos);
+  EXPECT_NE(table.out.find("706,560"), std::string::npos);
 }
 
 TEST_F(Cli, WritesJsonAtomically) {

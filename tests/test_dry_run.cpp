@@ -10,29 +10,17 @@ namespace flopscope {
 namespace {
 
 nlohmann::json report(const std::string& relative, int64_t batch, bool meta) {
-  LoadOptions load;
-  load.meta = meta;
-  Model model = Model::load(testing::model_path(relative), load);
-  RunRequest request;
-  request.batch = batch;
-  request.threads = 2;
-  const RunPlan plan = plan_run(model, request);
-  const Recording recording = record(model, plan.options);
-  const Analysis analysis = analyze(model, recording);
-  nlohmann::json j = render_json({&model, &plan.options, &recording, &analysis, plan.towers, ""}, true);
-  j.erase("timing");
-  j.erase("invocation");
-  return j;
+  return testing::report_json(relative, batch, meta);
 }
 
 class DryRunEqualsRealRun : public ::testing::TestWithParam<std::tuple<std::string, int64_t>> {};
 
-TEST_P(DryRunEqualsRealRun, SameJsonApartFromTiming) {
+TEST_P(DryRunEqualsRealRun, SameCountsAsTheRealRun) {
   const auto& [relative, batch] = GetParam();
   const nlohmann::json real = report(relative, batch, false);
   const nlohmann::json dry = report(relative, batch, true);
   ASSERT_EQ(real["totals"], dry["totals"]);
-  EXPECT_EQ(real, dry);
+  testing::expect_same_counts(real, dry);
   // Rules and the op-level count agree on the matrix work, exactly, for every bundled model.
   EXPECT_EQ(real["totals"]["matmul_flops"], real["op_level_totals"]["matmul_flops"]);
   EXPECT_EQ(real["crosscheck"]["mismatch"], 0);
@@ -44,18 +32,26 @@ std::string param_name(const ::testing::TestParamInfo<std::tuple<std::string, in
   return name;
 }
 
+// Small models at several batch sizes; the PyTorch 2.x attention models in the same way.
 INSTANTIATE_TEST_SUITE_P(
     Bundled, DryRunEqualsRealRun,
-    ::testing::Combine(::testing::Values("test/mixed.pt", "test/similarity.pt", "test/two_methods.pt", "test/convnet.pt", "test/cross_attention.pt",
-                                         "test/ViT-B-32-renamed.pt", "openclip/ViT-B-32.pt",
-                                         "openclip/ViT-B-16.pt", "openclip/ViT-B-16-batch-first.pt", "openclip/ViT-L-14.pt",
-                                         "openclip/ViT-L-14-336.pt", "openclip/ViT-H-14.pt", "openclip/ViT-g-14.pt",
-                                         "openclip/EVA02-L-14.pt"),
+    ::testing::Combine(::testing::Values("test/mixed.pt", "test/similarity.pt", "test/two_methods.pt", "test/convnet.pt",
+                                         "test/cross_attention.pt", "test/transformer_encoder.pt",
+                                         "test/transformer_decoder.pt", "torch2/test/mha.pt", "torch2/test/sdpa.pt",
+                                         "torch2/test/transformer_encoder.pt", "torch2/test/transformer_decoder.pt"),
                        ::testing::Values(1, 2, 8)),
     param_name);
 
-// Full-size real runs of these at B=8 take minutes: label "slow".
-INSTANTIATE_TEST_SUITE_P(ZooSlow, DryRunEqualsRealRun,
+// Full-size architectures at batch 1 (batch linearity itself is proven by the dry-run sweeps).
+const auto kFullSize = ::testing::Values("test/ViT-B-32-renamed.pt", "openclip/ViT-B-32.pt", "openclip/ViT-B-16.pt",
+                                         "openclip/ViT-B-16-batch-first.pt", "openclip/ViT-L-14.pt", "openclip/ViT-L-14-336.pt",
+                                         "openclip/ViT-H-14.pt", "openclip/ViT-g-14.pt", "openclip/EVA02-L-14.pt",
+                                         "torch2/openclip/ViT-B-16.pt", "torch2/openclip/EVA02-L-14.pt");
+INSTANTIATE_TEST_SUITE_P(FullSize, DryRunEqualsRealRun, ::testing::Combine(kFullSize, ::testing::Values(1)), param_name);
+
+// Real runs of full-size models at larger batches take minutes: label "slow".
+INSTANTIATE_TEST_SUITE_P(FullSizeSlow, DryRunEqualsRealRun, ::testing::Combine(kFullSize, ::testing::Values(2, 8)), param_name);
+INSTANTIATE_TEST_SUITE_P(LargestSlow, DryRunEqualsRealRun,
                          ::testing::Combine(::testing::Values("openclip/ViT-bigG-14.pt", "openclip/EVA02-E-14.pt"),
                                             ::testing::Values(1, 2, 8)),
                          param_name);

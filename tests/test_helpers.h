@@ -3,7 +3,14 @@
 
 #include <string>
 
+#include <algorithm>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
 #include "flopscope/analysis/analysis.h"
+#include "flopscope/analysis/run_plan.h"
+#include "flopscope/reports/report.h"
 #include "flopscope/runtime/model.h"
 #include "flopscope/runtime/recorder.h"
 
@@ -29,6 +36,59 @@ inline Analyzed analyze_file(const std::string& relative, RunOptions options, co
   Recording recording = record(model, options);
   Analysis analysis = analyze(model, recording);
   return {std::move(model), std::move(recording), std::move(analysis)};
+}
+
+// The JSON report (with cross-check) of a bundled model run with its manifest's inputs, on real or
+// meta tensors, without what differs between runs (timings, the command line).
+inline nlohmann::json report_json(const std::string& relative, std::optional<int64_t> batch, bool meta, int threads = 2) {
+  LoadOptions load;
+  load.meta = meta;
+  Model model = Model::load(model_path(relative), load);
+  RunRequest request;
+  request.batch = batch;
+  request.threads = threads;
+  const RunPlan plan = plan_run(model, request);
+  const Recording recording = record(model, plan.options);
+  const Analysis analysis = analyze(model, recording);
+  nlohmann::json j = render_json({&model, &plan.options, &recording, &analysis, plan.towers, ""}, true);
+  j.erase("timing");
+  j.erase("invocation");
+  return j;
+}
+
+// A dry run takes PyTorch's general path where the real run took a CPU/CUDA-only fast path
+// (MultiheadAttention's merge_masks and fused kernel, TransformerEncoderLayer's fused layer, which calls
+// none of its submodules' forwards). The trace of calls may then differ; the counts may not. Reports
+// must be equal, or else: every total and tower equal, every convention but the module-hook one (a
+// hook sees no Linear call inside a fused layer) equal, and a module counted differently must lie
+// inside a module counted the same in both runs.
+inline void expect_same_counts(const nlohmann::json& real, const nlohmann::json& dry) {
+  if (real == dry) return;
+  for (const char* key : {"totals", "op_level_totals", "towers", "uncovered_ops", "model", "inputs"}) {
+    EXPECT_EQ(real[key], dry[key]) << key;
+  }
+  const auto without_hooks = [](nlohmann::json list) {
+    list.erase(std::remove_if(list.begin(), list.end(),
+                              [](const nlohmann::json& c) { return c["name"].get<std::string>().find("module calls only") != std::string::npos; }),
+               list.end());
+    return list;
+  };
+  EXPECT_EQ(without_hooks(real["conventions_compared"]), without_hooks(dry["conventions_compared"]));
+  for (const char* key : {"mismatch", "rule_failed", "uncovered_ops", "totals_equal"}) {
+    EXPECT_EQ(real["crosscheck"][key], dry["crosscheck"][key]) << key;
+  }
+  const auto& a = real["modules"];
+  const auto& b = dry["modules"];
+  ASSERT_EQ(a.size(), b.size());
+  const auto same = [&](size_t i) { return a[i]["calls"] == b[i]["calls"] && a[i]["counts"] == b[i]["counts"]; };
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (same(i)) continue;
+    bool inside_same = false;
+    for (int64_t p = a[i]["parent"]; p >= 0 && !inside_same; p = a[static_cast<size_t>(p)]["parent"]) {
+      inside_same = a[static_cast<size_t>(p)]["calls"] > 0 && same(static_cast<size_t>(p));
+    }
+    EXPECT_TRUE(inside_same) << a[i]["name"] << " is counted differently, outside any module counted the same";
+  }
 }
 
 inline RunOptions inputs(std::initializer_list<const char*> specs) {

@@ -2,11 +2,20 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "flopscope/runtime/libtorch_compat.h"
 #include "flopscope/runtime/meta_kernels.h"
+
+#include <algorithm>
 
 namespace {
 
 at::Tensor meta(const at::Tensor& t) { return at::empty(t.sizes(), t.options().device(c10::kMeta)); }
+
+// Registration happens at load time in flopscope; tests call it themselves.
+class MetaKernels : public ::testing::Test {
+ protected:
+  void SetUp() override { flopscope::register_meta_kernels(); }
+};
 
 struct Conv {
   std::vector<int64_t> input, weight, stride, padding, dilation;
@@ -15,8 +24,7 @@ struct Conv {
   int64_t groups;
 };
 
-TEST(MetaKernels, ConvolutionShapesMatchCpu) {
-  flopscope::register_meta_kernels();
+TEST_F(MetaKernels, ConvolutionShapesMatchCpu) {
   const std::vector<Conv> cases = {
       {{2, 3, 17, 19}, {8, 3, 3, 3}, {1, 1}, {0, 0}, {1, 1}, false, {0, 0}, 1},
       {{2, 3, 17, 19}, {8, 3, 3, 5}, {2, 3}, {1, 2}, {1, 1}, false, {0, 0}, 1},   // strided, padded
@@ -37,7 +45,7 @@ TEST(MetaKernels, ConvolutionShapesMatchCpu) {
   }
 }
 
-TEST(MetaKernels, NormsEmbeddingAndPoolingMatchCpu) {
+TEST_F(MetaKernels, NormsEmbeddingAndPoolingMatchCpu) {
   const at::Tensor x = at::randn({2, 6, 5, 5});
   EXPECT_EQ(at::layer_norm(meta(x), {5, 5}).sizes(), at::layer_norm(x, {5, 5}).sizes());
   EXPECT_EQ(at::group_norm(meta(x), 3).sizes(), at::group_norm(x, 3).sizes());
@@ -51,7 +59,7 @@ TEST(MetaKernels, NormsEmbeddingAndPoolingMatchCpu) {
   EXPECT_EQ(at::where(meta(x) > 0, meta(x), meta(at::randn({5}))).sizes(), x.sizes());
 }
 
-TEST(MetaKernels, FusedAttentionMatchesCpu) {
+TEST_F(MetaKernels, FusedAttentionMatchesCpu) {
   const int64_t batch = 2, length = 7, embed = 16, heads = 4;
   const at::Tensor q = at::randn({batch, length, embed});
   const at::Tensor w = at::randn({3 * embed, embed}), b = at::randn({3 * embed});
@@ -70,7 +78,35 @@ TEST(MetaKernels, FusedAttentionMatchesCpu) {
   }
 }
 
-TEST(MetaKernels, DataDependentOpsRefuse) {
+TEST_F(MetaKernels, PoolingRepeatAndWhereOutMatchCpu) {
+  for (const bool ceil_mode : {false, true}) {
+    const at::Tensor video = at::randn({1, 2, 7, 9, 10});
+    const auto cpu = at::max_pool3d_with_indices(video, {3, 3, 3}, {2, 2, 2}, {1, 0, 1}, {1, 1, 1}, ceil_mode);
+    const auto dry = at::max_pool3d_with_indices(meta(video), {3, 3, 3}, {2, 2, 2}, {1, 0, 1}, {1, 1, 1}, ceil_mode);
+    EXPECT_EQ(std::get<0>(dry).sizes(), std::get<0>(cpu).sizes()) << "ceil_mode " << ceil_mode;
+    EXPECT_EQ(std::get<1>(dry).sizes(), std::get<1>(cpu).sizes());
+  }
+  const at::Tensor x = at::randn({3, 4});
+  EXPECT_EQ(at::repeat_interleave(meta(x), 5, 0).sizes(), at::repeat_interleave(x, 5, 0).sizes());
+  EXPECT_EQ(at::repeat_interleave(meta(x), 2).sizes(), at::repeat_interleave(x, 2).sizes());
+  const at::Tensor condition = at::randn({3, 1}) > 0;
+  at::Tensor out = at::empty({0}, x.options().device(c10::kMeta));
+  at::where_out(out, meta(condition), meta(x), meta(at::randn({4})));
+  EXPECT_EQ(out.sizes(), at::where(condition, x, at::randn({4})).sizes());
+}
+
+TEST_F(MetaKernels, OnlyOpsWithoutANativeMetaKernelGetOne) {
+  // Structured ops (add, mm) have Meta kernels in every LibTorch: detected, so never replaced.
+  EXPECT_TRUE(flopscope::compat::has_meta_kernel("aten::add.Tensor"));
+  EXPECT_TRUE(flopscope::compat::has_meta_kernel("aten::mm"));
+  EXPECT_FALSE(flopscope::compat::has_meta_kernel("aten::no_such_op"));
+  const auto ops = flopscope::register_meta_kernels();
+  for (const char* native : {"add.Tensor", "mm", "bmm", "addmm"}) {
+    EXPECT_EQ(std::find(ops.begin(), ops.end(), native), ops.end()) << native;
+  }
+}
+
+TEST_F(MetaKernels, DataDependentOpsRefuse) {
   const at::Tensor x = meta(at::randn({4}));
   EXPECT_THROW(at::nonzero(x), c10::Error);
   EXPECT_THROW(x.sum().item(), c10::Error);

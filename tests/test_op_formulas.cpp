@@ -4,41 +4,17 @@
 #include <gtest/gtest.h>
 
 #include "flopscope/counting/op_formulas.h"
+#include "formula_inputs.h"
 
 namespace flopscope {
 namespace {
 
-ValueInfo tensor(std::vector<int64_t> shape) {
-  ValueInfo v;
-  v.kind = ValueInfo::Kind::Tensor;
-  v.shape = std::move(shape);
-  v.dtype = "float32";
-  return v;
-}
-ValueInfo none() { return ValueInfo{}; }
-ValueInfo integer(int64_t value) {
-  ValueInfo v;
-  v.kind = ValueInfo::Kind::Int;
-  v.int_value = value;
-  return v;
-}
-ValueInfo ints(std::vector<int64_t> values) {
-  ValueInfo v;
-  v.kind = ValueInfo::Kind::IntList;
-  v.shape = std::move(values);
-  return v;
-}
-ValueInfo boolean(bool value) {
-  ValueInfo v = integer(value);
-  v.kind = ValueInfo::Kind::Bool;
-  return v;
-}
-
-Counts run(const char* op, const std::vector<ValueInfo>& inputs) {
-  const OpFormulaEntry* entry = find_op_formula(op);
-  if (entry == nullptr) throw std::runtime_error(std::string("no formula for ") + op);
-  return entry->formula(inputs);
-}
+using testing::boolean;
+using testing::integer;
+using testing::ints;
+using testing::none;
+using testing::run;
+using testing::tensor;
 
 // convolution(x, w, b, stride, padding, dilation, transposed, output_padding, groups)
 Counts conv(std::vector<int64_t> x, std::vector<int64_t> w, int64_t stride, int64_t padding, int64_t groups) {

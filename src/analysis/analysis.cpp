@@ -159,6 +159,22 @@ TowerTotals tower_totals(const Model& model, const Recording& recording, const A
 namespace flopscope {
 
 namespace {
+// Matmul FLOPs that causal dot-product attention calls spend on masked-out (query, key) pairs:
+// 2 x batch_heads x (L x S - kept pairs) x (E + Ev).
+int64_t causal_skippable_matmul_flops(const Recording& recording) {
+  int64_t flops = 0;
+  for (const CallRecord& call : recording.calls) {
+    for (const OpRecord& op : call.ops) {
+      if (!op.has_formula) continue;
+      const auto shape = dot_product_shape(op.op, op.inputs);
+      if (!shape || shape->causal == Causal::None) continue;
+      const int64_t masked = shape->query_len * shape->key_len - causal_kept_pairs(shape->query_len, shape->key_len, shape->causal);
+      flops += 2 * shape->batch_heads * masked * (shape->head_dim + shape->value_dim);
+    }
+  }
+  return flops;
+}
+
 bool is_linear_or_conv(const std::string& type) {
   for (const char* prefix : {"torch.nn.modules.linear.Linear", "torch.nn.modules.linear.NonDynamicallyQuantizableLinear",
                              "torch.nn.modules.conv."}) {
@@ -187,8 +203,15 @@ std::vector<Convention> conventions(const Model& model, const Recording& recordi
       {"matmul FLOPs without activation x activation products", t.matmul_flops - t.activation_flops,
        "leaves out attention QK^T and AV (and similarity matrices): what weight-based counts give"},
       {"Linear/Conv module calls only (thop-style hooks)", module_hooks.matmul_flops,
-       "only nn.Linear and nn.ConvNd forwards: misses nn.MultiheadAttention whole and matmuls in a module's own code"},
+       "only nn.Linear and nn.ConvNd forwards: misses nn.MultiheadAttention whole, matmuls in a module's own code and "
+       "Linear layers a fused fast path never calls (TransformerEncoderLayer in eval)"},
   };
+  const int64_t skippable = causal_skippable_matmul_flops(recording);
+  if (skippable > 0) {
+    list.push_back({"matmul FLOPs if causal attention skipped masked positions", t.matmul_flops - skippable,
+                    "causal scaled_dot_product_attention calls counted over the kept (query, key) pairs only, as "
+                    "flash kernels can; every other count here includes the masked pairs"});
+  }
   for (const Tower& tower : towers) {
     const TowerTotals totals = tower_totals(model, recording, analysis, tower);
     list.push_back({tower.name + ": matmul FLOPs", totals.counts.matmul_flops, "the " + tower.name + " alone, as when a tool profiles that part"});

@@ -1,15 +1,11 @@
 #include "flopscope/analysis/zoo.h"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdio>
 #include <filesystem>
-#include <sstream>
 
 #include "flopscope/core/error.h"
 #include "flopscope/core/manifest.h"
 #include "flopscope/runtime/recorder.h"
-#include "flopscope/reports/report.h"
 #include "flopscope/analysis/run_plan.h"
 
 namespace flopscope {
@@ -58,132 +54,6 @@ ZooEntry analyze_zoo_model(const std::string& path, const ZooOptions& options) {
   }
   if (const auto manifest = read_manifest_for(path)) entry.expected = manifest->expected;
   return entry;
-}
-
-namespace {
-
-std::string fixed(double value, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-  return buffer;
-}
-
-std::string giga(int64_t flops) { return fixed(static_cast<double>(flops) / 1e9, 2); }
-std::string tera(int64_t flops) { return fixed(static_cast<double>(flops) / 1e12, 3); }
-
-std::string percent(int64_t part, int64_t whole) {
-  return whole == 0 ? "-" : fixed(100.0 * static_cast<double>(part) / static_cast<double>(whole), 2) + "%";
-}
-
-const ZooEntry* find(const std::vector<ZooEntry>& entries, const std::string& name) {
-  for (const auto& e : entries) {
-    if (e.name == name) return &e;
-  }
-  return nullptr;
-}
-
-void write_seed_section(std::ostringstream& out, const std::vector<ZooEntry>& entries) {
-  out << "\n## The seed's table, completed and reconciled\n\n"
-      << "Seed 000 gives parameters and TFLOPs (batch 1) for CLIP-ViT-L-14-336 and ViT-H-14 and leaves EVA02-E-14 "
-         "empty. flopscope's rows, from the same models:\n\n"
-      << "| model | total params | image encoder | image transformer | text encoder | text transformer | TFLOPs (matmul) |\n"
-      << "|---|---:|---:|---:|---:|---:|---:|\n";
-  for (const char* name : {"ViT-L-14-336", "ViT-H-14", "EVA02-E-14"}) {
-    const ZooEntry* e = find(entries, name);
-    if (e == nullptr) continue;
-    out << "| " << e->name << " | " << with_separators(e->params) << " | " << with_separators(e->image_params) << " | "
-        << with_separators(e->image_transformer_params) << " | " << with_separators(e->text_params) << " | "
-        << with_separators(e->text_transformer_params) << " | " << tera(e->total.matmul_flops) << " |\n";
-  }
-  out << "\nThe seed's \"text_encoder\" column counts the text transformer only (its value equals the text transformer "
-         "column); the whole text encoder also holds the token and positional embeddings, ln_final and text_projection.\n";
-  for (const auto& e : entries) {
-    if (!e.expected.is_object() || !e.expected.contains("seed_000") || e.expected["seed_000"].empty()) continue;
-    const auto& seed = e.expected["seed_000"];
-    out << "\n### " << e.name << "\n\n";
-    const int64_t seed_total = seed.value("total_params", int64_t{0});
-    if (seed_total != e.params) {
-      const int64_t parts = e.image_params + e.text_params + 1;  // + logit_scale
-      out << "- Parameters: the seed prints " << with_separators(seed_total) << "; its own parts sum to "
-          << with_separators(parts) << " (image " << with_separators(e.image_params) << " + text "
-          << with_separators(e.text_params) << " + logit_scale 1), which is what flopscope counts: "
-          << with_separators(e.params) << ". The seed's total is a typo.\n";
-    } else {
-      out << "- Parameters: the seed's total " << with_separators(seed_total) << " equals flopscope's.\n";
-    }
-    const int64_t image_without = e.image.matmul_flops - e.image.activation_flops;
-    const int64_t all_without = e.total.matmul_flops - e.total.activation_flops;
-    out << "- calflops " << fixed(seed.value("calflops_tflops", 0.0), 3) << " TFLOPs = the image tower's matrix work without the "
-        << "attention products QK^T and AV: " << tera(image_without) << " TFLOPs (image tower " << tera(e.image.matmul_flops)
-        << " minus " << tera(e.image.activation_flops) << " of QK^T and AV). It left out the attention products and the "
-        << "whole text tower.\n";
-    out << "- Hand estimate " << fixed(seed.value("hand_tflops", 0.0), 3) << " TFLOPs = the whole model without the attention "
-        << "products: " << tera(all_without) << " TFLOPs (image " << tera(image_without) << " + text "
-        << tera(e.text.matmul_flops - e.text.activation_flops) << "). It left out QK^T and AV ("
-        << tera(e.total.activation_flops) << " TFLOPs).\n";
-    out << "- flopscope: " << tera(e.total.matmul_flops) << " TFLOPs of matrix work (image " << tera(e.image.matmul_flops)
-        << ", text " << tera(e.text.matmul_flops) << "), plus " << tera(e.total.elementwise_flops)
-        << " TFLOPs elementwise; " << tera(e.total.flops()) << " TFLOPs in all. MACs: half the matrix FLOPs.\n";
-  }
-}
-
-}  // namespace
-
-std::string render_zoo_markdown(const std::vector<ZooEntry>& entries, const std::string& command_line) {
-  std::ostringstream out;
-  out << "# OpenCLIP zoo: parameters and FLOPs at batch 1\n\n"
-      << "Generated by `" << command_line << "`; do not edit by hand.\n"
-      << "Conventions: 1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs (GFLOPs = 1e9 FLOPs, never a rate). "
-         "\"matmul\" is matrix products, convolutions and attention; \"elementwise\" is norms, activations, softmax, "
-         "bias and residual adds (docs/counting.md). Inputs: one 3xIxI image and 77 tokens.\n\n"
-      << "## Parameters\n\n"
-      << "| model | total | image encoder | image transformer | text encoder | text transformer |\n"
-      << "|---|---:|---:|---:|---:|---:|\n";
-  for (const auto& e : entries) {
-    out << "| " << e.name << " | " << with_separators(e.params) << " | " << with_separators(e.image_params) << " | "
-        << with_separators(e.image_transformer_params) << " (" << percent(e.image_transformer_params, e.image_params)
-        << ") | " << with_separators(e.text_params) << " | " << with_separators(e.text_transformer_params) << " ("
-        << percent(e.text_transformer_params, e.text_params) << ") |\n";
-  }
-  out << "\n## FLOPs (GFLOPs)\n\n"
-      << "| model | total | matmul | elementwise | image matmul | image elementwise | text matmul | text elementwise | "
-         "QK^T+AV | published (total / image / text) |\n"
-      << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
-  for (const auto& e : entries) {
-    std::string published = "-";
-    if (e.expected.is_object() && e.expected.contains("published_gflops")) {
-      const auto& p = e.expected["published_gflops"];
-      published = fixed(p.value("total", 0.0), 2) + " / " + fixed(p.value("image", 0.0), 2) + " / " + fixed(p.value("text", 0.0), 2);
-    }
-    out << "| " << e.name << " | " << giga(e.total.flops()) << " | " << giga(e.total.matmul_flops) << " | "
-        << giga(e.total.elementwise_flops) << " | " << giga(e.image.matmul_flops) << " | " << giga(e.image.elementwise_flops)
-        << " | " << giga(e.text.matmul_flops) << " | " << giga(e.text.elementwise_flops) << " | "
-        << giga(e.total.activation_flops) << " | " << published << " |\n";
-  }
-  out << "\nThe published column is OpenCLIP's docs/model_profile.csv, which counts matrix work only: compare it with "
-         "the matmul columns. Exact integers for every model are in `flopscope zoo --format json`.\n";
-  write_seed_section(out, entries);
-  return out.str();
-}
-
-nlohmann::json render_zoo_json(const std::vector<ZooEntry>& entries) {
-  const auto counts = [](const Counts& c) {
-    return nlohmann::json{{"flops", c.flops()},
-                          {"matmul_flops", c.matmul_flops},
-                          {"elementwise_flops", c.elementwise_flops},
-                          {"activation_matmul_flops", c.activation_flops},
-                          {"macs", c.macs}};
-  };
-  nlohmann::json models = nlohmann::json::array();
-  for (const auto& e : entries) {
-    models.push_back({{"name", e.name},
-                      {"params", {{"total", e.params}, {"image", e.image_params}, {"image_transformer", e.image_transformer_params},
-                                  {"text", e.text_params}, {"text_transformer", e.text_transformer_params}}},
-                      {"total", counts(e.total)},
-                      {"image", counts(e.image)},
-                      {"text", counts(e.text)}});
-  }
-  return {{"schema_version", kJsonSchemaVersion}, {"batch", 1}, {"models", models}};
 }
 
 }  // namespace flopscope

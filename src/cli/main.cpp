@@ -17,6 +17,7 @@
 #include "flopscope/reports/output_file.h"
 #include "flopscope/runtime/recorder.h"
 #include "flopscope/reports/report.h"
+#include "flopscope/reports/tool_identity.h"
 #include "flopscope/analysis/run_plan.h"
 #include "flopscope/analysis/sweep.h"
 #include "flopscope/reports/sweep_report.h"
@@ -150,7 +151,7 @@ int main(int argc, char** argv) {
   CLI::App app{"flopscope: exact FLOPs, MACs and parameters of TorchScript models, verified by running them.\n"
                "Conventions: 1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs, rates are FLOP/s."};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("flopscope ") + FLOPSCOPE_VERSION);
+  app.set_version_flag("--version", flopscope::tool_identity());
 
   ModelOptions analyze;
   int depth = -1;

@@ -1,5 +1,5 @@
 #include "flopscope/reports/report.h"
-#include "flopscope/runtime/libtorch_compat.h"
+#include "flopscope/reports/tool_identity.h"
 
 namespace flopscope {
 namespace {
@@ -55,7 +55,7 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
   const Analysis& a = *run.analysis;
   nlohmann::json j;
   j["schema_version"] = kJsonSchemaVersion;
-  j["tool"] = {{"name", "flopscope"}, {"version", FLOPSCOPE_VERSION}, {"libtorch_version", compat::libtorch_version()}};
+  j["tool"] = tool_json();
   j["conventions"] = "1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs, rates are FLOP/s; see docs/counting.md";
   // How it was run (not what was counted): excluded, like timing, when two reports are compared.
   j["invocation"] = {{"command_line", run.command_line}, {"device", run.options->device}};

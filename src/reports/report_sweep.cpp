@@ -4,6 +4,7 @@
 
 #include "flopscope/reports/report.h"
 #include "flopscope/reports/sweep_report.h"
+#include "flopscope/reports/tool_identity.h"
 
 namespace flopscope {
 namespace {
@@ -47,7 +48,7 @@ std::string verdict_text(const SweepContext& s) {
 std::string render_sweep_table(const SweepContext& s) {
   std::ostringstream out;
   out << "flopscope sweep: " << s.model->path() << "  method " << s.plan->options.method
-      << (s.options->dry_run ? "  (dry run: no timings)" : "") << "\n"
+      << (s.options->dry_run ? "  (dry run: no timings)" : "") << "\n" << tool_identity() << "\n"
       << "1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs, rates are FLOP/s; time = median of " << s.options->repeat
       << " plain forwards after " << s.options->warmup << " warm-up\n\n";
   char line[512];
@@ -92,6 +93,7 @@ nlohmann::json render_sweep_json(const SweepContext& s) {
   nlohmann::json inputs = nlohmann::json::array();
   for (const auto& spec : s.plan->options.inputs) inputs.push_back(to_string(spec));
   return {{"schema_version", kJsonSchemaVersion},
+          {"tool", tool_json()},
           {"conventions", "1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs, rates are FLOP/s"},
           {"invocation", {{"command_line", s.command_line}}},
           {"model", s.model->path()},

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "flopscope/reports/report.h"
+#include "flopscope/reports/tool_identity.h"
 
 namespace flopscope {
 
@@ -266,7 +267,7 @@ std::string render_table(const AnalyzedRun& run, const TableOptions& options) {
   std::ostringstream out;
   out << "flopscope: " << run.model->path() << "  method " << run.options->method << "  inputs";
   for (const auto& spec : run.options->inputs) out << ' ' << to_string(spec);
-  out << "\n\n";
+  out << "\n" << tool_identity() << "\n\n";
   TableBuilder builder(run, options);
   std::vector<Row> rows = builder.rows();
   rows.insert(rows.begin(), Row{"module", "type", "calls", "inputs", "outputs", "params", "matmul FLOPs",

@@ -62,12 +62,13 @@ at::Tensor scaled_dot_product_attention(const at::Tensor& query, const at::Tenso
   const double factor = scale.has_value() ? *scale : 1.0 / std::sqrt(static_cast<double>(query.size(-1)));
   at::Tensor scores = at::matmul(query * factor, k.transpose(-2, -1));
   const double minus_infinity = -std::numeric_limits<double>::infinity();
+  // Masks are built from ops with meta kernels in every LibTorch (triu, eq): 1.13's logical_not has none.
   if (is_causal) {
-    const at::Tensor keep = at::ones({query.size(-2), k.size(-2)}, query.options().dtype(at::kBool)).tril();
-    scores = scores.masked_fill(keep.logical_not(), minus_infinity);
+    const at::Tensor future = at::ones({query.size(-2), k.size(-2)}, query.options().dtype(at::kBool)).triu(1);
+    scores = scores.masked_fill(future, minus_infinity);
   }
   if (attn_mask.has_value() && attn_mask->defined()) {
-    scores = attn_mask->scalar_type() == at::kBool ? scores.masked_fill(attn_mask->logical_not(), minus_infinity)
+    scores = attn_mask->scalar_type() == at::kBool ? scores.masked_fill(attn_mask->eq(false), minus_infinity)
                                                    : scores + *attn_mask;
   }
   at::Tensor weights = at::softmax(scores, -1);

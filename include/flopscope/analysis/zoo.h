@@ -29,6 +29,7 @@ ZooEntry analyze_zoo_model(const std::string& path, const ZooOptions& options);
 // Every *.pt in `directory`, sorted by name. Throws Error(FileNotFound) if it has none.
 std::vector<std::string> zoo_model_paths(const std::string& directory);
 
+// Rendered by src/reports/report_zoo.cpp.
 std::string render_zoo_markdown(const std::vector<ZooEntry>& entries, const std::string& command_line);
 nlohmann::json render_zoo_json(const std::vector<ZooEntry>& entries);
 

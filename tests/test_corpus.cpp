@@ -1,0 +1,133 @@
+// Models scripted by other people's code and other PyTorch versions, in whichever LibTorch this build
+// uses (CI runs the suite under 1.13 and 2.6):
+//   * every torchvision 0.14 (PyTorch 1.13) and 0.21 (PyTorch 2.6) classification, segmentation and
+//     video model, at its published input size: parameters and multiply-adds equal to torchvision's
+//     published figures, nothing uncovered, every rule matching, and a real run equal to the dry run;
+//   * PyTorch 2.x attention models (torchscript_models/torch2/test) against hand-computed counts.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "flopscope/analysis/analysis.h"
+#include "flopscope/core/manifest.h"
+#include "test_helpers.h"
+
+namespace flopscope {
+namespace {
+
+// Real runs of models up to this many published GMACs are in the default suite; the rest are "slow".
+constexpr double kDefaultSuiteGmacs = 10.0;
+
+nlohmann::json expected_of(const std::string& relative) { return read_manifest_for(testing::model_path(relative))->expected; }
+
+// The bundled files of one corpus directory, light (default suite) or heavy (slow label) to run.
+std::vector<std::string> corpus(const std::string& directory, bool heavy) {
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(testing::model_path(directory))) {
+    if (entry.path().extension() != ".pt") continue;
+    const std::string relative = directory + "/" + entry.path().filename().string();
+    const double gmacs = expected_of(relative).value("published_gmacs", 0.0);
+    if ((gmacs > kDefaultSuiteGmacs) == heavy) files.push_back(relative);
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::string name_of(const ::testing::TestParamInfo<std::string>& info) {
+  std::string name = std::filesystem::path(info.param).stem().string();
+  for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return name;
+}
+
+class TorchvisionModel : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TorchvisionModel, PublishedFiguresExactlyAndVerifiedByRunning) {
+  const std::string& relative = GetParam();
+  const nlohmann::json expected = expected_of(relative);
+  const nlohmann::json dry = testing::report_json(relative, std::nullopt, /*meta=*/true, 1);
+  EXPECT_EQ(dry["model"]["params"], expected["num_params"]);
+  // torchvision publishes GFLOPS that are multiply-adds, to three decimals.
+  const int64_t macs = dry["totals"]["macs"];
+  const double published = expected["published_gmacs"];
+  EXPECT_EQ(std::llround(static_cast<double>(macs) / 1e6), std::llround(published * 1000)) << macs << " vs " << published;
+  EXPECT_TRUE(dry["uncovered_ops"].empty()) << dry["uncovered_ops"].dump();
+  EXPECT_EQ(dry["crosscheck"]["mismatch"], 0);
+  EXPECT_EQ(dry["crosscheck"]["rule_failed"], 0);
+  EXPECT_EQ(dry["totals"]["matmul_flops"], dry["op_level_totals"]["matmul_flops"]);
+  const nlohmann::json real = testing::report_json(relative, std::nullopt, /*meta=*/false, 1);
+  EXPECT_EQ(real["totals"], dry["totals"]);
+  testing::expect_same_counts(real, dry);
+}
+
+INSTANTIATE_TEST_SUITE_P(Torchvision014, TorchvisionModel, ::testing::ValuesIn(corpus("torchvision", false)), name_of);
+INSTANTIATE_TEST_SUITE_P(Torchvision021, TorchvisionModel, ::testing::ValuesIn(corpus("torch2/torchvision", false)), name_of);
+INSTANTIATE_TEST_SUITE_P(Torchvision014Slow, TorchvisionModel, ::testing::ValuesIn(corpus("torchvision", true)), name_of);
+INSTANTIATE_TEST_SUITE_P(Torchvision021Slow, TorchvisionModel, ::testing::ValuesIn(corpus("torch2/torchvision", true)),
+                         name_of);
+
+TEST(TorchvisionCorpus, EveryModelIsThere) {
+  // 0.14 has 80 classification, 6 segmentation and 6 video models; 0.21 adds 3 video models (Swin3D).
+  EXPECT_EQ(corpus("torchvision", false).size() + corpus("torchvision", true).size(), 92u);
+  EXPECT_EQ(corpus("torch2/torchvision", false).size() + corpus("torch2/torchvision", true).size(), 95u);
+}
+
+struct HandCounted {
+  const char* relative;
+  int64_t matmul_flops;
+  int rule_calls;
+};
+
+// The 2.x attention models, by hand (tools/export_test_models.py):
+//   mha: self-attention B=2, L=10, d=64: 8BLd^2 + 4BL^2d = 655,360 + 51,200 = 706,560.
+//   sdpa: linears q 12,288 + kv 12,288 + kv_wide 61,440 + out 49,152 = 135,168 MACs; attention causal
+//     2*4*6*6*(8+8) = 4,608, grouped-query 4,608, cross 2*4*6*10*(8+16) = 11,520 -> 155,904 MACs.
+//   transformer_encoder: 2 layers of 706,560 attention + 2*2*20*64*128 = 655,360 feed-forward.
+//   transformer_decoder: self-attention 170,240 + cross-attention 258,560 + feed-forward 163,840 MACs.
+const HandCounted kHandCounted[] = {
+    {"torch2/test/mha.pt", 706'560, 1},
+    {"torch2/test/sdpa.pt", 311'808, 4},
+    {"torch2/test/transformer_encoder.pt", 2'723'840, 2},
+    {"torch2/test/transformer_decoder.pt", 1'185'280, 12},
+    {"test/transformer_encoder.pt", 2'723'840, 2},
+    {"test/transformer_decoder.pt", 1'185'280, 12},
+};
+
+TEST(Torch2Corpus, AttentionModelsCountedByHandAndStrictClean) {
+  for (const auto& model : kHandCounted) {
+    const nlohmann::json j = testing::report_json(model.relative, std::nullopt, false);
+    EXPECT_EQ(j["totals"]["matmul_flops"], model.matmul_flops) << model.relative;
+    EXPECT_EQ(j["op_level_totals"]["matmul_flops"], model.matmul_flops) << model.relative;
+    EXPECT_EQ(j["crosscheck"]["rule_calls"], model.rule_calls) << model.relative;
+    EXPECT_EQ(j["crosscheck"]["match"], model.rule_calls) << model.relative;
+    EXPECT_TRUE(j["uncovered_ops"].empty()) << model.relative << ": " << j["uncovered_ops"].dump();
+  }
+}
+
+int64_t convention(const nlohmann::json& report, const std::string& prefix) {
+  for (const auto& c : report["conventions_compared"]) {
+    if (c["name"].get<std::string>().rfind(prefix, 0) == 0) return c["value"];
+  }
+  return -1;
+}
+
+TEST(Torch2Corpus, CausalAwareFigureInTheConventions) {
+  // sdpa.pt's causal call, q = k = v [2, 4, 6, 8]: 36 - 21 = 15 masked pairs per batch-head, each
+  // 8 + 8 multiply-adds: 2 * 8 * 15 * 16 = 3,840 FLOPs a causal kernel can skip.
+  const nlohmann::json j = testing::report_json("torch2/test/sdpa.pt", std::nullopt, false);
+  EXPECT_EQ(convention(j, "matmul FLOPs if causal attention skipped"), 311'808 - 3'840);
+  EXPECT_EQ(convention(testing::report_json("torch2/test/mha.pt", std::nullopt, false), "matmul FLOPs if causal"), -1);
+}
+
+TEST(Conventions, ModuleCallingItselfCountsOnceInTheHookStyleFigure) {
+  // Conv2d.forward calls self._conv_forward: the Linear/Conv hook figure must count each conv once.
+  // convnet.pt has no attention, so that figure equals its matmul FLOPs.
+  const nlohmann::json j = testing::report_json("test/convnet.pt", std::nullopt, false);
+  EXPECT_EQ(convention(j, "Linear/Conv module calls only"), j["totals"]["matmul_flops"].get<int64_t>());
+  const nlohmann::json resnet = testing::report_json("torchvision/resnet18.pt", std::nullopt, true);
+  EXPECT_EQ(convention(resnet, "Linear/Conv module calls only"), resnet["totals"]["matmul_flops"].get<int64_t>());
+}
+
+}  // namespace
+}  // namespace flopscope
