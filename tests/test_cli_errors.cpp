@@ -1,6 +1,7 @@
 // The CLI's contract for user mistakes: one line on stderr, a documented exit code, no stack trace,
 // no output file left behind.
 #include <gtest/gtest.h>
+#include <torch/cuda.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -140,13 +141,19 @@ TEST_F(Cli, UsageAndInputErrors) {
       {"analyze " + kMixed + " --input 1x5x16x16:float32", 6},
       {"analyze " + kMixed + " --input 1x3x16x16:int64", 6},
       {"analyze " + kMixed + " --input 100000x100000x1000x1000:float32", 11},
-      {"analyze " + kMixed + " --device cuda", 10},
   };
   for (const auto& c : cases) {
     const Result r = run(c.args);
     EXPECT_EQ(r.code, c.code) << c.args << ": " << r.err;
     expect_one_clean_line(r);
   }
+}
+
+TEST_F(Cli, CudaWithoutAGpuIsOneClearLine) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "a GPU is visible: --device cuda runs (tests/test_cuda.cpp)";
+  const Result r = run("analyze " + kMixed + " --device cuda");
+  EXPECT_EQ(r.code, 10);
+  expect_one_clean_line(r);
 }
 
 TEST_F(Cli, OutputInAMissingDirectoryLeavesNothing) {

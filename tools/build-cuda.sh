@@ -18,8 +18,9 @@ if [ "${1:-}" = "--inside" ]; then
   [ "${FLOPSCOPE_ACCEPT_CUDNN_LICENSE:-}" = "yes" ] && answer="I Agree"
   apt-get install -y -qq debconf-utils >/dev/null
   echo "nvidia-cudnn nvidia-cudnn/question select $answer" | debconf-set-selections
-  tools/install_deps.sh build-essential cmake libtorch-cuda-dev libcli11-dev nlohmann-json3-dev libgtest-dev \
-    libgmock-dev libbenchmark-dev libopenblas0-openmp
+  # nvidia-cuda-toolkit: Debian's Caffe2 CMake config finds CUDA through nvcc and enables the CUDA language.
+  tools/install_deps.sh build-essential cmake libtorch-cuda-dev nvidia-cuda-toolkit libcli11-dev nlohmann-json3-dev \
+    libgtest-dev libgmock-dev libbenchmark-dev libopenblas0-openmp
   tools/build.sh -DFLOPSCOPE_BUILD_BENCH=OFF -DCMAKE_SHARED_LINKER_FLAGS=-Wl,--allow-shlib-undefined \
     -DCMAKE_EXE_LINKER_FLAGS=-Wl,--allow-shlib-undefined
   build-cuda/flopscope --version

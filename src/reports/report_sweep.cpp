@@ -2,18 +2,13 @@
 #include <cstdio>
 #include <sstream>
 
+#include "flopscope/reports/number_format.h"
 #include "flopscope/reports/report.h"
 #include "flopscope/reports/sweep_report.h"
 #include "flopscope/reports/tool_identity.h"
 
 namespace flopscope {
 namespace {
-
-std::string fixed(double value, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-  return buffer;
-}
 
 double gflops_per_second(const SweepPoint& p) {
   return p.timed && p.seconds > 0 ? static_cast<double>(p.counts.flops()) / p.seconds / 1e9 : 0.0;

@@ -4,18 +4,13 @@
 #include <sstream>
 
 #include "flopscope/analysis/zoo.h"
+#include "flopscope/reports/number_format.h"
 #include "flopscope/reports/report.h"
 #include "flopscope/reports/tool_identity.h"
 
 namespace flopscope {
 
 namespace {
-
-std::string fixed(double value, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-  return buffer;
-}
 
 std::string giga(int64_t flops) { return fixed(static_cast<double>(flops) / 1e9, 2); }
 std::string tera(int64_t flops) { return fixed(static_cast<double>(flops) / 1e12, 3); }

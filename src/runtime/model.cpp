@@ -132,7 +132,7 @@ Error load_error(const std::string& path, const std::string& what) {
   if (std::regex_search(what, match, unknown_op)) {
     return Error(ExitCode::Unsupported, path + " calls " + match[1].str() + ", which LibTorch " + compat::libtorch_version() +
                                             " (the one this flopscope is built with) does not have; build flopscope "
-                                            "against a newer LibTorch (README: \"Building against another LibTorch\")");
+                                            "against a newer LibTorch (README: \"PyTorch 2.x files, and building against another LibTorch\")");
   }
   const std::string cause = first_line(what);
   return Error(ExitCode::NotTorchScript,
@@ -180,7 +180,6 @@ void describe_module(const torch::jit::Module& module, const std::string& name, 
     } else if (type->is_parameter(slot)) {
       if (value.isTensor() && value.toTensor().defined()) {
         info.parameters.push_back(make_entry(attr, value.toTensor(), seen_params));
-        if (value.toTensor().has_storage()) impl.parameter_storage.insert(value.toTensor().storage().unsafeGetStorageImpl());
       }
     } else if (type->is_buffer(slot)) {
       if (value.isTensor() && value.toTensor().defined()) {
@@ -242,6 +241,7 @@ Model Model::load(const std::string& path, const LoadOptions& options) {
   impl->module.eval();
   std::set<TensorKey> seen_params, seen_buffers;
   describe_module(impl->module, "", -1, *impl, seen_params, seen_buffers);
+  impl->remember_parameter_storage();
   return Model(std::move(impl));
 }
 

@@ -22,6 +22,14 @@ struct Model::Impl {
   bool meta = false;
   bool instrumented = false;
 
+  // Records where every parameter's memory is (after loading, and again after moving to a device).
+  void remember_parameter_storage() {
+    parameter_storage.clear();
+    for (const at::Tensor& p : module.parameters()) {
+      if (p.has_storage()) parameter_storage.insert(p.storage().unsafeGetStorageImpl());
+    }
+  }
+
   bool is_parameter(const at::Tensor& t) const {
     return t.defined() && t.has_storage() && parameter_storage.count(t.storage().unsafeGetStorageImpl()) > 0;
   }

@@ -377,7 +377,10 @@ Prepared prepare(Model& model, const RunOptions& options) {
   at::set_num_threads(options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   // Keep prim::CallMethod boundaries and skip the profiling runs of the default executor.
   torch::jit::setGraphExecutorOptimize(false);
-  if (device.is_cuda()) impl.module.to(device);
+  if (device.is_cuda()) {
+    impl.module.to(device);
+    impl.remember_parameter_storage();  // the parameters now live in GPU memory
+  }
   at::manual_seed(options.seed);
   Prepared prepared{{}, impl.module.get_method(options.method)};
   try {
@@ -415,6 +418,7 @@ double timed_call(torch::jit::Method& method, std::vector<c10::IValue> inputs, c
   std::optional<torch::NoGradGuard> no_grad;
   if (!options.enable_grad) no_grad.emplace();
   const GradParameters grad_parameters(method.owner(), options.enable_grad);
+  if (cuda) torch::cuda::synchronize();  // nothing queued before the call is timed with it
   const auto start = std::chrono::steady_clock::now();
   try {
     method(std::move(inputs));

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "flopscope/analysis/analysis.h"
+#include "flopscope/reports/number_format.h"
 #include "flopscope/runtime/model.h"
 #include "flopscope/runtime/recorder.h"
 
@@ -33,13 +34,6 @@ struct TableOptions {
 
 std::string render_table(const AnalyzedRun& run, const TableOptions& options);
 nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck);
-
-// "41.09 GFLOPs", "1.07 TFLOPs", "512 FLOPs": decimal prefixes, a count (never a rate).
-std::string human_flops(int64_t flops);
-// "149.62 M", "3.15 K"
-std::string human_count(int64_t n);
-// "2,907,909,120"
-std::string with_separators(int64_t n);
 
 inline constexpr int kJsonSchemaVersion = 1;
 

@@ -1,0 +1,19 @@
+// How reports write numbers: exact integers with thousands separators, counts with decimal prefixes
+// (never rates), and fixed decimals. One place, so every report writes a number the same way.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace flopscope {
+
+// "2,907,909,120"
+std::string with_separators(int64_t n);
+// "41.09 GFLOPs", "1.07 TFLOPs", "512 FLOPs": decimal prefixes, a count (never a rate).
+std::string human_flops(int64_t flops);
+// "149.62 M", "3.15 K"
+std::string human_count(int64_t n);
+// `value` with exactly `decimals` decimals: fixed(0.4558, 2) == "0.46".
+std::string fixed(double value, int decimals);
+
+}  // namespace flopscope
