@@ -91,6 +91,42 @@ TEST_F(Cli, WritesJsonAtomically) {
   }
 }
 
+TEST_F(Cli, HardwareErrorsAreOneLine) {
+  const std::string model = flopscope::testing::model_path("test/mixed.pt");
+  const std::string not_json = write("npu.json", "{\"name\": \"npu\",");
+  for (const auto& [args, code] : std::vector<std::pair<std::string, int>>{
+           {"--hardware " + not_json, 12},
+           {"--hardware no-such-device", 12},
+           {"--precision fp12", 2},
+           {"--hardware rtx4090 --weight-precision int3", 2}}) {
+    const Result r = run("analyze " + model + " " + args);
+    EXPECT_EQ(r.code, code) << args;
+    expect_one_clean_line(r);
+    EXPECT_TRUE(r.out.empty()) << args;  // refused before the model runs
+  }
+}
+
+TEST_F(Cli, RooflineTableAndJson) {
+  const std::string model = flopscope::testing::model_path("test/traffic.pt");
+  const Result table = run("analyze " + model + " --hardware h100-sxm,ryzen-7950x --precision fp32,fp16 --fps 30");
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_NE(table.out.find("Roofline at fp16"), std::string::npos);
+  EXPECT_NE(table.out.find("n/a: ryzen-7950x has no fp16 peak"), std::string::npos);
+  EXPECT_NE(table.out.find("Required at 30 fps"), std::string::npos);
+  const Result json = run("analyze " + model + " --hardware h100-sxm --precision fp32 --format json");
+  ASSERT_EQ(json.code, 0) << json.err;
+  const auto j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(j["schema_version"], 2);
+  int linear_rows = 0;
+  for (const auto& m : j["roofline"]["precisions"][0]["modules"]) {
+    if (m["name"] != "linear") continue;
+    ++linear_rows;
+    EXPECT_EQ(m["bytes"], 67'158'016);
+    EXPECT_EQ(m["devices"]["h100-sxm"]["roof"], "memory");
+  }
+  EXPECT_EQ(linear_rows, 1);
+}
+
 TEST_F(Cli, FileErrors) {
   struct Case {
     std::string path;

@@ -213,7 +213,9 @@ TEST(SmallModels, RunErrorsHaveTheirCodes) {
   EXPECT_EQ(code_of(options), ExitCode::NoSuchMethod);
   options.method = "forward";
   options.device = "cuda";
-  if (!torch::cuda::is_available()) EXPECT_EQ(code_of(options), ExitCode::Unsupported);  // CPU-only LibTorch or no GPU
+  if (!torch::cuda::is_available()) {
+    EXPECT_EQ(code_of(options), ExitCode::Unsupported);  // CPU-only LibTorch or no GPU
+  }
 }
 
 }  // namespace

@@ -226,6 +226,26 @@ class Decoder(nn.Module):
         return self.layer(target, memory)
 
 
+class Traffic(nn.Module):
+    """One layer of each kind whose bytes docs/bytes.md counts by hand: a Linear(4096, 4096) on one
+    token, a LayerNorm, a view and an in-place ReLU in the model's own code, a grouped convolution, an
+    embedding lookup and a sequence-first nn.MultiheadAttention given the same tensor three times."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(4096, 4096)
+        self.norm = nn.LayerNorm(4096)
+        self.conv = nn.Conv2d(8, 8, kernel_size=3, padding=1, groups=4)
+        self.embed = nn.Embedding(100, 16)
+        self.attn = nn.MultiheadAttention(16, 2)
+
+    def forward(self, x, image, ids):
+        y = self.norm(self.linear(x)).view(64, 64).relu_()
+        e = self.embed(ids)
+        a = self.attn(e, e, e, need_weights=False)[0]
+        return y.sum() + self.conv(image).sum() + a.sum()
+
+
 # name -> (builder, manifest, needs PyTorch 2.x)
 MODELS = {
     "mixed": (Mixed, {"inputs": ["1x3x16x16:float32"]}, False),
@@ -238,6 +258,7 @@ MODELS = {
     "convnet": (ConvNet, {"inputs": ["2x3x32x32:float32", "2x6:int64:randint:0:10"]}, False),
     "transformer_encoder": (transformer_encoder, {"inputs": ["2x10x64:float32"]}, False),
     "transformer_decoder": (Decoder, {"inputs": ["2x5x64:float32", "2x10x64:float32"]}, False),
+    "traffic": (Traffic, {"inputs": ["1x4096:float32", "1x8x8x8:float32", "5x1:int64:randint:0:100"]}, False),
     "mha": (Attention, {"inputs": ["2x10x64:float32"]}, False),
     "sdpa": (Sdpa, {"inputs": ["2x6x32:float32", "2x10x32:float32"]}, True),
 }

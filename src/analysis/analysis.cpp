@@ -4,6 +4,7 @@
 
 #include "flopscope/counting/module_rules.h"
 #include "flopscope/counting/op_formulas.h"
+#include "flopscope/counting/op_traffic.h"
 
 namespace flopscope {
 
@@ -34,10 +35,25 @@ std::string shapes_of(const std::vector<ValueInfo>& values) {
   return text;
 }
 
+// The distinct parameters of each module's subtree, priced as one read each.
+std::vector<Traffic> subtree_parameter_traffic(const Model& model) {
+  const auto& modules = model.modules();
+  std::vector<Traffic> traffic(modules.size());
+  // Children come after their parents, so a reverse walk finishes each child before its parent.
+  for (size_t i = modules.size(); i-- > 0;) {
+    for (const TensorEntry& p : modules[i].parameters) {
+      if (!p.duplicate) traffic[i] += tensor_traffic(p.numel, p.dtype, true);
+    }
+    if (modules[i].parent >= 0) traffic[static_cast<size_t>(modules[i].parent)] += traffic[i];
+  }
+  return traffic;
+}
+
 }  // namespace
 
 Analysis analyze(const Model& model, const Recording& recording) {
   const auto& modules = model.modules();
+  const std::vector<Traffic> parameter_traffic = subtree_parameter_traffic(model);
   Analysis result;
   result.calls.resize(recording.calls.size());
   result.modules.resize(modules.size());
@@ -52,6 +68,7 @@ Analysis analyze(const Model& model, const Recording& recording) {
     bool all_ops_covered = true;
     for (const auto& op : call.ops) {
       counts.own_ops += op_counts(op);
+      counts.traffic += op_traffic(op);
       all_ops_covered = all_ops_covered && op.has_formula;
     }
     Counts children_total;
@@ -59,7 +76,9 @@ Analysis analyze(const Model& model, const Recording& recording) {
     for (const int child : call.children) {
       children_total += result.calls[static_cast<size_t>(child)].total;
       counts.op_level += result.calls[static_cast<size_t>(child)].op_level;
+      counts.traffic += result.calls[static_cast<size_t>(child)].traffic;
     }
+    counts.boundary = boundary_traffic(call.inputs, call.outputs) + parameter_traffic[static_cast<size_t>(call.module)];
     counts.total = children_total + counts.own_ops;
 
     // Rules describe forward(); helper methods a forward calls on self (Conv's _conv_forward,
@@ -96,6 +115,9 @@ Analysis analyze(const Model& model, const Recording& recording) {
     per_module.calls += 1;
     per_module.total += counts.total;
     per_module.op_level += counts.op_level;
+    per_module.traffic += counts.traffic;
+    per_module.boundary += counts.boundary;
+    per_module.seconds += call.seconds;
   }
   for (const CallRecord& call : recording.calls) {
     for (const auto& op : call.ops) {
@@ -113,6 +135,7 @@ Analysis analyze(const Model& model, const Recording& recording) {
   if (!result.calls.empty()) {
     result.total = result.calls[0].total;
     result.op_level_total = result.calls[0].op_level;
+    result.traffic = result.calls[0].traffic;
   }
   return result;
 }
@@ -149,7 +172,11 @@ TowerTotals tower_totals(const Model& model, const Recording& recording, const A
                           (call.module == 0 && !tower.root_method.empty() && call.method == tower.root_method);
     const bool inside = call.parent >= 0 && belongs[static_cast<size_t>(call.parent)];
     belongs[i] = selected || inside;
-    if (selected && !inside) totals.counts += analysis.calls[i].total;
+    if (selected && !inside) {
+      totals.counts += analysis.calls[i].total;
+      totals.traffic += analysis.calls[i].traffic;
+      totals.seconds += call.seconds;
+    }
   }
   return totals;
 }

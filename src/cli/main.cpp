@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <optional>
@@ -22,6 +23,10 @@
 #include "flopscope/analysis/sweep.h"
 #include "flopscope/reports/sweep_report.h"
 #include "flopscope/analysis/zoo.h"
+#include "flopscope/hardware/hardware.h"
+#include "flopscope/hardware/measure_machine.h"
+#include "flopscope/hardware/roofline.h"
+#include "flopscope/reports/number_format.h"
 
 namespace {
 
@@ -74,19 +79,44 @@ void emit(const std::string& text, const std::string& output) {
   }
 }
 
-int analyze_command(const ModelOptions& o, int depth, bool no_group, bool crosscheck, bool strict,
-                    const std::string& cmdline) {
+ // analyze's own options.
+struct AnalyzeFlags {
+  int depth = -1;
+  bool no_group = false, crosscheck = false, strict = false;
+  std::string hardware, precision, weight_precision;
+  double fps = 0.0;
+  std::vector<std::string> towers;  // NAME=module.path
+};
+
+// --tower NAME=module.path: a subtree reported on its own, added to the preset's towers.
+flopscope::Tower parse_tower(const std::string& text, const flopscope::Model& model) {
+  const auto equals = text.find('=');
+  if (equals == std::string::npos || equals == 0 || equals + 1 == text.size()) {
+    throw Error(ExitCode::Usage, "--tower must be NAME=module.path, got '" + text + "'");
+  }
+  const std::string path = text.substr(equals + 1);
+  if (model.find_module(path) < 0) throw Error(ExitCode::Usage, "--tower " + text + ": the model has no module '" + path + "'");
+  return {text.substr(0, equals), {path}, {}, {}};
+}
+
+int analyze_command(const ModelOptions& o, const AnalyzeFlags& flags, const std::string& cmdline) {
+  // Hardware files and precisions are checked before the model runs.
+  const bool roofline = !flags.hardware.empty() || !flags.precision.empty() || !flags.weight_precision.empty() || flags.fps > 0;
+  const flopscope::HardwareQuestion question =
+      flopscope::parse_hardware_question(flags.hardware, flags.precision, flags.weight_precision, flags.fps);
   flopscope::Model model = o.load();
   const flopscope::RunPlan plan = flopscope::plan_run(model, o.request);
+  std::vector<flopscope::Tower> towers = plan.towers;
+  for (const auto& text : flags.towers) towers.push_back(parse_tower(text, model));
   const flopscope::Recording recording = flopscope::record(model, plan.options);
   const flopscope::Analysis analysis = flopscope::analyze(model, recording);
-  flopscope::AnalyzedRun analyzed{&model, &plan.options, &recording, &analysis, plan.towers, cmdline};
+  flopscope::AnalyzedRun analyzed{&model, &plan.options, &recording, &analysis, towers, cmdline, roofline ? &question : nullptr};
   if (o.format == "json") {
-    emit(flopscope::render_json(analyzed, crosscheck).dump(2) + "\n", o.output);
+    emit(flopscope::render_json(analyzed, flags.crosscheck).dump(2) + "\n", o.output);
   } else {
-    emit(flopscope::render_table(analyzed, {depth, !no_group, crosscheck}), o.output);
+    emit(flopscope::render_table(analyzed, {flags.depth, !flags.no_group, flags.crosscheck}), o.output);
   }
-  if (strict && (analysis.mismatched_calls > 0 || !analysis.uncovered_ops.empty() || analysis.failed_rule_calls > 0)) {
+  if (flags.strict && (analysis.mismatched_calls > 0 || !analysis.uncovered_ops.empty() || analysis.failed_rule_calls > 0)) {
     throw Error(ExitCode::CheckFailed, "--strict: " + std::to_string(analysis.mismatched_calls) + " mismatched call(s), " +
                                            std::to_string(analysis.failed_rule_calls) + " failed rule(s), " +
                                            std::to_string(analysis.uncovered_ops.size()) + " uncovered op kind(s)");
@@ -132,6 +162,50 @@ std::string formulas_markdown() {
   return out.str();
 }
 
+// One line per device: bandwidth, then each dense peak and its ridge point.
+std::string hardware_listing(const std::vector<flopscope::Hardware>& devices) {
+  std::ostringstream out;
+  out << "Dense peaks (never the sparsity figures) and memory bandwidth; ridge = peak / bandwidth in FLOP/byte.\n"
+         "Sources are in each file. Add a device with --hardware FILE.json (format: docs/hardware.md).\n";
+  for (const auto& device : devices) {
+    out << "\n" << device.name << "  " << device.description << "\n  from " << device.origin << "\n  memory "
+        << flopscope::human_rate(device.bandwidth.value, "B/s") << "\n";
+    for (const auto& [precision, rate] : device.peaks) {
+      out << "  " << flopscope::to_string(precision) << "  " << flopscope::human_rate(rate.value, "FLOP/s") << "  ridge "
+          << flopscope::fixed(flopscope::ridge_point(device, precision), 1) << " FLOP/B\n";
+    }
+  }
+  return out.str();
+}
+
+int hardware_command(bool measure, int threads) {
+  std::vector<flopscope::Hardware> devices;
+  if (measure) {
+    std::cerr << "measuring this machine (matrix products per dtype, a 256 MiB copy)...\n";
+    const flopscope::MachineMeasurement measured = flopscope::measure_this_machine(threads);
+    const std::filesystem::path cache = flopscope::this_machine_cache_path();
+    std::error_code error;
+    std::filesystem::create_directories(cache.parent_path(), error);
+    if (error) throw Error(ExitCode::OutputFailed, "cannot create " + cache.parent_path().string() + ": " + error.message());
+    flopscope::write_file_atomically(cache, flopscope::hardware_json(measured.hardware).dump(2) + "\n");
+    for (const auto& line : measured.skipped) std::cerr << "not measured: " << line << '\n';
+    std::cerr << "saved to " << cache.string() << '\n';
+    devices.push_back(measured.hardware);
+  } else {
+    for (const auto& name : flopscope::hardware_presets()) devices.push_back(flopscope::load_hardware(name));
+    try {
+      devices.push_back(flopscope::load_hardware(flopscope::kThisMachine));
+    } catch (const Error&) {
+      // Not measured yet: the listing says how.
+    }
+  }
+  emit(hardware_listing(devices), "");
+  if (!measure && devices.back().name != flopscope::kThisMachine) {
+    std::cout << "\nthis-machine: not measured yet; run `flopscope hardware --measure`\n";
+  }
+  return 0;
+}
+
 int zoo_command(const std::string& directory, const std::string& format, const std::string& output, int threads,
                 bool dry_run, const std::string& cmdline) {
   std::vector<flopscope::ZooEntry> entries;
@@ -154,17 +228,30 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", flopscope::tool_identity());
 
   ModelOptions analyze;
-  int depth = -1;
-  bool no_group = false, crosscheck = false, strict = false;
+  AnalyzeFlags flags;
   CLI::App* analyze_app = app.add_subcommand("analyze", "per-module parameters, FLOPs and MACs of one forward");
   add_model_options(*analyze_app, analyze);
   analyze_app->add_option("--format,-f", analyze.format, "table or json")->check(CLI::IsMember({"table", "json"}));
   int64_t analyze_batch = 0;
   CLI::Option* analyze_batch_option = analyze_app->add_option("--batch,-b", analyze_batch, "replace dim 0 of every input by N");
-  analyze_app->add_option("--depth,-d", depth, "deepest module level shown in the table (0 = model only)");
-  analyze_app->add_flag("--no-group", no_group, "list identical consecutive siblings one by one");
-  analyze_app->add_flag("--crosscheck", crosscheck, "compare each module rule with the op-level count of what ran");
-  analyze_app->add_flag("--strict", strict, "exit 9 on any cross-check mismatch, failed rule or uncovered op");
+  analyze_app->add_option("--depth,-d", flags.depth, "deepest module level shown in the table (0 = model only)");
+  analyze_app->add_flag("--no-group", flags.no_group, "list identical consecutive siblings one by one");
+  analyze_app->add_flag("--crosscheck", flags.crosscheck, "compare each module rule with the op-level count of what ran");
+  analyze_app->add_flag("--strict", flags.strict, "exit 9 on any cross-check mismatch, failed rule or uncovered op");
+  analyze_app->add_option("--hardware", flags.hardware,
+                          "comma-separated devices for a roofline: presets (flopscope hardware), this-machine, or FILE.json");
+  analyze_app->add_option("--precision", flags.precision,
+                          "comma-separated precisions of the roofline: fp64 fp32 tf32 bf16 fp16 fp8 int8 int4 (default fp32)");
+  analyze_app->add_option("--weight-precision", flags.weight_precision,
+                          "weights stored in this precision (weight-only quantization: bytes shrink, compute stays)");
+  analyze_app->add_option("--fps", flags.fps, "frames per second: the compute required, and the max fps each device allows");
+  analyze_app->add_option("--tower", flags.towers, "NAME=module.path: totals of that subtree on their own (repeatable)");
+
+  bool measure = false;
+  int measure_threads = 0;
+  CLI::App* hardware_app = app.add_subcommand("hardware", "list the hardware presets, or measure this machine");
+  hardware_app->add_flag("--measure", measure, "time matrix products and a large copy here; cache as 'this-machine'");
+  hardware_app->add_option("--threads", measure_threads, "CPU threads for --measure (default: all cores)");
 
   ModelOptions sweep;
   std::string sweep_batches = "1,2,4,8,16", sweep_chart;
@@ -206,7 +293,8 @@ int main(int argc, char** argv) {
     if (sweep_app->parsed()) {
       return sweep_command(sweep, sweep_batches, sweep_repeat, sweep_warmup, sweep_chart, command_line(argc, argv));
     }
-    if (analyze_app->parsed()) return analyze_command(analyze, depth, no_group, crosscheck, strict, command_line(argc, argv));
+    if (analyze_app->parsed()) return analyze_command(analyze, flags, command_line(argc, argv));
+    if (hardware_app->parsed()) return hardware_command(measure, measure_threads);
     if (formulas_app->parsed()) {
       emit(formulas_markdown(), formulas_output);
       return 0;

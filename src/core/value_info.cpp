@@ -1,5 +1,6 @@
 #include "flopscope/core/value_info.h"
 
+#include <map>
 #include <stdexcept>
 
 namespace flopscope {
@@ -15,6 +16,21 @@ int64_t ValueInfo::dim(int64_t index) const {
   const int64_t i = index < 0 ? index + rank : index;
   if (i < 0 || i >= rank) throw std::out_of_range("dimension " + std::to_string(index) + " of a rank-" + std::to_string(rank) + " tensor");
   return shape[static_cast<size_t>(i)];
+}
+
+int64_t dtype_bytes(const std::string& dtype) {
+  static const std::map<std::string, int64_t> sizes = {
+      {"float64", 8}, {"float32", 4}, {"float16", 2}, {"bfloat16", 2}, {"int64", 8}, {"int32", 4}, {"int16", 2},
+      {"int8", 1},    {"uint8", 1},   {"bool", 1},
+      // other dtypes keep c10's names (model.cpp's dtype_text)
+      {"ComplexHalf", 4}, {"ComplexFloat", 8}, {"ComplexDouble", 16}, {"QInt8", 1}, {"QUInt8", 1}, {"QInt32", 4},
+      {"Float8_e4m3fn", 1}, {"Float8_e5m2", 1}, {"Float8_e4m3fnuz", 1}, {"Float8_e5m2fnuz", 1}};
+  const auto found = sizes.find(dtype);
+  return found == sizes.end() ? 0 : found->second;
+}
+
+bool is_floating_dtype(const std::string& dtype) {
+  return dtype == "float32" || dtype == "float16" || dtype == "bfloat16" || dtype == "float64";
 }
 
 namespace {

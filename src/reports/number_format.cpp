@@ -38,6 +38,29 @@ std::string human_count(int64_t n) {
   return text;
 }
 
+std::string human_bytes(int64_t bytes) {
+  static const char* const units[] = {"", "K", "M", "G", "T", "P"};
+  return scaled(static_cast<double>(bytes), units, 6, "B");
+}
+
+std::string human_seconds(double seconds) {
+  const char* unit = "s";
+  for (const char* smaller : {"ms", "us", "ns"}) {
+    if (std::abs(seconds) >= 1.0 || seconds == 0.0) break;
+    seconds *= 1000.0;
+    unit = smaller;
+  }
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, std::abs(seconds) >= 100 ? "%.0f %s" : std::abs(seconds) >= 10 ? "%.1f %s" : "%.2f %s",
+                seconds, unit);
+  return buffer;
+}
+
+std::string human_rate(double per_second, const std::string& unit) {
+  static const char* const units[] = {"", "K", "M", "G", "T", "P", "E"};
+  return scaled(per_second, units, 7, unit.c_str());
+}
+
 std::string fixed(double value, int decimals) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);

@@ -1,3 +1,4 @@
+#include "flopscope/counting/op_traffic.h"
 #include "flopscope/reports/report.h"
 #include "flopscope/reports/tool_identity.h"
 
@@ -10,6 +11,13 @@ nlohmann::json counts_json(const Counts& c) {
           {"elementwise_flops", c.elementwise_flops},
           {"activation_matmul_flops", c.activation_flops},
           {"macs", c.macs}};
+}
+
+nlohmann::json traffic_json(const Traffic& t) {
+  return {{"bytes", t.bytes},
+          {"activation_elements", t.activation_elements},
+          {"parameter_elements", t.parameter_elements},
+          {"other_bytes", t.other_bytes}};
 }
 
 nlohmann::json value_json(const ValueInfo& v) {
@@ -70,6 +78,8 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
   j["totals"] = counts_json(a.total);
   j["totals"]["params"] = model.total_params();
   j["op_level_totals"] = counts_json(a.op_level_total);
+  // Bytes depend on the kernels that ran (a fused attention kernel moves less than the ops it replaces).
+  j["traffic"] = traffic_json(a.traffic);
 
   nlohmann::json towers = nlohmann::json::array();
   for (const auto& tower : run.towers) {
@@ -78,6 +88,7 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
     t["name"] = tower.name;
     t["modules"] = tower.modules;
     t["params"] = totals.params;
+    t["traffic"] = traffic_json(totals.traffic);
     towers.push_back(t);
   }
   j["towers"] = towers;
@@ -99,7 +110,9 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
                        {"buffers", tensors_json(m.buffers)},
                        {"calls", a.modules[i].calls},
                        {"counts", counts_json(a.modules[i].total)},
-                       {"op_level", counts_json(a.modules[i].op_level)}});
+                       {"op_level", counts_json(a.modules[i].op_level)},
+                       {"traffic", traffic_json(a.modules[i].traffic)},
+                       {"boundary_traffic", traffic_json(a.modules[i].boundary)}});
   }
   j["modules"] = modules;
 
@@ -118,6 +131,7 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
       o["covered"] = op.has_formula;
       if (!op.has_formula) o["uncovered_reason"] = op.uncovered_reason;
       o["inputs"] = values_json(op.inputs);
+      o["traffic"] = traffic_json(op_traffic(op));
       ops.push_back(o);
     }
     nlohmann::json record = {{"id", i},
@@ -132,6 +146,8 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
                              {"counts", counts_json(c.total)},
                              {"op_level", counts_json(c.op_level)},
                              {"own_ops", counts_json(c.own_ops)},
+                             {"traffic", traffic_json(c.traffic)},
+                             {"boundary_traffic", traffic_json(c.boundary)},
                              {"status", to_string(c.status)},
                              {"counted_ops", ops}};
     if (c.status == CheckStatus::Match || c.status == CheckStatus::Mismatch) record["rule"] = counts_json(c.rule);
@@ -158,8 +174,17 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
                        {"uncovered_ops", a.uncovered_ops.size()},
                        {"totals_equal", a.total.matmul_flops == a.op_level_total.matmul_flops}};
   }
+  if (run.hardware != nullptr) j["roofline"] = render_roofline_json(run);
   // Everything timing-dependent lives here, so two runs differ in this object only.
   j["timing"] = {{"forward_seconds", run.recording->seconds}};
+  if (run.recording->timed) {
+    nlohmann::json seconds = nlohmann::json::object();
+    for (size_t i = 0; i < model.modules().size(); ++i) {
+      if (a.modules[i].calls > 0) seconds[model.modules()[i].name] = a.modules[i].seconds;
+    }
+    j["timing"]["module_seconds"] = seconds;
+    j["timing"]["timer_overhead_seconds"] = run.recording->timer_overhead_seconds;
+  }
   return j;
 }
 

@@ -3,7 +3,9 @@
 #include <map>
 #include <sstream>
 
+#include "flopscope/reports/module_rows.h"
 #include "flopscope/reports/number_format.h"
+#include "flopscope/reports/text_table.h"
 #include "flopscope/reports/report.h"
 #include "flopscope/reports/tool_identity.h"
 
@@ -16,66 +18,42 @@ struct Row {
   std::string name, type, calls, inputs, outputs, params, matmul, elementwise, macs, percent;
 };
 
-class TableBuilder {
- public:
-  TableBuilder(const AnalyzedRun& run, const TableOptions& options) : run_(run), options_(options) {
-    const auto& calls = run.recording->calls;
-    for (size_t i = 0; i < calls.size(); ++i) first_call_.emplace(calls[i].module, static_cast<int>(i));
+// The first call of every module, for the shapes a row shows.
+std::map<int, int> first_calls(const Recording& recording) {
+  std::map<int, int> first;
+  for (size_t i = 0; i < recording.calls.size(); ++i) first.emplace(recording.calls[i].module, static_cast<int>(i));
+  return first;
+}
+
+std::string shapes(const AnalyzedRun& run, const std::map<int, int>& first_call, int index, bool inputs) {
+  const auto found = first_call.find(index);
+  if (found == first_call.end()) return "-";
+  const CallRecord& call = run.recording->calls[static_cast<size_t>(found->second)];
+  std::string text;
+  for (const auto& v : inputs ? call.inputs : call.outputs) {
+    if (v.kind == ValueInfo::Kind::None) continue;
+    const std::string shape = shape_text(v);
+    if (shape == "-") continue;
+    text += (text.empty() ? "" : ", ") + shape;
   }
+  return text.empty() ? "-" : text;
+}
 
-  std::vector<Row> rows() {
-    std::vector<Row> rows;
-    emit(0, "(model)", 0, 1, rows);
-    return rows;
-  }
-
- private:
-  // Everything that must be equal for two sibling subtrees to be shown as one group row.
-  const std::string& signature(int index) {
-    const auto found = signatures_.find(index);
-    if (found != signatures_.end()) return found->second;
-    const ModuleInfo& m = module(index);
-    const ModuleCounts& c = run_.analysis->modules[static_cast<size_t>(index)];
-    std::ostringstream s;
-    s << m.type << '|' << m.subtree_params << '|' << c.calls << '|' << c.total.matmul_flops << '|'
-      << c.total.elementwise_flops << '|' << shapes(index, true) << '|' << shapes(index, false) << '{';
-    for (const int child : m.children) s << module(child).local_name() << '=' << signature(child) << ';';
-    s << '}';
-    return signatures_[index] = s.str();
-  }
-
-  const ModuleInfo& module(int index) const { return run_.model->modules()[static_cast<size_t>(index)]; }
-
-  std::string shapes(int index, bool inputs) const {
-    const auto found = first_call_.find(index);
-    if (found == first_call_.end()) return "-";
-    const CallRecord& call = run_.recording->calls[static_cast<size_t>(found->second)];
-    std::string text;
-    for (const auto& v : inputs ? call.inputs : call.outputs) {
-      if (v.kind == ValueInfo::Kind::None) continue;
-      const std::string shape = shape_text(v);
-      if (shape == "-") continue;
-      text += (text.empty() ? "" : ", ") + shape;
-    }
-    return text.empty() ? "-" : text;
-  }
-
-  static bool is_index(const std::string& name) {
-    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
-  }
-
-  void emit(int index, const std::string& label, int depth, int64_t repeat, std::vector<Row>& rows) {
-    if (options_.depth >= 0 && depth > options_.depth) return;
-    const ModuleInfo& m = module(index);
-    const ModuleCounts& c = run_.analysis->modules[static_cast<size_t>(index)];
-    const int64_t grand_total = run_.analysis->total.flops();
-    const std::string type = m.type.substr(m.type.rfind('.') + 1);
+std::vector<Row> count_rows(const AnalyzedRun& run, const TableOptions& options) {
+  const std::map<int, int> first_call = first_calls(*run.recording);
+  const int64_t grand_total = run.analysis->total.flops();
+  std::vector<Row> rows;
+  for (const ModuleRow& shown : module_rows(run, options)) {
+    const int index = shown.modules[0];
+    const auto repeat = static_cast<int64_t>(shown.modules.size());  // group members count the same
+    const ModuleInfo& m = run.model->modules()[static_cast<size_t>(index)];
+    const ModuleCounts& c = run.analysis->modules[static_cast<size_t>(index)];
     Row row;
-    row.name = std::string(static_cast<size_t>(depth) * 2, ' ') + label;
-    row.type = type;
+    row.name = shown.label;
+    row.type = m.type.substr(m.type.rfind('.') + 1);
     row.calls = std::to_string(c.calls * repeat);
-    row.inputs = shapes(index, true);
-    row.outputs = shapes(index, false);
+    row.inputs = shapes(run, first_call, index, true);
+    row.outputs = shapes(run, first_call, index, false);
     row.params = with_separators(m.subtree_params * repeat);
     const bool called = c.calls > 0;
     row.matmul = called ? with_separators(c.total.matmul_flops * repeat) : "-";
@@ -86,63 +64,16 @@ class TableBuilder {
                   grand_total > 0 ? 100.0 * static_cast<double>(c.total.flops() * repeat) / static_cast<double>(grand_total) : 0.0);
     row.percent = called ? percent : "-";
     rows.push_back(row);
-
-    const auto& children = m.children;
-    for (size_t i = 0; i < children.size();) {
-      size_t j = i + 1;
-      const std::string& first_name = module(children[i]).local_name();
-      if (options_.group && is_index(first_name)) {
-        while (j < children.size() && is_index(module(children[j]).local_name()) &&
-               std::stoll(module(children[j]).local_name()) == std::stoll(first_name) + static_cast<long long>(j - i) &&
-               signature(children[j]) == signature(children[i])) {
-          ++j;
-        }
-      }
-      const std::string prefix = label == "(model)" ? "" : label.substr(label.find_first_not_of(' ')) + ".";
-      std::string child_label;
-      if (j - i > 1) {
-        child_label = prefix + "[" + first_name + "-" + module(children[j - 1]).local_name() + "]";
-        emit_group(children[i], child_label, depth + 1, repeat * static_cast<int64_t>(j - i), rows);
-      } else {
-        emit(children[i], prefix + first_name, depth + 1, repeat, rows);
-      }
-      i = j;
-    }
   }
-
-  void emit_group(int index, const std::string& label, int depth, int64_t repeat, std::vector<Row>& rows) {
-    const size_t before = rows.size();
-    emit(index, label, depth, repeat, rows);
-    if (rows.size() > before) rows[before].name += " (x" + std::to_string(repeat) + ")";
-  }
-
-  const AnalyzedRun& run_;
-  const TableOptions& options_;
-  std::map<int, int> first_call_;
-  std::map<int, std::string> signatures_;
-};
+  return rows;
+}
 
 std::string format_rows(const std::vector<Row>& rows) {
-  const std::vector<std::string Row::*> columns = {&Row::name, &Row::type, &Row::calls, &Row::inputs, &Row::outputs,
-                                                   &Row::params, &Row::matmul, &Row::elementwise, &Row::macs, &Row::percent};
-  const size_t right_aligned_from = 5;  // numbers are right-aligned
-  std::vector<size_t> width(columns.size(), 0);
-  for (const auto& row : rows) {
-    for (size_t c = 0; c < columns.size(); ++c) width[c] = std::max(width[c], (row.*columns[c]).size());
+  std::vector<std::vector<std::string>> cells;
+  for (const Row& r : rows) {
+    cells.push_back({r.name, r.type, r.calls, r.inputs, r.outputs, r.params, r.matmul, r.elementwise, r.macs, r.percent});
   }
-  std::ostringstream out;
-  for (size_t r = 0; r < rows.size(); ++r) {
-    std::string line;
-    for (size_t c = 0; c < columns.size(); ++c) {
-      const std::string& cell = rows[r].*columns[c];
-      const std::string pad(width[c] - cell.size(), ' ');
-      line += (c ? "  " : "") + (c >= right_aligned_from ? pad + cell : cell + pad);
-    }
-    line.erase(line.find_last_not_of(' ') + 1);
-    out << line << '\n';
-    if (r == 0) out << std::string(line.size(), '-') << '\n';
-  }
-  return out.str();
+  return format_text_table(cells, 5);  // numbers from "params" on are right-aligned
 }
 
 void write_totals(std::ostringstream& out, const AnalyzedRun& run) {
@@ -165,6 +96,8 @@ void write_totals(std::ostringstream& out, const AnalyzedRun& run) {
         << with_separators(totals.params) << ", FLOPs " << with_separators(totals.counts.flops()) << " ("
         << human_flops(totals.counts.flops()) << "), matmul " << with_separators(totals.counts.matmul_flops) << "\n";
   }
+  out << "  bytes             " << with_separators(a.traffic.bytes) << " (" << human_bytes(a.traffic.bytes)
+      << ") moved by the ops that ran, each reading its arguments and writing its results once (docs/bytes.md)\n";
   out << "  forward time      " << run.recording->seconds << " s (with recording hooks)\n";
 }
 
@@ -236,12 +169,12 @@ std::string render_table(const AnalyzedRun& run, const TableOptions& options) {
   out << "flopscope: " << run.model->path() << "  method " << run.options->method << "  inputs";
   for (const auto& spec : run.options->inputs) out << ' ' << to_string(spec);
   out << "\n" << tool_identity() << "\n\n";
-  TableBuilder builder(run, options);
-  std::vector<Row> rows = builder.rows();
+  std::vector<Row> rows = count_rows(run, options);
   rows.insert(rows.begin(), Row{"module", "type", "calls", "inputs", "outputs", "params", "matmul FLOPs",
                                 "elementwise FLOPs", "MACs", "% FLOPs"});
   out << format_rows(rows);
   write_totals(out, run);
+  if (run.hardware != nullptr) out << render_roofline_table(run, options);
   write_conventions(out, run);
   write_coverage(out, *run.analysis);
   if (options.crosscheck) write_crosscheck(out, run);

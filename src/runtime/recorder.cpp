@@ -8,6 +8,7 @@
 #include <torch/csrc/jit/runtime/graph_executor.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <regex>
@@ -38,6 +39,10 @@ struct OpFrame {
   std::string uncovered_reason;  // why the op's own formula could not count it
   std::string name;
   std::vector<ValueInfo> inputs;
+  int record = -1;  // index of its OpRecord in the current call's ops, once recorded
+  // Its tensor arguments, taken at its start (the event's inputs may be gone by its end): a returned
+  // tensor sharing their memory is a view.
+  std::vector<at::Tensor> argument_tensors;
 };
 
 struct ActiveRecording {
@@ -45,6 +50,9 @@ struct ActiveRecording {
   Recording* recording = nullptr;
   std::thread::id thread;
   std::vector<int> call_stack;             // indices into recording->calls
+  std::vector<std::chrono::steady_clock::time_point> call_started;  // parallel to call_stack
+  std::vector<std::vector<at::Tensor>> call_arguments;               // parallel to call_stack
+  bool synchronize_device = false;         // CUDA: a module's kernels finish before its exit is timed
   std::vector<OpFrame> op_stack;
   std::unordered_map<int, int> calls_of_module;  // module index -> calls so far
 };
@@ -52,6 +60,50 @@ struct ActiveRecording {
 ActiveRecording* g_active = nullptr;
 
 bool on_recording_thread() { return g_active != nullptr && std::this_thread::get_id() == g_active->thread; }
+
+// Calls fn(tensor, info) for every defined tensor in `value`, `info` being its part of describe_value(value).
+template <typename F>
+void for_each_tensor(const c10::IValue& value, ValueInfo& info, const F& fn) {
+  if (value.isTensor()) {
+    if (value.toTensor().defined()) fn(value.toTensor(), info);
+  } else if (value.isTuple()) {
+    const auto& elements = value.toTupleRef().elements();
+    for (size_t i = 0; i < elements.size() && i < info.elements.size(); ++i) for_each_tensor(elements[i], info.elements[i], fn);
+  } else if (value.isList()) {
+    const auto elements = value.toListRef();
+    for (size_t i = 0; i < elements.size() && i < info.elements.size(); ++i) for_each_tensor(elements[i], info.elements[i], fn);
+  } else if (value.isGenericDict()) {
+    size_t i = 0;
+    for (const auto& entry : value.toGenericDict()) {
+      if (i + 1 < info.elements.size()) {
+        for_each_tensor(entry.key(), info.elements[i], fn);
+        for_each_tensor(entry.value(), info.elements[i + 1], fn);
+      }
+      i += 2;
+    }
+  }
+}
+
+// Marks each tensor that already appeared among `values` (f(x, x) reads x once); returns the tensors.
+std::vector<at::Tensor> mark_repeats(c10::ArrayRef<const c10::IValue> values, std::vector<ValueInfo>& infos) {
+  std::vector<at::Tensor> tensors;
+  std::unordered_set<const c10::TensorImpl*> seen;
+  for (size_t i = 0; i < values.size() && i < infos.size(); ++i) {
+    for_each_tensor(values[i], infos[i], [&](const at::Tensor& tensor, ValueInfo& info) {
+      info.repeats_earlier_tensor = !seen.insert(tensor.unsafeGetTensorImpl()).second;
+      if (!info.repeats_earlier_tensor && tensor.has_storage()) tensors.push_back(tensor);
+    });
+  }
+  return tensors;
+}
+
+// Marks each tensor in `value` that shares the memory of one of `arguments` (unless `written`).
+void mark_views(const c10::IValue& value, ValueInfo& info, const std::vector<at::Tensor>& arguments, bool written) {
+  for_each_tensor(value, info, [&](const at::Tensor& tensor, ValueInfo& part) {
+    part.is_view_of_input = !written && tensor.has_storage() &&
+                            std::any_of(arguments.begin(), arguments.end(), [&](const at::Tensor& a) { return tensor.is_alias_of(a); });
+  });
+}
 
 // ---- module hooks: flopscope::enter(self, method, args...) and flopscope::exit(self, result) ---------
 
@@ -68,13 +120,17 @@ void enter_hook(torch::jit::Stack& stack) {
       call.call_index = g_active->calls_of_module[call.module]++;
       call.parent = g_active->call_stack.empty() ? -1 : g_active->call_stack.back();
       for (size_t i = 2; i < args.size(); ++i) call.inputs.push_back(describe_value(args[i]));
+      g_active->call_arguments.push_back(mark_repeats(args.slice(2), call.inputs));
       const int id = static_cast<int>(calls.size());
       if (call.parent >= 0) calls[static_cast<size_t>(call.parent)].children.push_back(id);
       calls.push_back(std::move(call));
       g_active->call_stack.push_back(id);
     } else {
       g_active->call_stack.push_back(-1);  // a module object created at run time: not in the tree
+      g_active->call_arguments.emplace_back();
     }
+    if (g_active->synchronize_device) torch::cuda::synchronize();
+    g_active->call_started.push_back(std::chrono::steady_clock::now());
   }
   torch::jit::drop(stack, count);
 }
@@ -82,9 +138,19 @@ void enter_hook(torch::jit::Stack& stack) {
 void exit_hook(torch::jit::Stack& stack) {
   const auto count = static_cast<size_t>(torch::jit::pop(stack).toInt());
   if (on_recording_thread() && g_active->op_stack.empty() && !g_active->call_stack.empty()) {
+    if (g_active->synchronize_device) torch::cuda::synchronize();
+    const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - g_active->call_started.back());
     const int id = g_active->call_stack.back();
+    if (id >= 0) {
+      CallRecord& call = g_active->recording->calls[static_cast<size_t>(id)];
+      const c10::IValue& result = torch::jit::peek(stack, 1, count);
+      call.outputs = {describe_value(result)};
+      mark_views(result, call.outputs[0], g_active->call_arguments.back(), false);
+      call.seconds = seconds.count();
+    }
     g_active->call_stack.pop_back();
-    if (id >= 0) g_active->recording->calls[static_cast<size_t>(id)].outputs = {describe_value(torch::jit::peek(stack, 1, count))};
+    g_active->call_started.pop_back();
+    g_active->call_arguments.pop_back();
   }
   torch::jit::drop(stack, count);
 }
@@ -169,7 +235,7 @@ const c10::FunctionSchema* schema_of(const at::RecordFunction& fn) {
 }
 
 // The op's arguments, or false when the event's inputs cannot be trusted.
-bool read_arguments(const at::RecordFunction& fn, std::vector<ValueInfo>& out) {
+bool read_arguments(const at::RecordFunction& fn, std::vector<ValueInfo>& out, std::vector<at::Tensor>& tensors) {
   const c10::FunctionSchema* schema = schema_of(fn);
   const auto inputs = fn.inputs();
   if (schema == nullptr || schema->is_vararg()) return false;
@@ -183,9 +249,37 @@ bool read_arguments(const at::RecordFunction& fn, std::vector<ValueInfo>& out) {
   for (size_t i = 0; i < arguments.size(); ++i) {
     const c10::IValue& value = inputs[offset + i];
     out.push_back(describe_value(value));
-    out.back().is_parameter = value.isTensor() && g_active->model->is_parameter(value.toTensor());
+    for_each_tensor(value, out.back(), [](const at::Tensor& tensor, ValueInfo& info) {
+      info.is_parameter = g_active->model->is_parameter(tensor);
+    });
+    out.back().is_out_argument = arguments[i].is_out();
   }
+  tensors = mark_repeats(inputs.slice(offset), out);
   return true;
+}
+
+// The op's returns, each tensor marked when it is a view of an argument: it shares the argument's
+// memory and the schema does not say the op writes it (in-place and out= results are written).
+std::vector<ValueInfo> read_outputs(const at::RecordFunction& fn, const std::vector<at::Tensor>& argument_tensors) {
+  const c10::FunctionSchema* schema = schema_of(fn);
+  const auto& values = fn.outputs();
+  if (schema == nullptr) return {};
+  const auto& returns = schema->returns();
+  if (values.size() < returns.size()) return {};
+  std::vector<ValueInfo> outputs;
+  const size_t offset = values.size() - returns.size();
+  for (size_t i = 0; i < returns.size(); ++i) {
+    const c10::IValue& value = values[offset + i];
+    outputs.push_back(describe_value(value));
+    const auto* alias = returns[i].alias_info();
+    mark_views(value, outputs.back(), argument_tensors, alias != nullptr && alias->isWrite());
+  }
+  return outputs;
+}
+
+// An op that returns no tensor, or only views: it moves no data.
+bool moves_no_data(const std::vector<ValueInfo>& outputs) {
+  return std::none_of(outputs.begin(), outputs.end(), [](const ValueInfo& v) { return v.is_tensor() && !v.is_view_of_input; });
 }
 
 // Whether an op's kernel is written in terms of other dispatched ops (CompositeImplicitAutograd, or
@@ -224,7 +318,7 @@ std::unique_ptr<at::ObserverContext> on_op_start(const at::RecordFunction& fn) {
   }
   frame.name = fn.name();
   const OpFormulaEntry* formula = find_op_formula(frame.name);
-  const bool readable = read_arguments(fn, frame.inputs);
+  const bool readable = read_arguments(fn, frame.inputs, frame.argument_tensors);
   if (formula == nullptr) {
     frame.uncovered_reason = "no formula";
   } else if (!readable) {
@@ -235,7 +329,10 @@ std::unique_ptr<at::ObserverContext> on_op_start(const at::RecordFunction& fn) {
       frame.counted = true;
       frame.did_work = counts.flops() != 0;
       CallRecord* call = current_call();
-      if (call != nullptr && frame.did_work) call->ops.push_back({frame.name, frame.inputs, true, {}});
+      if (call != nullptr) {
+        frame.record = static_cast<int>(call->ops.size());
+        call->ops.push_back({frame.name, frame.inputs, {}, true, {}});
+      }
     } catch (const std::exception& e) {
       frame.uncovered_reason = std::string("its formula rejected the inputs (") + e.what() + ")";
     }
@@ -245,15 +342,22 @@ std::unique_ptr<at::ObserverContext> on_op_start(const at::RecordFunction& fn) {
   return nullptr;
 }
 
-void on_op_end(const at::RecordFunction&, at::ObserverContext*) {
+void on_op_end(const at::RecordFunction& fn, at::ObserverContext*) {
   if (!on_recording_thread() || g_active->op_stack.empty()) return;
   auto& ops = g_active->op_stack;
   OpFrame frame = std::move(ops.back());
   ops.pop_back();
+  CallRecord* call = current_call();
+  if (call != nullptr && frame.record >= 0) {
+    OpRecord& record = call->ops[static_cast<size_t>(frame.record)];
+    record.outputs = read_outputs(fn, frame.argument_tensors);
+    // Recorded at its start because it has a formula; a view that computes nothing is dropped (it is
+    // the call's last op: nothing inside a counted op is recorded).
+    if (!frame.did_work && moves_no_data(record.outputs)) call->ops.pop_back();
+  }
   // Not counted by its own formula: its children account for it only if all its work dispatches.
-  if (!frame.counted && !(frame.child_accounted && frame.decomposes)) {
-    CallRecord* call = current_call();
-    if (call != nullptr) call->ops.push_back({frame.name, frame.inputs, false, frame.uncovered_reason});
+  if (!frame.counted && !(frame.child_accounted && frame.decomposes) && call != nullptr) {
+    call->ops.push_back({frame.name, frame.inputs, read_outputs(fn, frame.argument_tensors), false, frame.uncovered_reason});
   }
   const bool accounted = frame.did_work || frame.child_accounted || !frame.counted;
   if (!ops.empty() && accounted) ops.back().child_accounted = true;
@@ -431,6 +535,17 @@ double timed_call(torch::jit::Method& method, std::vector<c10::IValue> inputs, c
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// Median cost of one start/stop pair of the module timer, over 1000 pairs.
+double timer_overhead_seconds() {
+  std::vector<double> samples(1000);
+  for (double& sample : samples) {
+    const auto start = std::chrono::steady_clock::now();
+    sample = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  std::nth_element(samples.begin(), samples.begin() + 500, samples.end());
+  return samples[500];
+}
+
 }  // namespace
 
 Recording record(Model& model, const RunOptions& options) {
@@ -442,9 +557,12 @@ Recording record(Model& model, const RunOptions& options) {
   active.model = &impl;
   active.recording = &recording;
   active.thread = std::this_thread::get_id();
+  active.synchronize_device = options.device == "cuda";
+  recording.timed = !impl.meta;
+  recording.timer_overhead_seconds = timer_overhead_seconds();
   g_active = &active;
   const auto handle = at::addGlobalCallback(
-      at::RecordFunctionCallback(on_op_start, on_op_end).needsInputs(true).scopes({at::RecordScope::FUNCTION}));
+      at::RecordFunctionCallback(on_op_start, on_op_end).needsInputs(true).needsOutputs(true).scopes({at::RecordScope::FUNCTION}));
   try {
     recording.seconds = timed_call(prepared.method, std::move(prepared.inputs), options, options.device == "cuda");
   } catch (...) {

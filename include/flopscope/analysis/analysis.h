@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "flopscope/core/counts.h"
+#include "flopscope/core/traffic.h"
 #include "flopscope/runtime/model.h"
 #include "flopscope/runtime/recorder.h"
 
@@ -30,12 +31,17 @@ struct CallCounts {
   Counts own_ops;    // counted ops in the call's own code, outside child calls
   CheckStatus status = CheckStatus::NoRule;
   std::string rule_error;  // RuleFailed: why
+  Traffic traffic;   // every op inside the call reads its arguments and writes its results (unfused)
+  Traffic boundary;  // the call's inputs and output and its subtree's parameters, once (one fused kernel)
 };
 
 struct ModuleCounts {
   int calls = 0;
   Counts total;     // summed over calls
   Counts op_level;  // summed over calls
+  Traffic traffic;  // summed over calls
+  Traffic boundary; // summed over calls
+  double seconds = 0.0;  // summed over calls (real runs)
 };
 
 struct UncoveredOp {
@@ -58,6 +64,7 @@ struct Analysis {
   std::vector<ModuleCounts> modules;  // parallel to Model::modules()
   Counts total;                       // = calls[0].total
   Counts op_level_total;              // = calls[0].op_level
+  Traffic traffic;                    // = calls[0].traffic
   std::vector<UncoveredOp> uncovered_ops;
   std::vector<UnruledModule> modules_without_rule;  // leaf calls (no child calls) whose type has no rule
   int rule_calls = 0, matched_calls = 0, mismatched_calls = 0, failed_rule_calls = 0;
@@ -76,6 +83,8 @@ struct Tower {
 struct TowerTotals {
   int64_t params = 0;  // distinct parameter elements
   Counts counts;       // of the tower's outermost calls
+  Traffic traffic;     // of the tower's outermost calls
+  double seconds = 0.0;
 };
 
 TowerTotals tower_totals(const Model& model, const Recording& recording, const Analysis& analysis, const Tower& tower);

@@ -24,6 +24,7 @@ enum class ExitCode : int {
   CheckFailed = 9,     // --strict: a cross-check mismatch or an uncovered op
   Unsupported = 10,    // the request cannot be served here (e.g. --device cuda on a CPU-only LibTorch)
   OutOfMemory = 11,    // the inputs or the forward do not fit in memory
+  BadHardware = 12,    // a --hardware name or file that cannot be found, read or validated
 };
 
 class Error : public std::runtime_error {

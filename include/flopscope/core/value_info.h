@@ -19,11 +19,18 @@ struct ValueInfo {
   double double_value = 0.0;   // Double
   std::vector<ValueInfo> elements;  // Tuple, List, Dict (dict: key, value, key, value, ...)
   bool is_parameter = false;        // Tensor: one of the model's parameters (op arguments only)
+  bool repeats_earlier_tensor = false;  // Tensor: the same tensor as an earlier argument (op arguments only)
+  bool is_out_argument = false;     // Tensor: an out= buffer, written and not read (op arguments only)
+  bool is_view_of_input = false;    // Tensor: shares an argument's memory and is not written (op outputs only)
 
   bool is_tensor() const { return kind == Kind::Tensor; }
   int64_t numel() const;
   int64_t dim(int64_t index) const;  // negative index counts from the end; throws std::out_of_range
 };
+
+// Bytes per element of a dtype name ("float32" 4, "bfloat16" 2, "bool" 1); 0 for an unknown name.
+int64_t dtype_bytes(const std::string& dtype);
+bool is_floating_dtype(const std::string& dtype);
 
 // "[1, 3, 224, 224] float32", "None", "([2, 5, 8] float32, None)", ...
 std::string describe(const ValueInfo& value);

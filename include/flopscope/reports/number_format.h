@@ -13,6 +13,12 @@ std::string with_separators(int64_t n);
 std::string human_flops(int64_t flops);
 // "149.62 M", "3.15 K"
 std::string human_count(int64_t n);
+// "67.16 MB": decimal prefixes (1 MB = 10^6 bytes).
+std::string human_bytes(int64_t bytes);
+// "1.23 ms", "45.6 us", "2.00 s": three significant digits.
+std::string human_seconds(double seconds);
+// "989 TFLOP/s", "1.01 TB/s": a rate with a decimal prefix; `unit` is "FLOP/s", "B/s", "MAC/s", "OP/s".
+std::string human_rate(double per_second, const std::string& unit);
 // `value` with exactly `decimals` decimals: fixed(0.4558, 2) == "0.46".
 std::string fixed(double value, int decimals);
 

@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "flopscope/analysis/analysis.h"
+#include "flopscope/hardware/hardware.h"
+#include "flopscope/hardware/roofline.h"
 #include "flopscope/reports/number_format.h"
 #include "flopscope/runtime/model.h"
 #include "flopscope/runtime/recorder.h"
@@ -24,6 +26,7 @@ struct AnalyzedRun {
   const Analysis* analysis = nullptr;
   std::vector<Tower> towers;
   std::string command_line;
+  const HardwareQuestion* hardware = nullptr;  // roofline sections when set
 };
 
 struct TableOptions {
@@ -35,6 +38,12 @@ struct TableOptions {
 std::string render_table(const AnalyzedRun& run, const TableOptions& options);
 nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck);
 
-inline constexpr int kJsonSchemaVersion = 1;
+// The roofline sections (run.hardware must be set): per module and in total, bytes, FLOP/byte, the
+// bound on every device at every precision and, after a real run, the measured times.
+std::string render_roofline_table(const AnalyzedRun& run, const TableOptions& options);
+nlohmann::json render_roofline_json(const AnalyzedRun& run);
+
+// 2: bytes per module and call ("traffic", "boundary_traffic"), per-module times, "roofline".
+inline constexpr int kJsonSchemaVersion = 2;
 
 }  // namespace flopscope

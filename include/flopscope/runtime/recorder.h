@@ -9,7 +9,8 @@
 //
 // An op is counted once: the outermost op that has a formula (see op_formulas.h) is recorded and
 // everything it runs inside is skipped. An op with no formula whose children were not counted
-// either is recorded as uncovered.
+// either is recorded as uncovered. Ops that neither compute nor write memory (views) are not recorded.
+// Each module call is timed between its enter and exit hooks.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,7 @@ namespace flopscope {
 struct OpRecord {
   std::string op;                 // "aten::addmm"
   std::vector<ValueInfo> inputs;  // in schema order
+  std::vector<ValueInfo> outputs; // the op's returns; views of an input are marked (ValueInfo::is_view_of_input)
   bool has_formula = true;        // false: uncovered, its work is not (or not fully) in the counts
   std::string uncovered_reason;   // when uncovered: "no formula", "its recorded inputs do not fit its schema", ...
 };
@@ -38,6 +40,7 @@ struct CallRecord {
   std::vector<ValueInfo> inputs;   // without self
   std::vector<ValueInfo> outputs;  // one element; a tuple return is one Tuple value
   std::vector<OpRecord> ops;       // ops run in this call's own code, outside any child call
+  double seconds = 0.0;            // wall time between enter and exit, children included (real runs)
 };
 
 struct RunOptions {
@@ -54,6 +57,9 @@ struct RunOptions {
 struct Recording {
   std::vector<CallRecord> calls;  // calls[0] is the top-level method call; a parent precedes its children
   double seconds = 0.0;           // wall time of the recorded forward
+  bool timed = false;             // kernels ran (not a dry run): call times mean something
+  // What reading the clock twice costs, measured before the run: the timing error of one module call.
+  double timer_overhead_seconds = 0.0;
 };
 
 // True when call `index` is a method a module called on itself (Conv2d.forward -> self._conv_forward,
