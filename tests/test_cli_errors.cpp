@@ -84,7 +84,7 @@ TEST_F(Cli, WritesJsonAtomically) {
   const Result r = run("analyze " + kMixed + " --format json --output " + path);
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = nlohmann::json::parse(slurp(path));
-  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["schema_version"], 2);
   EXPECT_EQ(j["totals"]["matmul_flops"], 544'896);
   for (const auto& entry : fs::directory_iterator(dir_)) {
     EXPECT_EQ(entry.path().filename().string().find(".tmp."), std::string::npos);
