@@ -193,16 +193,19 @@ int hardware_command(bool measure, int threads) {
     devices.push_back(measured.hardware);
   } else {
     for (const auto& name : flopscope::hardware_presets()) devices.push_back(flopscope::load_hardware(name));
+  }
+  bool this_machine_known = measure;
+  if (!measure) {
     try {
       devices.push_back(flopscope::load_hardware(flopscope::kThisMachine));
+      this_machine_known = true;
     } catch (const Error&) {
       // Not measured yet: the listing says how.
     }
   }
-  emit(hardware_listing(devices), "");
-  if (!measure && devices.back().name != flopscope::kThisMachine) {
-    std::cout << "\nthis-machine: not measured yet; run `flopscope hardware --measure`\n";
-  }
+  emit(hardware_listing(devices) +
+           (this_machine_known ? "" : "\nthis-machine: not measured yet; run `flopscope hardware --measure`\n"),
+       "");
   return 0;
 }
 

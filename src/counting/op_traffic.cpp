@@ -31,14 +31,6 @@ void add_tensors(const ValueInfo& value, bool reads, Traffic& total) {
 }
 
 
-bool writes_nothing(const OpRecord& op) {
-  return std::none_of(op.outputs.begin(), op.outputs.end(), [](const ValueInfo& v) {
-    Traffic written;
-    add_tensors(v, false, written);
-    return written.bytes != 0;
-  });
-}
-
 // embedding(weight, indices, ...): the indices, the rows they select, and the result.
 Traffic embedding_traffic(const OpRecord& op) {
   const ValueInfo& weight = op.inputs.at(0);
@@ -68,8 +60,11 @@ const std::map<std::string, std::function<Traffic(const OpRecord&)>>& special_op
 Traffic op_traffic(const OpRecord& op) {
   const auto special = special_ops().find(op.op);
   if (special != special_ops().end()) return special->second(op);
-  if (writes_nothing(op)) return {};  // a view, or a query returning no tensor
-  return boundary_traffic(op.inputs, op.outputs);
+  Traffic written;
+  for (const ValueInfo& output : op.outputs) add_tensors(output, false, written);
+  if (written.bytes == 0) return {};  // a view, or a query returning no tensor: reads nothing either
+  for (const ValueInfo& input : op.inputs) add_tensors(input, true, written);
+  return written;
 }
 
 Traffic boundary_traffic(const std::vector<ValueInfo>& inputs, const std::vector<ValueInfo>& outputs) {

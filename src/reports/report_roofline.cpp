@@ -15,7 +15,6 @@ namespace {
 // A part of the model as the roofline sees it: work, traffic, measured time.
 struct Workload {
   int64_t flops = 0;
-  int64_t macs = 0;
   Traffic traffic;   // unfused: every op round-trips memory
   Traffic boundary;  // fused: inputs, outputs and parameters once
   double seconds = 0.0;
@@ -27,7 +26,6 @@ Workload module_workload(const Analysis& analysis, const std::vector<int>& membe
   for (const int index : members) {
     const ModuleCounts& m = analysis.modules[static_cast<size_t>(index)];
     w.flops += m.total.flops();
-    w.macs += m.total.macs;
     w.traffic += m.traffic;
     w.boundary += m.boundary;
     w.seconds += m.seconds;
@@ -36,10 +34,20 @@ Workload module_workload(const Analysis& analysis, const std::vector<int>& membe
   return w;
 }
 
-Workload model_workload(const AnalyzedRun& run) {
-  Workload w = module_workload(*run.analysis, {0});
-  w.flops = run.analysis->total.flops();  // all calls of the top-level method, not only the root's
-  return w;
+// The whole forward: the root module's calls (the top-level call and nothing else).
+Workload model_workload(const AnalyzedRun& run) { return module_workload(*run.analysis, {0}); }
+
+// Each tower's work and traffic, as one workload.
+std::vector<std::pair<std::string, Workload>> tower_workloads(const AnalyzedRun& run) {
+  std::vector<std::pair<std::string, Workload>> towers;
+  for (const Tower& tower : run.towers) {
+    const TowerTotals t = tower_totals(*run.model, *run.recording, *run.analysis, tower);
+    Workload w;
+    w.flops = t.counts.flops();
+    w.traffic = t.traffic;
+    towers.emplace_back(tower.name, w);
+  }
+  return towers;
 }
 
 // The precision the real run used: that of the model's floating-point parameters (float32 if none).
@@ -149,6 +157,7 @@ std::string render_roofline_table(const AnalyzedRun& run, const TableOptions& op
   write_required(out, run);
   const bool measured = run.recording->timed;
   const std::vector<ModuleRow> rows = module_rows(run, options);
+  const auto towers = tower_workloads(run);
   for (const PrecisionChoice& precision : question.precisions) {
     const Hardware* measured_on = measured_device(run, precision);
     out << "\nRoofline at " << to_string(precision) << ": activations " << storage_bits(precision.compute) << " bits, weights "
@@ -164,19 +173,15 @@ std::string render_roofline_table(const AnalyzedRun& run, const TableOptions& op
     for (const ModuleRow& shown : rows) {
       const Workload w = module_workload(*run.analysis, shown.modules);
       if (w.calls == 0) continue;
-      cells.push_back(row(run, shown.label, shown.depth == 0 ? model_workload(run) : w, precision, measured, measured_on));
+      cells.push_back(row(run, shown.label, w, precision, measured, measured_on));
     }
     out << format_text_table(cells, 1);
     const Workload total = model_workload(run);
     out << "  max fps (1 / bound of the whole forward):";
     for (const Hardware& device : question.devices) out << "  " << device.name << " " << max_fps_text(total, device, precision);
     out << '\n';
-    for (const Tower& tower : run.towers) {
-      const TowerTotals t = tower_totals(*run.model, *run.recording, *run.analysis, tower);
-      Workload w;
-      w.flops = t.counts.flops();
-      w.traffic = t.traffic;
-      out << "  " << tower.name << ": " << human_flops(w.flops) << ", " << human_bytes(projected_bytes(w.traffic, precision))
+    for (const auto& [name, w] : towers) {
+      out << "  " << name << ": " << human_flops(w.flops) << ", " << human_bytes(projected_bytes(w.traffic, precision))
           << ", max fps";
       for (const Hardware& device : question.devices) out << "  " << device.name << " " << max_fps_text(w, device, precision);
       out << '\n';
@@ -235,7 +240,7 @@ nlohmann::json render_roofline_json(const AnalyzedRun& run) {
                         {"total", bounds_json(model_workload(run), precision)}};
     nlohmann::json modules = nlohmann::json::array();
     for (size_t i = 0; i < run.model->modules().size(); ++i) {
-      const Workload w = i == 0 ? model_workload(run) : module_workload(*run.analysis, {static_cast<int>(i)});
+      const Workload w = module_workload(*run.analysis, {static_cast<int>(i)});
       if (w.calls == 0) continue;
       nlohmann::json m = bounds_json(w, precision);
       m["name"] = run.model->modules()[i].name;

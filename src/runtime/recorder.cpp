@@ -19,6 +19,7 @@
 #include "flopscope/core/error.h"
 #include "flopscope/runtime/meta_kernels.h"
 #include "flopscope/counting/op_formulas.h"
+#include "flopscope/counting/op_traffic.h"
 #include "runtime/model_impl.h"
 
 namespace flopscope {
@@ -277,10 +278,7 @@ std::vector<ValueInfo> read_outputs(const at::RecordFunction& fn, const std::vec
   return outputs;
 }
 
-// An op that returns no tensor, or only views: it moves no data.
-bool moves_no_data(const std::vector<ValueInfo>& outputs) {
-  return std::none_of(outputs.begin(), outputs.end(), [](const ValueInfo& v) { return v.is_tensor() && !v.is_view_of_input; });
-}
+
 
 // Whether an op's kernel is written in terms of other dispatched ops (CompositeImplicitAutograd, or
 // CompositeExplicitAutograd as most 2.x view and factory ops are). Cached per op name.
@@ -353,7 +351,7 @@ void on_op_end(const at::RecordFunction& fn, at::ObserverContext*) {
     record.outputs = read_outputs(fn, frame.argument_tensors);
     // Recorded at its start because it has a formula; a view that computes nothing is dropped (it is
     // the call's last op: nothing inside a counted op is recorded).
-    if (!frame.did_work && moves_no_data(record.outputs)) call->ops.pop_back();
+    if (!frame.did_work && op_traffic(record).bytes == 0) call->ops.pop_back();
   }
   // Not counted by its own formula: its children account for it only if all its work dispatches.
   if (!frame.counted && !(frame.child_accounted && frame.decomposes) && call != nullptr) {
