@@ -1,6 +1,7 @@
 // Dry runs (shape-only meta tensors) must report exactly what real runs report, timings aside.
 #include <gtest/gtest.h>
 
+#include "flopscope/analysis/memory_estimate.h"
 #include "flopscope/core/error.h"
 #include "flopscope/reports/report.h"
 #include "flopscope/analysis/run_plan.h"
@@ -100,6 +101,38 @@ TEST(DryRun, LargestModelAtHugeBatchIsCheap) {
   const Analysis analysis = analyze(model, record(model, plan.options));
   // Matrix FLOPs at B=1 are 2,311,418,314,752 (docs/openclip-zoo.md) and exactly proportional.
   EXPECT_EQ(analysis.total.matmul_flops, int64_t{2'311'418'314'752} * 4096);
+}
+
+// The memory a real run needs, from a dry run: every parameter and buffer, plus live activations at
+// their peak, which grow with the batch; a limit below it stops the run with a line naming --dry-run.
+TEST(MemoryEstimate, ParametersPlusThePeakOfLiveActivations) {
+  ModelFile file(testing::model_path("openclip/ViT-B-32.pt"));
+  RunRequest request;
+  request.preset = "openclip";
+  const MemoryEstimate one = estimate_run_memory(file, request).value();
+  const Model shapes = file.load(true);  // the file loads again from its start
+  EXPECT_EQ(one.parameter_bytes, shapes.total_param_bytes() + shapes.total_buffer_bytes());
+  EXPECT_GT(one.parameter_bytes, 500'000'000);  // 151 M float32 parameters
+  // At least the image the patch convolution reads (3x224x224 floats) and what it writes.
+  EXPECT_GT(one.activation_bytes, 3 * 224 * 224 * 4);
+  EXPECT_LT(one.activation_bytes, 20'000'000);
+  EXPECT_FALSE(one.peak_at.empty());
+  request.batch = 16;
+  const MemoryEstimate sixteen = estimate_run_memory(file, request).value();
+  EXPECT_EQ(sixteen.parameter_bytes, one.parameter_bytes);
+  EXPECT_GT(sixteen.activation_bytes, 8 * one.activation_bytes);
+  EXPECT_LE(sixteen.activation_bytes, 16 * one.activation_bytes);
+
+  EXPECT_NO_THROW(check_memory_fits(one, one.total()));
+  EXPECT_NO_THROW(check_memory_fits(one, 0));  // no limit
+  EXPECT_NO_THROW(check_memory_fits(std::nullopt, 1));  // no estimate
+  try {
+    check_memory_fits(sixteen, one.total());
+    ADD_FAILURE() << "a run that does not fit was let through";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::OutOfMemory);
+    EXPECT_NE(std::string(e.what()).find("count it with --dry-run"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

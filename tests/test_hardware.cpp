@@ -5,6 +5,7 @@
 
 #include "flopscope/core/error.h"
 #include "flopscope/hardware/hardware.h"
+#include "flopscope/hardware/planning.h"
 #include "flopscope/hardware/roofline.h"
 
 namespace flopscope {
@@ -117,6 +118,28 @@ TEST(Hardware, BadFilesAreRefusedNamingTheField) {
   EXPECT_EQ(code_of([] { load_hardware("/nonexistent/npu.json"); }), ExitCode::BadHardware);
   EXPECT_EQ(code_of([] { parse_hardware_question("", "fp12", "", 0); }), ExitCode::Usage);
   EXPECT_EQ(code_of([] { parse_hardware_question("", "fp32", "", -1); }), ExitCode::Usage);
+}
+
+}  // namespace
+}  // namespace flopscope
+
+namespace flopscope {
+namespace {
+
+// Seed 003's planning arithmetic (docs/planning.md is rendered from these functions).
+TEST(Planning, RequiredRateAndDecoderLayers) {
+  EXPECT_EQ(required_rate(5'000'000'000, 30), 150'000'000'000.0);  // 5 GOPs x 30 fps = 0.15 TOPS
+  // 9.4 L H^2 + 2 L^2 H at L = 2048, H = 4096: 357 G multiply-adds.
+  EXPECT_NEAR(seed_decoder_layer_macs(2048, 4096), 357'341'279'027.2, 1.0);
+  const DecoderLayerMacs llama = decoder_layer_macs(2048, 4096, 11008, 3);
+  EXPECT_EQ(llama.projections, 4LL * 2048 * 4096 * 4096);
+  EXPECT_EQ(llama.attention, 34'359'738'368);
+  EXPECT_EQ(llama.ffn, 277'025'390'592);
+  EXPECT_EQ(llama.total(), 448'824'082'432);
+  // The seed's own formula 2 L T^2 d + 4 L T d^2 at 32 layers, 32 tokens, d = 4096 (it wrote 16.787 G):
+  // projections and attention of decoder_layer_macs, times 32 layers.
+  const DecoderLayerMacs short_sequence = decoder_layer_macs(32, 4096, 0, 0);
+  EXPECT_EQ(32 * short_sequence.total(), 68'987'912'192);
 }
 
 }  // namespace

@@ -50,6 +50,12 @@ TEST(Sweep, BatchByBatchProductIsNamed) {
     EXPECT_EQ(p.counts.matmul_flops, 2 * p.batch * 64 + 16 * p.batch * p.batch);
     EXPECT_TRUE(p.timed);
     EXPECT_EQ(p.samples.size(), 2u);
+    // Per-module time of the recorded run: the root's call spans its child's.
+    ASSERT_EQ(p.module_seconds.size(), s.model.modules().size());
+    const int fc = s.model.find_module("fc");
+    ASSERT_GE(fc, 0);
+    EXPECT_GT(p.module_seconds[static_cast<size_t>(fc)], 0.0);
+    EXPECT_GE(p.module_seconds[0], p.module_seconds[static_cast<size_t>(fc)]);
   }
 }
 
@@ -67,6 +73,7 @@ TEST_P(OpenClipLinearity, MatmulExactlyProportionalAndOnlyLogitScaleIsConstant) 
   for (const auto& p : s.result.points) {
     EXPECT_EQ(p.counts.flops(), p.batch * (s.result.points[0].counts.flops() - 1) + 1);
     EXPECT_FALSE(p.timed);
+    for (const double seconds : p.module_seconds) EXPECT_EQ(seconds, 0.0);  // nothing ran
   }
 }
 

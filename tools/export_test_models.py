@@ -15,6 +15,7 @@ Usage: export_test_models.py [--out DIR] [--only NAME ...]
 import argparse
 import os
 import sys
+from typing import List
 
 import torch
 import torch.nn.functional as F
@@ -246,6 +247,25 @@ class Traffic(nn.Module):
         return y.sum() + self.conv(image).sum() + a.sum()
 
 
+class Forever(nn.Module):
+    """Hostile: a forward that never returns (torchscript_models/hostile/; --timeout must stop it)."""
+
+    def forward(self, x):
+        while bool(x.abs().sum() >= 0):
+            x = x * 1.0
+        return x
+
+
+class Hog(nn.Module):
+    """Hostile: a forward that allocates 64 GiB in 1 GiB pieces (run it only under --max-memory)."""
+
+    def forward(self, x):
+        pieces: List[torch.Tensor] = []
+        for _ in range(64):
+            pieces.append(torch.ones(268435456) + x)
+        return x + len(pieces)
+
+
 # name -> (builder, manifest, needs PyTorch 2.x)
 MODELS = {
     "mixed": (Mixed, {"inputs": ["1x3x16x16:float32"]}, False),
@@ -261,6 +281,9 @@ MODELS = {
     "traffic": (Traffic, {"inputs": ["1x4096:float32", "1x8x8x8:float32", "5x1:int64:randint:0:100"]}, False),
     "mha": (Attention, {"inputs": ["2x10x64:float32"]}, False),
     "sdpa": (Sdpa, {"inputs": ["2x6x32:float32", "2x10x32:float32"]}, True),
+    # Hostile models, exported with --out torchscript_models/hostile --only forever hog.
+    "forever": (Forever, {"inputs": ["1x4:float32"]}, False),
+    "hog": (Hog, {"inputs": ["1:float32"]}, False),
 }
 TORCH2 = int(torch.__version__.split(".")[0]) >= 2
 
@@ -268,7 +291,9 @@ TORCH2 = int(torch.__version__.split(".")[0]) >= 2
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=OUT)
-    parser.add_argument("--only", nargs="*", default=[n for n, m in MODELS.items() if TORCH2 or not m[2]])
+    hostile = {"forever", "hog"}
+    parser.add_argument("--only", nargs="*",
+                        default=[n for n, m in MODELS.items() if (TORCH2 or not m[2]) and n not in hostile])
     args = parser.parse_args()
     for name in args.only:
         torch.manual_seed(0)

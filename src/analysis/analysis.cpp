@@ -175,7 +175,6 @@ TowerTotals tower_totals(const Model& model, const Recording& recording, const A
     if (selected && !inside) {
       totals.counts += analysis.calls[i].total;
       totals.traffic += analysis.calls[i].traffic;
-      totals.seconds += call.seconds;
     }
   }
   return totals;

@@ -7,7 +7,7 @@
 namespace flopscope {
 
 RunPlan plan_run(const Model& model, const RunRequest& request) {
-  const auto manifest = read_manifest_for(model.path());
+  const auto& manifest = model.manifest();
   RunPlan plan;
   RunOptions& run = plan.options;
   run.method = !request.method.empty() ? request.method
@@ -15,6 +15,12 @@ RunPlan plan_run(const Model& model, const RunRequest& request) {
   run.threads = request.threads;
   run.device = request.device;
   run.enable_grad = request.enable_grad;
+  if (!request.dtype.empty()) {
+    run.dtype = parse_dtype(request.dtype);
+    if (!run.dtype || !is_floating(*run.dtype)) {
+      throw Error(ExitCode::Usage, "--dtype must be float16, bfloat16, float32 or float64, got '" + request.dtype + "'");
+    }
+  }
   if (request.threads < 0) throw Error(ExitCode::Usage, "--threads must be >= 0");
   const auto arguments = model.method_arguments(run.method);  // checks that the method exists
 
@@ -40,6 +46,9 @@ RunPlan plan_run(const Model& model, const RunRequest& request) {
                                      (looks_like_clip ? ", or --preset openclip" : ""));
   }
   if (request.batch) apply_batch(run.inputs, *request.batch);
+  for (InputSpec& spec : run.inputs) {
+    if (run.dtype && is_floating(spec.dtype)) spec.dtype = *run.dtype;
+  }
   return plan;
 }
 

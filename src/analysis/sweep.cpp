@@ -130,6 +130,12 @@ SweepResult run_sweep(Model& model, const RunPlan& plan, const SweepOptions& opt
   for (const int64_t batch : options.batches) {
     RunOptions run = plan.options;
     apply_batch(run.inputs, batch);
+    if (!options.dry_run) {
+      for (int i = 0; i < options.warmup; ++i) {
+        if (progress) progress("B=" + std::to_string(batch) + ": warm-up " + std::to_string(i + 1) + "/" + std::to_string(options.warmup));
+        run_plain(model, run);
+      }
+    }
     if (progress) progress("B=" + std::to_string(batch) + ": counting");
     const Recording recording = record(model, run);
     const Analysis analysis = analyze(model, recording);
@@ -138,12 +144,11 @@ SweepResult run_sweep(Model& model, const RunPlan& plan, const SweepOptions& opt
     point.counts = analysis.total;
     point.op_level = analysis.op_level_total;
     point.params = model.total_params();
-    for (const auto& m : analysis.modules) point.modules.push_back(m.total);
+    for (const auto& m : analysis.modules) {
+      point.modules.push_back(m.total);
+      point.module_seconds.push_back(recording.timed ? m.seconds : 0.0);
+    }
     if (!options.dry_run) {
-      for (int i = 0; i < options.warmup; ++i) {
-        if (progress) progress("B=" + std::to_string(batch) + ": warm-up " + std::to_string(i + 1) + "/" + std::to_string(options.warmup));
-        run_plain(model, run);
-      }
       for (int i = 0; i < options.repeat; ++i) {
         if (progress) progress("B=" + std::to_string(batch) + ": run " + std::to_string(i + 1) + "/" + std::to_string(options.repeat));
         point.samples.push_back(run_plain(model, run));

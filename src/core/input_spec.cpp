@@ -3,6 +3,7 @@
 #include <charconv>
 #include <limits>
 #include <map>
+#include <optional>
 
 #include "flopscope/core/error.h"
 
@@ -49,6 +50,12 @@ int64_t checked_numel(const std::vector<int64_t>& shape) {
     numel *= dim;
   }
   return numel;
+}
+
+std::optional<DType> parse_dtype(const std::string& name) {
+  const auto found = dtype_names().find(name);
+  if (found == dtype_names().end()) return std::nullopt;
+  return found->second;
 }
 
 std::string dtype_name(DType dtype) {

@@ -32,6 +32,12 @@ Bound roofline_bound(int64_t flops, int64_t bytes, const Hardware& hardware, Pre
   return bound;
 }
 
+std::optional<Bound> projected_bound(int64_t flops, const Traffic& traffic, const Hardware& hardware,
+                                     const PrecisionChoice& precision) {
+  if (hardware.peak(precision.compute) == nullptr) return std::nullopt;
+  return roofline_bound(flops, projected_bytes(traffic, precision), hardware, precision.compute);
+}
+
 double ridge_point(const Hardware& hardware, Precision precision) {
   return peak_of(hardware, precision).value / hardware.bandwidth.value;
 }

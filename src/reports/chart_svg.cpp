@@ -6,28 +6,15 @@
 
 #include "flopscope/reports/report.h"
 #include "flopscope/reports/sweep_report.h"
+#include "svg_kit.h"
 
 namespace flopscope {
 namespace {
 
+using svg::escape;
+using svg::number;
+
 constexpr double kWidth = 820, kHeight = 460, kLeft = 130, kRight = 90, kTop = 70, kBottom = 60;
-
-std::string number(double v) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.1f", v);
-  return buffer;
-}
-
-std::string escape(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else out += c;
-  }
-  return out;
-}
 
 }  // namespace
 

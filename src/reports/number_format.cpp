@@ -43,6 +43,8 @@ std::string human_bytes(int64_t bytes) {
   return scaled(static_cast<double>(bytes), units, 6, "B");
 }
 
+std::string mebibytes(int64_t bytes) { return std::to_string((bytes + (1 << 19)) >> 20) + " MiB"; }
+
 std::string human_seconds(double seconds) {
   const char* unit = "s";
   for (const char* smaller : {"ms", "us", "ns"}) {

@@ -1,3 +1,4 @@
+#include "flopscope/analysis/memory_estimate.h"
 #include "flopscope/counting/op_traffic.h"
 #include "flopscope/reports/report.h"
 #include "flopscope/reports/tool_identity.h"
@@ -80,6 +81,11 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
   j["op_level_totals"] = counts_json(a.op_level_total);
   // Bytes depend on the kernels that ran (a fused attention kernel moves less than the ops it replaces).
   j["traffic"] = traffic_json(a.traffic);
+  const MemoryEstimate memory = estimate_memory(model, *run.recording);
+  j["memory_estimate"] = {{"parameter_bytes", memory.parameter_bytes},
+                          {"activation_bytes", memory.activation_bytes},
+                          {"total_bytes", memory.total()},
+                          {"peak_at", memory.peak_at}};
 
   nlohmann::json towers = nlohmann::json::array();
   for (const auto& tower : run.towers) {

@@ -7,87 +7,27 @@
 #include "flopscope/reports/number_format.h"
 #include "flopscope/reports/report.h"
 #include "flopscope/reports/text_table.h"
+#include "flopscope/reports/workload.h"
 
 namespace flopscope {
 
 namespace {
-
-// A part of the model as the roofline sees it: work, traffic, measured time.
-struct Workload {
-  int64_t flops = 0;
-  Traffic traffic;   // unfused: every op round-trips memory
-  Traffic boundary;  // fused: inputs, outputs and parameters once
-  double seconds = 0.0;
-  int calls = 0;
-};
-
-Workload module_workload(const Analysis& analysis, const std::vector<int>& members) {
-  Workload w;
-  for (const int index : members) {
-    const ModuleCounts& m = analysis.modules[static_cast<size_t>(index)];
-    w.flops += m.total.flops();
-    w.traffic += m.traffic;
-    w.boundary += m.boundary;
-    w.seconds += m.seconds;
-    w.calls += m.calls;
-  }
-  return w;
-}
-
-// The whole forward: the root module's calls (the top-level call and nothing else).
-Workload model_workload(const AnalyzedRun& run) { return module_workload(*run.analysis, {0}); }
-
-// Each tower's work and traffic, as one workload.
-std::vector<std::pair<std::string, Workload>> tower_workloads(const AnalyzedRun& run) {
-  std::vector<std::pair<std::string, Workload>> towers;
-  for (const Tower& tower : run.towers) {
-    const TowerTotals t = tower_totals(*run.model, *run.recording, *run.analysis, tower);
-    Workload w;
-    w.flops = t.counts.flops();
-    w.traffic = t.traffic;
-    towers.emplace_back(tower.name, w);
-  }
-  return towers;
-}
-
-// The precision the real run used: that of the model's floating-point parameters (float32 if none).
-Precision run_precision(const Model& model) {
-  for (const ModuleInfo& m : model.modules()) {
-    for (const TensorEntry& p : m.parameters) {
-      if (p.dtype == "float16") return Precision::FP16;
-      if (p.dtype == "bfloat16") return Precision::BF16;
-      if (p.dtype == "float64") return Precision::FP64;
-      if (p.dtype == "float32") return Precision::FP32;
-    }
-  }
-  return Precision::FP32;
-}
 
 std::string intensity_text(int64_t flops, int64_t bytes) {
   return bytes > 0 ? fixed(static_cast<double>(flops) / static_cast<double>(bytes), 1) : "-";
 }
 
 std::string bound_cell(const Workload& w, const Hardware& device, const PrecisionChoice& precision) {
-  if (device.peak(precision.compute) == nullptr) return "n/a";
-  if (w.flops == 0 && projected_bytes(w.traffic, precision) == 0) return "-";
-  const Bound bound = roofline_bound(w.flops, projected_bytes(w.traffic, precision), device, precision.compute);
-  return human_seconds(bound.seconds()) + (bound.memory_bound() ? " mem" : " cmp");
+  const std::optional<Bound> bound = projected_bound(w.flops, w.traffic, device, precision);
+  if (!bound) return "n/a";
+  if (bound->seconds() == 0) return "-";
+  return human_seconds(bound->seconds()) + (bound->memory_bound() ? " mem" : " cmp");
 }
 
 std::string max_fps_text(const Workload& w, const Hardware& device, const PrecisionChoice& precision) {
-  if (device.peak(precision.compute) == nullptr) return "n/a";
-  const Bound bound = roofline_bound(w.flops, projected_bytes(w.traffic, precision), device, precision.compute);
-  return bound.seconds() > 0 ? fixed(1.0 / bound.seconds(), 1) : "-";
-}
-
-// The measured device: this-machine, when chosen, at the precision the run used.
-const Hardware* measured_device(const AnalyzedRun& run, const PrecisionChoice& precision) {
-  if (!run.recording->timed || run.options->device != "cpu") return nullptr;
-  if (precision.compute != run_precision(*run.model) || precision.weights != precision.compute) return nullptr;
-  for (const Hardware& device : run.hardware->devices) {
-    if (device.name == kThisMachine && device.peak(precision.compute) != nullptr) return &device;
-  }
-  return nullptr;
+  const std::optional<Bound> bound = projected_bound(w.flops, w.traffic, device, precision);
+  if (!bound) return "n/a";
+  return bound->seconds() > 0 ? fixed(1.0 / bound->seconds(), 1) : "-";
 }
 
 std::string fps_text(double fps) { return fixed(fps, fps == std::floor(fps) ? 0 : 2); }
@@ -162,11 +102,11 @@ std::string render_roofline_table(const AnalyzedRun& run, const TableOptions& op
     const Hardware* measured_on = measured_device(run, precision);
     out << "\nRoofline at " << to_string(precision) << ": activations " << storage_bits(precision.compute) << " bits, weights "
         << storage_bits(precision.weights) << " bits per element"
-        << (precision.compute == run_precision(*run.model) && precision.weights == precision.compute ? "" : " (projected from the run's sizes)")
+        << (precision.compute == run_precision(run) && precision.weights == precision.compute ? "" : " (projected from the run's sizes)")
         << "\n  bound = max(FLOPs / peak, bytes / bandwidth), 'mem' or 'cmp' the roof that binds; bytes: every op reads its\n"
         << "  arguments and writes its results once; fused: the module's inputs, outputs and parameters once (docs/bytes.md)\n";
     if (measured) {
-      out << "  measured: this machine, " << to_string(run_precision(*run.model)) << ", between each module's enter and exit hooks"
+      out << "  measured: this machine, " << to_string(run_precision(run)) << ", between each module's enter and exit hooks"
           << (measured_on != nullptr ? "; of bound: this-machine's bound / measured time" : "") << "\n";
     }
     std::vector<std::vector<std::string>> cells = {header(run, measured, measured_on != nullptr)};
@@ -216,18 +156,16 @@ nlohmann::json render_roofline_json(const AnalyzedRun& run) {
   const auto bounds_json = [&](const Workload& w, const PrecisionChoice& precision) {
     const int64_t bytes = projected_bytes(w.traffic, precision);
     nlohmann::json entry = {{"bytes", bytes}, {"fused_bytes", projected_bytes(w.boundary, precision)}};
+    entry["flop_per_byte"] = bytes > 0 ? nlohmann::json(static_cast<double>(w.flops) / static_cast<double>(bytes)) : nlohmann::json(nullptr);
     nlohmann::json per_device = nlohmann::json::object();
     for (const Hardware& device : question.devices) {
-      if (device.peak(precision.compute) == nullptr) {
-        per_device[device.name] = nullptr;
-        continue;
-      }
-      const Bound b = roofline_bound(w.flops, bytes, device, precision.compute);
-      per_device[device.name] = {{"bound_seconds", b.seconds()},
-                                 {"compute_seconds", b.compute_seconds},
-                                 {"memory_seconds", b.memory_seconds},
-                                 {"roof", b.memory_bound() ? "memory" : "compute"},
-                                 {"max_fps", b.seconds() > 0 ? 1.0 / b.seconds() : 0.0}};
+      const std::optional<Bound> b = projected_bound(w.flops, w.traffic, device, precision);
+      per_device[device.name] = !b ? nlohmann::json(nullptr)
+                                   : nlohmann::json{{"bound_seconds", b->seconds()},
+                                                    {"compute_seconds", b->compute_seconds},
+                                                    {"memory_seconds", b->memory_seconds},
+                                                    {"roof", b->memory_bound() ? "memory" : "compute"},
+                                                    {"max_fps", b->seconds() > 0 ? 1.0 / b->seconds() : 0.0}};
     }
     entry["devices"] = per_device;
     return entry;
@@ -238,6 +176,12 @@ nlohmann::json render_roofline_json(const AnalyzedRun& run) {
                         {"compute", to_string(precision.compute)},
                         {"weights", to_string(precision.weights)},
                         {"total", bounds_json(model_workload(run), precision)}};
+    nlohmann::json ridges = nlohmann::json::object();
+    for (const Hardware& device : question.devices) {
+      ridges[device.name] = device.peak(precision.compute) == nullptr ? nlohmann::json(nullptr)
+                                                                      : nlohmann::json(ridge_point(device, precision.compute));
+    }
+    p["ridge_flop_per_byte"] = ridges;
     nlohmann::json modules = nlohmann::json::array();
     for (size_t i = 0; i < run.model->modules().size(); ++i) {
       const Workload w = module_workload(*run.analysis, {static_cast<int>(i)});

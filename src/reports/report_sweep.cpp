@@ -5,6 +5,7 @@
 #include "flopscope/reports/number_format.h"
 #include "flopscope/reports/report.h"
 #include "flopscope/reports/sweep_report.h"
+#include "flopscope/reports/text_table.h"
 #include "flopscope/reports/tool_identity.h"
 
 namespace flopscope {
@@ -38,6 +39,38 @@ std::string verdict_text(const SweepContext& s) {
   return out.str();
 }
 
+constexpr int kTimedDepth = 2;  // the time table shows the model and two levels below it
+
+int depth_of(const Model& model, size_t module) {
+  int depth = 0;
+  for (int m = model.modules()[module].parent; m >= 0; m = model.modules()[static_cast<size_t>(m)].parent) ++depth;
+  return depth;
+}
+
+// Each module's time between its hooks in the recorded run, and the FLOP/s that makes, per batch.
+std::string module_time_table(const SweepContext& s) {
+  const auto& points = s.result->points;
+  if (points.empty() || !points.front().timed) return "";
+  std::vector<std::vector<std::string>> rows = {{"module"}};
+  for (const auto& p : points) rows[0].push_back("B=" + std::to_string(p.batch));
+  const auto& modules = s.model->modules();
+  for (size_t m = 0; m < modules.size(); ++m) {
+    if (depth_of(*s.model, m) > kTimedDepth) continue;
+    std::vector<std::string> row = {module_label(modules[m].name)};
+    bool ran = false;
+    for (const auto& p : points) {
+      const double seconds = p.module_seconds[m];
+      ran = ran || seconds > 0;
+      const int64_t flops = p.modules[m].flops();
+      row.push_back(seconds <= 0 ? "-" : flops == 0 ? human_seconds(seconds)
+                                                    : human_seconds(seconds) + " " + human_rate(static_cast<double>(flops) / seconds, "FLOP/s"));
+    }
+    if (ran) rows.push_back(row);
+  }
+  return "\nPer-module time of the recorded forward (hooks on, after the warm-up) and the FLOP/s it achieved:\n" +
+         format_text_table(rows, 1);
+}
+
 }  // namespace
 
 std::string render_sweep_table(const SweepContext& s) {
@@ -59,7 +92,7 @@ std::string render_sweep_table(const SweepContext& s) {
                   p.timed ? fixed(gflops_per_second(p), 1).c_str() : "-");
     out << line;
   }
-  out << '\n' << verdict_text(s);
+  out << module_time_table(s) << '\n' << verdict_text(s);
   return out.str();
 }
 
@@ -76,6 +109,11 @@ nlohmann::json render_sweep_json(const SweepContext& s) {
                          {"samples_per_second", static_cast<double>(p.batch) / p.seconds},
                          {"gflop_per_second", gflops_per_second(p)},
                          {"runs_seconds", p.samples}};
+      nlohmann::json module_seconds = nlohmann::json::object();
+      for (size_t m = 0; m < p.module_seconds.size(); ++m) {
+        if (p.module_seconds[m] > 0) module_seconds[s.model->modules()[m].name] = p.module_seconds[m];
+      }
+      point["timing"]["module_seconds"] = module_seconds;
     }
     points.push_back(point);
   }

@@ -3,6 +3,7 @@
 #include <map>
 #include <sstream>
 
+#include "flopscope/analysis/memory_estimate.h"
 #include "flopscope/reports/module_rows.h"
 #include "flopscope/reports/number_format.h"
 #include "flopscope/reports/text_table.h"
@@ -90,6 +91,10 @@ void write_totals(std::ostringstream& out, const AnalyzedRun& run) {
   out << "    elementwise     " << with_separators(t.elementwise_flops) << " (" << human_flops(t.elementwise_flops)
       << "): norms, activations, softmax, bias and residual adds (docs/counting.md)\n";
   out << "  MACs              " << with_separators(t.macs) << " (" << human_count(t.macs) << " multiply-adds)\n";
+  const MemoryEstimate memory = estimate_memory(*run.model, *run.recording);
+  out << "  memory (estimate) " << human_bytes(memory.total()) << " = parameters and buffers " << human_bytes(memory.parameter_bytes)
+      << " + live activations at their peak " << human_bytes(memory.activation_bytes) << "\n                    peak at "
+      << memory.peak_at << " (a liveness walk over the recorded shapes, docs/isolation.md)\n";
   for (const auto& tower : run.towers) {
     const TowerTotals totals = tower_totals(*run.model, *run.recording, *run.analysis, tower);
     out << "  " << tower.name << std::string(tower.name.size() < 18 ? 18 - tower.name.size() : 1, ' ') << "params "

@@ -1,14 +1,19 @@
 #include "flopscope/runtime/model.h"
 
+#include <ATen/Parallel.h>
 #include <malloc.h>
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <regex>
 #include <set>
 #include <tuple>
 
 #include "flopscope/core/error.h"
+#include "flopscope/core/manifest.h"
+#include "flopscope/runtime/isolation.h"
 #include "flopscope/runtime/libtorch_compat.h"
 #include "flopscope/runtime/meta_kernels.h"
 #include "runtime/model_impl.h"
@@ -219,33 +224,78 @@ Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;
 Model::~Model() = default;
 
-Model Model::load(const std::string& path, const LoadOptions& options) {
+struct ModelFile::Impl {
+  std::string path;
+  std::optional<Manifest> manifest;
+  std::ifstream stream;
+};
+
+ModelFile::ModelFile(const std::string& path, bool sandbox) : impl_(std::make_unique<Impl>()) {
   check_readable(path);
-  if (options.meta) {
+  impl_->path = path;
+  impl_->manifest = read_manifest_for(path);  // a file too: read before the sandbox closes the door
+  impl_->stream.open(path, std::ios::binary);
+  if (!impl_->stream) throw Error(ExitCode::FileNotFound, "cannot open " + path + ": " + std::strerror(errno));
+  if (sandbox) {
+    // Made on first use, these read /proc, /sys (cpuinfo) and /dev/urandom: make them before the
+    // sandbox refuses opening files.
+    at::set_num_threads(at::get_num_threads());
+    (void)at::detail::getDefaultCPUGenerator();
+    enter_sandbox();
+  }  // in an isolated child: nothing in the file is unpickled or run before this
+}
+
+ModelFile::ModelFile(ModelFile&&) noexcept = default;
+ModelFile::~ModelFile() = default;
+
+Model ModelFile::load(bool meta) {
+  static bool small_mmap_threshold = false;
+  if (meta) {
     register_meta_kernels();
     // A meta load still reads each weight record into a temporary buffer. glibc raises its mmap
     // threshold to 32 MiB after the first large free, so later buffers come from the heap and are
     // not returned: a 5 GiB checkpoint then peaks at 1.3 GiB RSS. A fixed 1 MiB threshold keeps the
     // buffers mmap-backed and the peak near one record (about 370 MiB).
     mallopt(M_MMAP_THRESHOLD, 1 << 20);
+    small_mmap_threshold = true;
+  } else if (small_mmap_threshold) {
+    // A real run after a dry one: the 32 MiB a real run's threshold would grow to, so activations
+    // are not mapped and unmapped at every op.
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    small_mmap_threshold = false;
   }
-  auto impl = std::make_unique<Impl>();
-  impl->path = path;
-  impl->meta = options.meta;
+  auto impl = std::make_unique<Model::Impl>();
+  impl->path = impl_->path;
+  impl->meta = meta;
+  impl->manifest = impl_->manifest;
   compat::provide_newer_operators();
+  note_stage({meta ? "loading (shapes only) " : "loading ", impl_->path});
+  impl_->stream.clear();
+  impl_->stream.seekg(0);
   try {
-    impl->module = options.meta ? torch::jit::load(path, c10::Device(c10::kMeta)) : torch::jit::load(path);
+    impl->module = meta ? torch::jit::load(impl_->stream, c10::Device(c10::kMeta)) : torch::jit::load(impl_->stream);
   } catch (const std::exception& e) {
-    throw load_error(path, e.what());
+    throw load_error(impl_->path, e.what());
   }
   impl->module.eval();
-  std::set<TensorKey> seen_params, seen_buffers;
-  describe_module(impl->module, "", -1, *impl, seen_params, seen_buffers);
-  impl->remember_parameter_storage();
+  impl->describe();
   return Model(std::move(impl));
 }
 
+Model Model::load(const std::string& path, const LoadOptions& options) {
+  return ModelFile(path, options.sandbox).load(options.meta);
+}
+
+void Model::Impl::describe() {
+  modules.clear();
+  index_of_object.clear();
+  std::set<TensorKey> seen_params, seen_buffers;
+  describe_module(module, "", -1, *this, seen_params, seen_buffers);
+  remember_parameter_storage();
+}
+
 const std::string& Model::path() const { return impl_->path; }
+const std::optional<Manifest>& Model::manifest() const { return impl_->manifest; }
 const std::vector<ModuleInfo>& Model::modules() const { return impl_->modules; }
 
 int Model::find_module(const std::string& name) const {

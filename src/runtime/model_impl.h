@@ -12,6 +12,7 @@ namespace flopscope {
 
 struct Model::Impl {
   std::string path;
+  std::optional<Manifest> manifest;
   torch::jit::Module module;
   std::vector<ModuleInfo> modules;
   // Identity of each module object (the `self` a hook receives) -> index into modules.
@@ -29,6 +30,10 @@ struct Model::Impl {
       if (p.has_storage()) parameter_storage.insert(p.storage().unsafeGetStorageImpl());
     }
   }
+
+  // Rebuilds `modules` and the parameter memory from the module as it is now (after --dtype
+  // converted its tensors, so that dtypes and bytes in reports are those of the run).
+  void describe();
 
   bool is_parameter(const at::Tensor& t) const {
     return t.defined() && t.has_storage() && parameter_storage.count(t.storage().unsafeGetStorageImpl()) > 0;

@@ -17,6 +17,8 @@
 #include <unordered_set>
 
 #include "flopscope/core/error.h"
+#include "flopscope/runtime/isolation.h"
+#include "flopscope/runtime/libtorch_compat.h"
 #include "flopscope/runtime/meta_kernels.h"
 #include "flopscope/counting/op_formulas.h"
 #include "flopscope/counting/op_traffic.h"
@@ -118,6 +120,9 @@ void enter_hook(torch::jit::Stack& stack) {
       CallRecord call;
       call.module = found->second;
       call.method = args[1].toStringRef();
+      const std::string& name = g_active->model->modules[static_cast<size_t>(call.module)].name;
+      if (name.empty()) note_stage({"running ", call.method, " of the model"});
+      else note_stage({"running ", call.method, " of '", name, "'"});
       call.call_index = g_active->calls_of_module[call.module]++;
       call.parent = g_active->call_stack.empty() ? -1 : g_active->call_stack.back();
       for (size_t i = 2; i < args.size(); ++i) call.inputs.push_back(describe_value(args[i]));
@@ -448,6 +453,11 @@ Error forward_error(const std::string& method, const std::string& what) {
     const std::string op = missing[1].matched ? missing[1].str() : missing[2].str();
     return Error(ExitCode::Unsupported, "--dry-run: " + op + " has no shape-only (meta) kernel; run without --dry-run");
   }
+  static const std::regex no_kernel_for_dtype(R"(not implemented for '(Half|BFloat16|Double|Float)')");
+  if (std::regex_search(line, no_kernel_for_dtype)) {
+    return Error(ExitCode::Unsupported, "LibTorch " + compat::libtorch_version() + " cannot run '" + method +
+                                            "' in this dtype here (" + line + "); the --precision projections need no run");
+  }
   if (line.find("alloc") != std::string::npos && line.find("memory") != std::string::npos) {
     return Error(ExitCode::OutOfMemory, "out of memory while running '" + method + "': " + line);
   }
@@ -457,6 +467,23 @@ Error forward_error(const std::string& method, const std::string& what) {
     }
   }
   return Error(ExitCode::ForwardFailed, "the model raised while running '" + method + "': " + line);
+}
+
+// --dtype: floating-point parameters and buffers only (integer buffers such as position ids keep
+// their type). In place, so every later run of this Model uses the converted weights. True when
+// anything changed.
+bool convert_floating_state(torch::jit::Module& module, c10::ScalarType type) {
+  bool converted = false;
+  const auto convert = [type, &converted](at::Tensor t) {
+    if (t.is_floating_point() && t.scalar_type() != type) {
+      const at::NoGradGuard no_grad;
+      t.set_data(t.to(type));
+      converted = true;
+    }
+  };
+  for (const at::Tensor& p : module.parameters()) convert(p);
+  for (const at::Tensor& b : module.buffers()) convert(b);
+  return converted;
 }
 
 struct Prepared {
@@ -482,6 +509,9 @@ Prepared prepare(Model& model, const RunOptions& options) {
   if (device.is_cuda()) {
     impl.module.to(device);
     impl.remember_parameter_storage();  // the parameters now live in GPU memory
+  }
+  if (options.dtype && convert_floating_state(impl.module, scalar_type(*options.dtype))) {
+    impl.describe();  // converted tensors have new storage, dtypes and sizes
   }
   at::manual_seed(options.seed);
   Prepared prepared{{}, impl.module.get_method(options.method)};

@@ -84,7 +84,6 @@ struct TowerTotals {
   int64_t params = 0;  // distinct parameter elements
   Counts counts;       // of the tower's outermost calls
   Traffic traffic;     // of the tower's outermost calls
-  double seconds = 0.0;
 };
 
 TowerTotals tower_totals(const Model& model, const Recording& recording, const Analysis& analysis, const Tower& tower);

@@ -23,6 +23,7 @@ struct RunRequest {
   int threads = 0;
   std::string device = "cpu";
   bool enable_grad = false;
+  std::string dtype;                // --dtype: run in this floating-point dtype (empty: as saved)
 };
 
 struct RunPlan {

@@ -36,6 +36,9 @@ struct SweepPoint {
   bool timed = false;
   double seconds = 0.0;
   std::vector<double> samples;  // every timed run, seconds
+  // Per module (parallel to Model::modules()): time between enter and exit hooks in the recorded
+  // run, which follows the warm-up; 0 for modules that did not run.
+  std::vector<double> module_seconds;
 };
 
 enum class Growth { Proportional, ConstantTerm, FasterThanLinear };

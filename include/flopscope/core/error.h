@@ -25,6 +25,8 @@ enum class ExitCode : int {
   Unsupported = 10,    // the request cannot be served here (e.g. --device cuda on a CPU-only LibTorch)
   OutOfMemory = 11,    // the inputs or the forward do not fit in memory
   BadHardware = 12,    // a --hardware name or file that cannot be found, read or validated
+  Timeout = 13,        // --timeout: the model ran longer and was stopped
+  Crashed = 14,        // the model's run died by a signal (a crash inside LibTorch, the OOM killer)
 };
 
 class Error : public std::runtime_error {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@ InputSpec parse_input_spec(const std::string& text);
 std::string to_string(const InputSpec& spec);
 
 std::string dtype_name(DType dtype);
+std::optional<DType> parse_dtype(const std::string& name);  // "bfloat16"; nullopt when unknown
 bool is_floating(DType dtype);
 
 // Replaces dim 0 of every spec that has at least one dim (--batch N). Throws Usage for N < 1.

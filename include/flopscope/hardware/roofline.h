@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,11 @@ struct Bound {
 
 // Throws std::invalid_argument when the device has no peak for `precision` (callers check peak() first).
 Bound roofline_bound(int64_t flops, int64_t bytes, const Hardware& hardware, Precision precision);
+
+// The bound of `flops` moving `traffic`, with bytes re-priced at `precision`; nullopt when the device
+// has no peak at that compute precision.
+std::optional<Bound> projected_bound(int64_t flops, const Traffic& traffic, const Hardware& hardware,
+                                     const PrecisionChoice& precision);
 
 // FLOP per byte above which a workload is compute-bound on this device at this precision.
 double ridge_point(const Hardware& hardware, Precision precision);

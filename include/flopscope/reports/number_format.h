@@ -15,6 +15,8 @@ std::string human_flops(int64_t flops);
 std::string human_count(int64_t n);
 // "67.16 MB": decimal prefixes (1 MB = 10^6 bytes).
 std::string human_bytes(int64_t bytes);
+// "2048 MiB": binary mebibytes, rounded, as memory limits are given (--max-memory 2G).
+std::string mebibytes(int64_t bytes);
 // "1.23 ms", "45.6 us", "2.00 s": three significant digits.
 std::string human_seconds(double seconds);
 // "989 TFLOP/s", "1.01 TB/s": a rate with a decimal prefix; `unit` is "FLOP/s", "B/s", "MAC/s", "OP/s".

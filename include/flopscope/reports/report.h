@@ -42,6 +42,10 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck);
 // bound on every device at every precision and, after a real run, the measured times.
 std::string render_roofline_table(const AnalyzedRun& run, const TableOptions& options);
 nlohmann::json render_roofline_json(const AnalyzedRun& run);
+// The roofline chart (SVG, log-log): the roofs and ridge points of every device at every precision,
+// and one point per shown module row at the first precision: measured FLOP/s after a real run, else
+// on the first device's roof. Every point carries its numbers as a tooltip.
+std::string render_roofline_svg(const AnalyzedRun& run, const TableOptions& options);
 
 // 2: bytes per module and call ("traffic", "boundary_traffic"), per-module times, "roofline".
 inline constexpr int kJsonSchemaVersion = 2;

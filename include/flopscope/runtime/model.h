@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "flopscope/core/manifest.h"
 #include "flopscope/core/value_info.h"
 
 namespace flopscope {
@@ -47,12 +49,38 @@ struct MethodArgument {
 
 struct LoadOptions {
   bool meta = false;  // load every tensor on the meta device (shape only; for dry runs)
+  // In an isolated child (isolation.h): enter the sandbox once the file is open, before it is read.
+  // Off for CUDA runs, whose driver opens device files when first used.
+  bool sandbox = true;
+};
+
+class Model;
+
+// A model file opened for loading. It stays open, so that it can be loaded more than once (a dry run
+// that estimates the memory a real run needs, then the real run) after an isolated child has entered
+// the sandbox, which refuses opening files.
+class ModelFile {
+ public:
+  // Checks the file, reads its manifest (MODEL.json), opens it and, in an isolated child with
+  // `sandbox` on, enters the sandbox: nothing in the file is unpickled or run before. Throws
+  // Error(FileNotFound | NotTorchScript).
+  explicit ModelFile(const std::string& path, bool sandbox = true);
+  ModelFile(ModelFile&&) noexcept;
+  ~ModelFile();
+
+  // Loads the whole file, from its start each time; `meta`: every tensor on the meta device (shape
+  // only). Throws Error(NotTorchScript) with a one-line message, or Error(Unsupported) naming an
+  // operator this LibTorch lacks (a file scripted by a newer PyTorch).
+  Model load(bool meta);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 class Model {
  public:
-  // Throws Error(FileNotFound | NotTorchScript) with a one-line message, or Error(Unsupported) naming
-  // an operator this LibTorch lacks (a file scripted by a newer PyTorch).
+  // ModelFile(path, options.sandbox).load(options.meta).
   static Model load(const std::string& path, const LoadOptions& options = {});
 
   Model(Model&&) noexcept;
@@ -62,6 +90,8 @@ class Model {
   ~Model();
 
   const std::string& path() const;
+  // The manifest next to the file (MODEL.json), read when the model was loaded.
+  const std::optional<Manifest>& manifest() const;
   // Pre-order: modules()[0] is the root; a parent comes before its children.
   const std::vector<ModuleInfo>& modules() const;
   int find_module(const std::string& name) const;  // -1 when absent
@@ -76,6 +106,7 @@ class Model {
   Impl& impl() { return *impl_; }
 
  private:
+  friend class ModelFile;
   explicit Model(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

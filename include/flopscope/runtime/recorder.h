@@ -51,6 +51,9 @@ struct RunOptions {
   // Run as in training: autograd on and floating-point parameters requiring grad for the duration of
   // the run (restored after). Takes e.g. MultiheadAttention's unfused path. Counts do not change.
   bool enable_grad = false;
+  // Floating-point parameters and buffers converted to this dtype before the run ("bfloat16"; empty:
+  // as saved). Floating-point inputs are converted by the plan (their specs say so).
+  std::optional<DType> dtype;
   uint64_t seed = 0;           // seed for generated inputs: the same seed gives the same inputs
 };
 

@@ -1,0 +1,65 @@
+#include "flopscope/reports/workload.h"
+
+namespace flopscope {
+
+Workload module_workload(const Analysis& analysis, const std::vector<int>& members) {
+  Workload w;
+  for (const int index : members) {
+    const ModuleCounts& m = analysis.modules[static_cast<size_t>(index)];
+    w.flops += m.total.flops();
+    w.traffic += m.traffic;
+    w.boundary += m.boundary;
+    w.seconds += m.seconds;
+    w.calls += m.calls;
+  }
+  return w;
+}
+
+Workload model_workload(const AnalyzedRun& run) { return module_workload(*run.analysis, {0}); }
+
+std::vector<std::pair<std::string, Workload>> tower_workloads(const AnalyzedRun& run) {
+  std::vector<std::pair<std::string, Workload>> towers;
+  for (const Tower& tower : run.towers) {
+    const TowerTotals t = tower_totals(*run.model, *run.recording, *run.analysis, tower);
+    Workload w;
+    w.flops = t.counts.flops();
+    w.traffic = t.traffic;
+    towers.emplace_back(tower.name, w);
+  }
+  return towers;
+}
+
+namespace {
+
+std::optional<Precision> precision_of_dtype(const std::string& dtype) {
+  if (dtype == "float16") return Precision::FP16;
+  if (dtype == "bfloat16") return Precision::BF16;
+  if (dtype == "float64") return Precision::FP64;
+  if (dtype == "float32") return Precision::FP32;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Precision run_precision(const AnalyzedRun& run) {
+  if (run.options->dtype) {
+    if (const auto converted = precision_of_dtype(dtype_name(*run.options->dtype))) return *converted;
+  }
+  for (const ModuleInfo& m : run.model->modules()) {
+    for (const TensorEntry& p : m.parameters) {
+      if (const auto precision = precision_of_dtype(p.dtype)) return *precision;
+    }
+  }
+  return Precision::FP32;
+}
+
+const Hardware* measured_device(const AnalyzedRun& run, const PrecisionChoice& precision) {
+  if (!run.recording->timed || run.options->device != "cpu") return nullptr;
+  if (precision.compute != run_precision(run) || precision.weights != precision.compute) return nullptr;
+  for (const Hardware& device : run.hardware->devices) {
+    if (device.name == kThisMachine && device.peak(precision.compute) != nullptr) return &device;
+  }
+  return nullptr;
+}
+
+}  // namespace flopscope
