@@ -92,9 +92,9 @@ void write_totals(std::ostringstream& out, const AnalyzedRun& run) {
       << "): norms, activations, softmax, bias and residual adds (docs/counting.md)\n";
   out << "  MACs              " << with_separators(t.macs) << " (" << human_count(t.macs) << " multiply-adds)\n";
   const MemoryEstimate memory = estimate_memory(*run.model, *run.recording);
-  out << "  memory (estimate) " << human_bytes(memory.total()) << " = parameters and buffers " << human_bytes(memory.parameter_bytes)
-      << " + live activations at their peak " << human_bytes(memory.activation_bytes) << "\n                    peak at "
-      << memory.peak_at << " (a liveness walk over the recorded shapes, docs/isolation.md)\n";
+  out << "  memory (estimate) " << human_bytes(memory.total()) << ": parameters and buffers " << human_bytes(memory.parameter_bytes)
+      << " + live activations " << human_bytes(memory.activation_bytes) << " (a low estimate, docs/isolation.md)\n"
+      << "                    activations peak at " << memory.peak_at << "\n";
   for (const auto& tower : run.towers) {
     const TowerTotals totals = tower_totals(*run.model, *run.recording, *run.analysis, tower);
     out << "  " << tower.name << std::string(tower.name.size() < 18 ? 18 - tower.name.size() : 1, ' ') << "params "

@@ -5,9 +5,10 @@
 // The walk, per op: the tensors the op reads and writes (not parameters, not views, not in-place
 // results), plus the tensors held by the module calls it runs inside: each call's inputs that its
 // caller did not already hold (same shape and dtype as one of the caller's inputs counts as the same
-// tensor passed down). The peak is the largest such sum. It is an estimate: LibTorch's workspaces
-// (im2col buffers, allocator rounding) and values a caller keeps from finished sibling calls are
-// not in it (docs/isolation.md compares it with measured peaks).
+// tensor passed down). The peak is the largest such sum. A low estimate, by design (what must be live
+// at once): buffers inside kernels (fused attention), workspaces, the allocator's retention and values
+// a caller keeps from finished sibling calls are not in it (docs/isolation.md compares it with
+// measured peaks), so a check against it stops only runs that cannot fit.
 #pragma once
 
 #include <cstdint>
