@@ -42,15 +42,16 @@ int64_t new_input_bytes(const std::vector<ValueInfo>& inputs, const std::set<Sig
   return bytes;
 }
 
-// Bytes an op holds while it runs: the distinct tensors it reads (not parameters) and the new
-// tensors it returns (not views, not in-place results, not out= buffers already counted).
-int64_t op_live_bytes(const OpRecord& op) {
+// Bytes an op holds while it runs: the distinct tensors it reads (not parameters, not the calling
+// module's inputs in `held`, already counted) and the new tensors it returns (not views, not in-place
+// results, not out= buffers already counted).
+int64_t op_live_bytes(const OpRecord& op, const std::set<Signature>& held) {
   const std::string& name = op.op;
   const bool in_place = !name.empty() && name.back() == '_';
   int64_t bytes = 0;
   for (const ValueInfo& input : op.inputs) {
     for_each_tensor(input, [&](const ValueInfo& t) {
-      if (!t.is_parameter && !t.repeats_earlier_tensor) bytes += tensor_bytes(t);
+      if (!t.is_parameter && !t.repeats_earlier_tensor && held.count({t.shape, t.dtype}) == 0) bytes += tensor_bytes(t);
     });
   }
   const bool writes_out_argument =
@@ -76,22 +77,19 @@ MemoryEstimate estimate_memory(const Model& model, const Recording& recording) {
   estimate.parameter_bytes = model.total_param_bytes() + model.total_buffer_bytes();
   // held[i]: bytes held by call i and the calls it runs inside (a parent precedes its children).
   std::vector<int64_t> held(recording.calls.size(), 0);
+  std::vector<std::set<Signature>> inputs(recording.calls.size());  // each call's input signatures
   for (size_t i = 0; i < recording.calls.size(); ++i) {
     const CallRecord& call = recording.calls[i];
     const bool top = call.parent < 0;
-    const std::set<Signature> callers = top ? std::set<Signature>{} : signatures(recording.calls[static_cast<size_t>(call.parent)].inputs);
+    inputs[i] = signatures(call.inputs);
+    const std::set<Signature> none;
+    const std::set<Signature>& callers = top ? none : inputs[static_cast<size_t>(call.parent)];
     // A method a module calls on itself (Conv2d's _conv_forward(input, self.weight, ...)) is the same
     // use of the module: what it is handed, the module already holds (its parameters among them).
     if (is_nested_self_call(recording, i)) held[i] = held[static_cast<size_t>(call.parent)];
     else held[i] = (top ? 0 : held[static_cast<size_t>(call.parent)]) + new_input_bytes(call.inputs, callers);
-    const std::set<Signature> own = signatures(call.inputs);
     for (const OpRecord& op : call.ops) {
-      // The op's arguments that are the call's own inputs are already held.
-      OpRecord fresh = op;
-      for (ValueInfo& input : fresh.inputs) {
-        if (input.is_tensor() && own.count({input.shape, input.dtype}) > 0) input.repeats_earlier_tensor = true;
-      }
-      const int64_t live = held[i] + op_live_bytes(fresh);
+      const int64_t live = held[i] + op_live_bytes(op, inputs[i]);
       if (live > estimate.activation_bytes) {
         estimate.activation_bytes = live;
         estimate.peak_at = op.op + " in " + call_name(model, call);
