@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -280,6 +281,30 @@ TEST_F(Cli, FileErrors) {
     EXPECT_EQ(r.code, c.code) << c.path << ": " << r.err;
     expect_one_clean_line(r);
   }
+}
+
+// Inputs the archive fuzzer found that kill the loading process inside LibTorch (tests/fuzz/README.md):
+// isolation turns each into one line and a documented exit code (14 for a crash), shapes-only and real
+// runs alike.
+TEST_F(Cli, FuzzFindingsEndInOneLine) {
+  const fs::path findings = fs::path(FLOPSCOPE_SOURCE_DIR) / "tests/fuzz/findings/archive";
+  int seen = 0;
+  for (const auto& finding : fs::directory_iterator(findings)) {
+    const std::string bytes = slurp(finding.path());
+    const size_t newline = bytes.find('\n');  // the first line holds the --input specs
+    ASSERT_NE(newline, std::string::npos) << finding.path();
+    const std::string model = write("finding.pt", bytes.substr(newline + 1));
+    std::string inputs;
+    std::istringstream specs(bytes.substr(0, newline));
+    for (std::string spec; specs >> spec;) inputs += " --input " + spec;
+    for (const std::string mode : {" --dry-run", ""}) {
+      const Result r = run("analyze " + model + inputs + mode);
+      EXPECT_NE(r.code, 1) << finding.path() << mode << ": " << r.err;
+      if (r.code != 0) expect_one_clean_line(r);  // some crash one LibTorch or one kind of run only
+    }
+    ++seen;
+  }
+  EXPECT_GE(seen, 2);
 }
 
 TEST_F(Cli, UnreadableFile) {

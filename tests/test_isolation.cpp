@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -117,7 +118,9 @@ TEST(Isolation, ManyChildrenAtOnceKeepTheirOrderAndOneFailureStopsNoOther) {
   std::vector<size_t> finished;
   const std::vector<IsolatedOutcome> outcomes = run_isolated_each(works, limits(30), 3, [&](size_t index, const IsolatedOutcome&) {
     finished.push_back(index);
-    if (index == 4) EXPECT_EQ(::write(go[1], "g", 1), 1);
+    if (index == 4) {
+      EXPECT_EQ(::write(go[1], "g", 1), 1);
+    }
   });
   ::close(go[0]);
   ::close(go[1]);
@@ -129,8 +132,11 @@ TEST(Isolation, ManyChildrenAtOnceKeepTheirOrderAndOneFailureStopsNoOther) {
   }
   EXPECT_EQ(std::get<Error>(outcomes[1]).code(), ExitCode::Crashed);
   EXPECT_EQ(std::get<Error>(outcomes[3]).code(), ExitCode::NotTorchScript);
+  // Child 2 ended after child 4, which started after it: they ran side by side. Child 3 may end
+  // after both (its exception unwinds slowly on a loaded machine), so only their order is checked.
   ASSERT_EQ(finished.size(), 5u);
-  EXPECT_EQ(finished.back(), 2u);
+  const auto position = [&](size_t index) { return std::find(finished.begin(), finished.end(), index) - finished.begin(); };
+  EXPECT_GT(position(2), position(4));
 }
 
 TEST(Isolation, TheSandboxRefusesFilesSocketsAndExec) {

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <new>
 #include <regex>
 #include <set>
 #include <tuple>
@@ -274,6 +275,9 @@ Model ModelFile::load(bool meta) {
   impl_->stream.seekg(0);
   try {
     impl->module = meta ? torch::jit::load(impl_->stream, c10::Device(c10::kMeta)) : torch::jit::load(impl_->stream);
+  } catch (const std::bad_alloc&) {
+    // A record larger than the memory there is: a real model too large, or a corrupt size field.
+    throw Error(ExitCode::OutOfMemory, "loading " + impl_->path + " asks for more memory than there is");
   } catch (const std::exception& e) {
     throw load_error(impl_->path, e.what());
   }

@@ -23,7 +23,7 @@ enum class ExitCode : int {
   OutputFailed = 8,    // the report could not be written
   CheckFailed = 9,     // --strict: a cross-check mismatch or an uncovered op
   Unsupported = 10,    // the request cannot be served here (e.g. --device cuda on a CPU-only LibTorch)
-  OutOfMemory = 11,    // the inputs or the forward do not fit in memory
+  OutOfMemory = 11,    // the inputs, the loading or the forward do not fit in memory
   BadHardware = 12,    // a --hardware name or file that cannot be found, read or validated
   Timeout = 13,        // --timeout: the model ran longer and was stopped
   Crashed = 14,        // the model's run died by a signal (a crash inside LibTorch, the OOM killer)
