@@ -30,6 +30,7 @@
 #include "flopscope/hardware/measure_machine.h"
 #include "flopscope/hardware/roofline.h"
 #include "flopscope/reports/number_format.h"
+#include "flopscope/reports/report_formats.h"
 
 namespace {
 
@@ -177,8 +178,7 @@ int analyze_command(ModelOptions& o, const AnalyzeFlags& flags, const std::strin
     const flopscope::TableOptions table{flags.depth, !flags.no_group, flags.crosscheck};
     flopscope::WorkResult result;
     if (!flags.chart.empty()) result.outputs.push_back({flags.chart, flopscope::render_roofline_svg(analyzed, table)});
-    result.outputs.push_back({o.output, o.format == "json" ? flopscope::render_json(analyzed, flags.crosscheck).dump(2) + "\n"
-                                                           : flopscope::render_table(analyzed, table)});
+    result.outputs.push_back({o.output, flopscope::find_report_format(o.format).render(analyzed, table)});
     if (flags.strict && (analysis.mismatched_calls > 0 || !analysis.uncovered_ops.empty() || analysis.failed_rule_calls > 0)) {
       result.exit_code = static_cast<int>(ExitCode::CheckFailed);
       result.message = "--strict: " + std::to_string(analysis.mismatched_calls) + " mismatched call(s), " +
@@ -323,7 +323,13 @@ int run_cli(int argc, char** argv) {
   AnalyzeFlags flags;
   CLI::App* analyze_app = app.add_subcommand("analyze", "per-module parameters, FLOPs and MACs of one forward");
   add_model_options(*analyze_app, analyze);
-  analyze_app->add_option("--format,-f", analyze.format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  std::string format_help = "report format:";
+  std::vector<std::string> format_names;
+  for (const auto& format : flopscope::report_formats()) {
+    format_help += "\n  " + format.name + ": " + format.description;
+    format_names.push_back(format.name);
+  }
+  analyze_app->add_option("--format,-f", analyze.format, format_help)->check(CLI::IsMember(format_names));
   int64_t analyze_batch = 0;
   CLI::Option* analyze_batch_option = analyze_app->add_option("--batch,-b", analyze_batch, "replace dim 0 of every input by N");
   analyze_app->add_option("--depth,-d", flags.depth, "deepest module level shown in the table (0 = model only)");

@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "flopscope/analysis/memory_estimate.h"
-#include "flopscope/reports/module_rows.h"
+#include "flopscope/reports/module_table.h"
 #include "flopscope/reports/number_format.h"
 #include "flopscope/reports/text_table.h"
 #include "flopscope/reports/report.h"
@@ -14,65 +14,15 @@ namespace flopscope {
 
 namespace {
 
-// One line of the module table: a module, or a group of identical consecutive siblings.
-struct Row {
-  std::string name, type, calls, inputs, outputs, params, matmul, elementwise, macs, percent;
-};
-
-// The first call of every module, for the shapes a row shows.
-std::map<int, int> first_calls(const Recording& recording) {
-  std::map<int, int> first;
-  for (size_t i = 0; i < recording.calls.size(); ++i) first.emplace(recording.calls[i].module, static_cast<int>(i));
-  return first;
-}
-
-std::string shapes(const AnalyzedRun& run, const std::map<int, int>& first_call, int index, bool inputs) {
-  const auto found = first_call.find(index);
-  if (found == first_call.end()) return "-";
-  const CallRecord& call = run.recording->calls[static_cast<size_t>(found->second)];
-  std::string text;
-  for (const auto& v : inputs ? call.inputs : call.outputs) {
-    if (v.kind == ValueInfo::Kind::None) continue;
-    const std::string shape = shape_text(v);
-    if (shape == "-") continue;
-    text += (text.empty() ? "" : ", ") + shape;
-  }
-  return text.empty() ? "-" : text;
-}
-
-std::vector<Row> count_rows(const AnalyzedRun& run, const TableOptions& options) {
-  const std::map<int, int> first_call = first_calls(*run.recording);
-  const int64_t grand_total = run.analysis->total.flops();
-  std::vector<Row> rows;
-  for (const ModuleRow& shown : module_rows(run, options)) {
-    const int index = shown.modules[0];
-    const auto repeat = static_cast<int64_t>(shown.modules.size());  // group members count the same
-    const ModuleInfo& m = run.model->modules()[static_cast<size_t>(index)];
-    const ModuleCounts& c = run.analysis->modules[static_cast<size_t>(index)];
-    Row row;
-    row.name = shown.label;
-    row.type = m.type.substr(m.type.rfind('.') + 1);
-    row.calls = std::to_string(c.calls * repeat);
-    row.inputs = shapes(run, first_call, index, true);
-    row.outputs = shapes(run, first_call, index, false);
-    row.params = with_separators(m.subtree_params * repeat);
-    const bool called = c.calls > 0;
-    row.matmul = called ? with_separators(c.total.matmul_flops * repeat) : "-";
-    row.elementwise = called ? with_separators(c.total.elementwise_flops * repeat) : "-";
-    row.macs = called ? with_separators(c.total.macs * repeat) : "-";
-    char percent[32];
-    std::snprintf(percent, sizeof percent, "%.2f%%",
-                  grand_total > 0 ? 100.0 * static_cast<double>(c.total.flops() * repeat) / static_cast<double>(grand_total) : 0.0);
-    row.percent = called ? percent : "-";
-    rows.push_back(row);
-  }
-  return rows;
-}
-
-std::string format_rows(const std::vector<Row>& rows) {
-  std::vector<std::vector<std::string>> cells;
-  for (const Row& r : rows) {
-    cells.push_back({r.name, r.type, r.calls, r.inputs, r.outputs, r.params, r.matmul, r.elementwise, r.macs, r.percent});
+// The module table: a module, or a group of identical consecutive siblings, per line.
+std::string format_module_table(const std::vector<ModuleLine>& lines) {
+  std::vector<std::vector<std::string>> cells = {
+      {"module", "type", "calls", "inputs", "outputs", "params", "matmul FLOPs", "elementwise FLOPs", "MACs", "% FLOPs"}};
+  for (const ModuleLine& l : lines) {
+    const auto counted = [&](int64_t n) { return l.called ? with_separators(n) : "-"; };
+    cells.push_back({l.row.label, l.type, std::to_string(l.calls), l.inputs, l.outputs, with_separators(l.params),
+                     counted(l.counts.matmul_flops), counted(l.counts.elementwise_flops), counted(l.counts.macs),
+                     l.called ? fixed(l.percent_of_flops, 2) + "%" : "-"});
   }
   return format_text_table(cells, 5);  // numbers from "params" on are right-aligned
 }
@@ -103,7 +53,7 @@ void write_totals(std::ostringstream& out, const AnalyzedRun& run) {
   }
   out << "  bytes             " << with_separators(a.traffic.bytes) << " (" << human_bytes(a.traffic.bytes)
       << ") moved by the ops that ran, each reading its arguments and writing its results once (docs/bytes.md)\n";
-  out << "  forward time      " << run.recording->seconds << " s (with recording hooks)\n";
+  out << "  forward time      " << human_seconds(run.recording->seconds) << " (with recording hooks)\n";
 }
 
 void write_conventions(std::ostringstream& out, const AnalyzedRun& run) {
@@ -174,10 +124,7 @@ std::string render_table(const AnalyzedRun& run, const TableOptions& options) {
   out << "flopscope: " << run.model->path() << "  method " << run.options->method << "  inputs";
   for (const auto& spec : run.options->inputs) out << ' ' << to_string(spec);
   out << "\n" << tool_identity() << "\n\n";
-  std::vector<Row> rows = count_rows(run, options);
-  rows.insert(rows.begin(), Row{"module", "type", "calls", "inputs", "outputs", "params", "matmul FLOPs",
-                                "elementwise FLOPs", "MACs", "% FLOPs"});
-  out << format_rows(rows);
+  out << format_module_table(module_lines(run, options));
   write_totals(out, run);
   if (run.hardware != nullptr) out << render_roofline_table(run, options);
   write_conventions(out, run);

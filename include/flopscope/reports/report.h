@@ -1,6 +1,7 @@
-// Reports — the per-module account of one analyzed run, as a text table or JSON (docs/json-schema.md).
+// Reports — the per-module account of one analyzed run, as a text table, JSON (docs/json-schema.md),
+// CSV or Markdown; reports/report_formats.h finds them by name.
 //
-// Both read the same AnalyzedRun and never compute counts themselves: every number comes from the
+// All read the same AnalyzedRun and never compute counts themselves: every number comes from the
 // Analysis. The table groups identical consecutive siblings ("resblocks.[0-23] (x24)").
 #pragma once
 
@@ -37,6 +38,10 @@ struct TableOptions {
 
 std::string render_table(const AnalyzedRun& run, const TableOptions& options);
 nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck);
+// One row per table row, every column, exact integers (columns: docs/cli.md).
+std::string render_csv(const AnalyzedRun& run, const TableOptions& options);
+// The header, module table and totals as Markdown.
+std::string render_markdown(const AnalyzedRun& run, const TableOptions& options);
 
 // The roofline sections (run.hardware must be set): per module and in total, bytes, FLOP/byte, the
 // bound on every device at every precision and, after a real run, the measured times.

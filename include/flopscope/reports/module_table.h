@@ -1,0 +1,33 @@
+// Module table — the numbers of every row that module_rows() shows, summed over a group's repeats,
+// as exact integers. The text table, CSV and Markdown all write these lines, so they agree.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "flopscope/core/counts.h"
+#include "flopscope/reports/module_rows.h"
+#include "flopscope/reports/report.h"
+
+namespace flopscope {
+
+struct ModuleLine {
+  ModuleRow row;
+  std::string path;     // qualified name or group pattern: "visual.transformer.resblocks.[0-11]", "" for the model
+  std::string type;     // class type without its package: "Linear"
+  int64_t repeat = 1;   // modules in the group (1 for a single module)
+  int64_t calls = 0;    // summed over the group
+  std::string inputs;   // shapes of the first call: "1x3x224x224, 1x77"; "-" when never called
+  std::string outputs;
+  int64_t params = 0;   // distinct parameter elements of the subtrees
+  bool called = false;
+  Counts counts;        // summed over calls and the group
+  int64_t bytes = 0;    // moved by the ops that ran (unfused, docs/bytes.md)
+  double seconds = 0.0; // real runs: time inside the calls, with recording hooks
+  double percent_of_flops = 0.0;
+};
+
+std::vector<ModuleLine> module_lines(const AnalyzedRun& run, const TableOptions& options);
+
+}  // namespace flopscope

@@ -1,0 +1,60 @@
+#include "flopscope/reports/module_table.h"
+
+#include <map>
+
+namespace flopscope {
+
+namespace {
+
+// Shapes of the tensor values of a call, "-" when there are none.
+std::string shapes(const std::vector<ValueInfo>& values) {
+  std::string text;
+  for (const auto& v : values) {
+    if (v.kind == ValueInfo::Kind::None) continue;
+    const std::string shape = shape_text(v);
+    if (shape == "-") continue;
+    text += (text.empty() ? "" : ", ") + shape;
+  }
+  return text.empty() ? "-" : text;
+}
+
+// "    visual.[0-11] (x12)" -> "visual.[0-11]"; "(model)" -> "".
+std::string path_of(const ModuleRow& row) {
+  std::string path = row.label.substr(row.label.find_first_not_of(' '));
+  const size_t repeat = path.find(" (x");
+  if (repeat != std::string::npos) path.erase(repeat);
+  return path == "(model)" ? "" : path;
+}
+
+}  // namespace
+
+std::vector<ModuleLine> module_lines(const AnalyzedRun& run, const TableOptions& options) {
+  std::map<int, const CallRecord*> first_call;
+  for (const auto& call : run.recording->calls) first_call.emplace(call.module, &call);
+  const int64_t grand_total = run.analysis->total.flops();
+  std::vector<ModuleLine> lines;
+  for (ModuleRow& row : module_rows(run, options)) {
+    const int index = row.modules[0];
+    const ModuleInfo& m = run.model->modules()[static_cast<size_t>(index)];
+    const ModuleCounts& c = run.analysis->modules[static_cast<size_t>(index)];
+    ModuleLine line;
+    line.path = path_of(row);
+    line.repeat = static_cast<int64_t>(row.modules.size());  // group members count the same
+    line.type = m.type.substr(m.type.rfind('.') + 1);
+    line.calls = c.calls * line.repeat;
+    const auto found = first_call.find(index);
+    line.inputs = found == first_call.end() ? "-" : shapes(found->second->inputs);
+    line.outputs = found == first_call.end() ? "-" : shapes(found->second->outputs);
+    line.params = m.subtree_params * line.repeat;
+    line.called = c.calls > 0;
+    line.counts = c.total * line.repeat;
+    line.bytes = c.traffic.bytes * line.repeat;
+    for (const int member : row.modules) line.seconds += run.analysis->modules[static_cast<size_t>(member)].seconds;
+    line.percent_of_flops = grand_total > 0 ? 100.0 * static_cast<double>(line.counts.flops()) / static_cast<double>(grand_total) : 0.0;
+    line.row = std::move(row);
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+}  // namespace flopscope

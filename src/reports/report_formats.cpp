@@ -1,0 +1,27 @@
+#include "flopscope/reports/report_formats.h"
+
+#include "flopscope/core/error.h"
+
+namespace flopscope {
+
+const std::vector<ReportFormat>& report_formats() {
+  static const std::vector<ReportFormat> formats = {
+      {"table", "the terminal table: modules, totals, other tools' conventions, coverage", render_table},
+      {"json", "everything, per module and per call (docs/json-schema.md)",
+       [](const AnalyzedRun& run, const TableOptions& options) { return render_json(run, options.crosscheck).dump(2) + "\n"; }},
+      {"csv", "one row per table row, every column, exact integers (docs/cli.md)", render_csv},
+      {"markdown", "the module table and totals, for an issue or a paper", render_markdown},
+  };
+  return formats;
+}
+
+const ReportFormat& find_report_format(const std::string& name) {
+  std::string names;
+  for (const auto& format : report_formats()) {
+    if (format.name == name) return format;
+    names += (names.empty() ? "" : ", ") + format.name;
+  }
+  throw Error(ExitCode::Usage, "--format " + name + ": not a report format; there are " + names);
+}
+
+}  // namespace flopscope

@@ -1,0 +1,139 @@
+// The report formats: CSV and Markdown carry the table's rows with exact integers, groups summed over
+// their repeats; the registry finds every format by name.
+#include <gtest/gtest.h>
+
+#include <numeric>
+#include <sstream>
+
+#include "flopscope/core/error.h"
+#include "flopscope/reports/module_table.h"
+#include "flopscope/reports/report_formats.h"
+#include "test_helpers.h"
+
+namespace flopscope {
+namespace {
+
+// RFC 4180 fields of one CSV line (quoted fields may hold commas; no line breaks in ours).
+std::vector<std::string> csv_fields(const std::string& line) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (c == '"' && quoted && i + 1 < line.size() && line[i + 1] == '"') fields.back() += line[++i];
+    else if (c == '"') quoted = !quoted;
+    else if (c == ',' && !quoted) fields.emplace_back();
+    else fields.back() += c;
+  }
+  return fields;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+class Reports : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    LoadOptions load;
+    load.meta = true;
+    model_ = new Model(Model::load(testing::model_path("openclip/ViT-B-16.pt"), load));
+    RunRequest request;
+    request.threads = 1;
+    plan_ = new RunPlan(plan_run(*model_, request));
+    recording_ = new Recording(record(*model_, plan_->options));
+    analysis_ = new Analysis(analyze(*model_, *recording_));
+  }
+  static void TearDownTestSuite() {
+    delete analysis_;
+    delete recording_;
+    delete plan_;
+    delete model_;
+  }
+  AnalyzedRun run() const { return {model_, &plan_->options, recording_, analysis_, plan_->towers, "test"}; }
+  int64_t module_flops(const std::string& name) const {
+    return analysis_->modules.at(static_cast<size_t>(model_->find_module(name))).total.flops();
+  }
+
+  static Model* model_;
+  static RunPlan* plan_;
+  static Recording* recording_;
+  static Analysis* analysis_;
+};
+Model* Reports::model_ = nullptr;
+RunPlan* Reports::plan_ = nullptr;
+Recording* Reports::recording_ = nullptr;
+Analysis* Reports::analysis_ = nullptr;
+
+TEST_F(Reports, CsvHasOneRowPerTableRowWithExactIntegers) {
+  const TableOptions options;
+  const std::vector<std::string> lines = lines_of(render_csv(run(), options));
+  ASSERT_EQ(lines.size(), module_lines(run(), options).size() + 1);
+  const std::vector<std::string> header = csv_fields(lines[0]);
+  const auto column = [&](const std::string& name) {
+    return static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  ASSERT_LT(column("seconds"), header.size());
+  const std::vector<std::string> model_row = csv_fields(lines[1]);
+  ASSERT_EQ(model_row.size(), header.size());
+  EXPECT_EQ(model_row[column("module")], "");
+  EXPECT_EQ(model_row[column("inputs")], "1x3x224x224, 1x77");  // quoted: it holds a comma
+  EXPECT_EQ(std::stoll(model_row[column("flops")]), 41'225'670'624);  // OpenCLIP's 41.23 GFLOPs
+  EXPECT_EQ(std::stoll(model_row[column("macs")]), analysis_->total.macs);
+  EXPECT_EQ(std::stoll(model_row[column("params")]), 149'620'737);
+  EXPECT_EQ(model_row[column("seconds")], "");  // a dry run has no times
+
+  // The image tower's 12 blocks are one row: repeat 12, counts of the 12 added up.
+  int64_t twelve = 0;
+  for (int i = 0; i < 12; ++i) twelve += module_flops("visual.transformer.resblocks." + std::to_string(i));
+  bool found = false;
+  for (const auto& line : lines) {
+    const std::vector<std::string> row = csv_fields(line);
+    if (row[column("module")] != "visual.transformer.resblocks.[0-11]") continue;
+    found = true;
+    EXPECT_EQ(row[column("repeat")], "12");
+    EXPECT_EQ(row[column("calls")], "12");
+    EXPECT_EQ(std::stoll(row[column("flops")]), twelve);
+    EXPECT_EQ(row[column("depth")], "4");  // (model), visual, transformer, resblocks, the blocks
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(Reports, MarkdownHasTheTableRowsAndTheTotals) {
+  const TableOptions options{2, true, false};
+  const std::string markdown = render_markdown(run(), options);
+  const std::vector<std::string> lines = lines_of(markdown);
+  const auto table_rows = std::count_if(lines.begin(), lines.end(), [](const std::string& l) { return l.rfind("| ", 0) == 0; });
+  EXPECT_EQ(static_cast<size_t>(table_rows), module_lines(run(), options).size() + 1);  // and the header
+  EXPECT_NE(markdown.find("| `visual.conv1` | Conv2d | 1 | 1x3x224x224 | 1x768x14x14 | 589,824 | 231,211,008 |"), std::string::npos)
+      << markdown;
+  EXPECT_NE(markdown.find("FLOPs 41,225,670,624 (41.23 GFLOPs)"), std::string::npos);
+  EXPECT_NE(markdown.find("1 multiply-add = 1 MAC = 2 FLOPs"), std::string::npos);
+  EXPECT_NE(markdown.find("(dry run: shapes only)"), std::string::npos);
+}
+
+TEST_F(Reports, EveryFormatIsFoundByItsName) {
+  for (const auto& format : report_formats()) {
+    EXPECT_FALSE(find_report_format(format.name).render(run(), {0, true, false}).empty()) << format.name;
+  }
+  try {
+    find_report_format("xml");
+    ADD_FAILURE() << "xml is not a format";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::Usage);
+    EXPECT_NE(std::string(e.what()).find("table, json, csv, markdown"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(Reports, TheTableGivesTheForwardTimeInThreeDigits) {
+  const std::string table = render_table(run(), {0, true, false});
+  const size_t at = table.find("forward time      ");
+  ASSERT_NE(at, std::string::npos);
+  const std::string line = table.substr(at, table.find('\n', at) - at);
+  EXPECT_NE(line.find(human_seconds(recording_->seconds)), std::string::npos) << line;
+}
+
+}  // namespace
+}  // namespace flopscope
