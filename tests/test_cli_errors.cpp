@@ -307,6 +307,21 @@ TEST_F(Cli, FuzzFindingsEndInOneLine) {
   EXPECT_GE(seen, 2);
 }
 
+TEST_F(Cli, DiffOfTwoReportsAndItsErrors) {
+  const std::string a = (dir_ / "a.json").string(), b = (dir_ / "b.json").string();
+  ASSERT_EQ(run("analyze " + kMixed + " --format json -o " + a).code, 0);
+  ASSERT_EQ(run("analyze " + kMixed + " --batch 2 --format json -o " + b).code, 0);
+  const Result diff = run("diff " + a + " " + b + " --format markdown");
+  EXPECT_EQ(diff.code, 0) << diff.err;
+  EXPECT_NE(diff.out.find("| FLOPs | 608,384 | 1,216,768 | +608,384 (x2.000) |"), std::string::npos) << diff.out;
+  const Result missing = run("diff " + a + " /nonexistent.json");
+  EXPECT_EQ(missing.code, 3);
+  expect_one_clean_line(missing);
+  const Result not_json = run("diff " + a + " " + write("table.txt", "module type\n"));
+  EXPECT_EQ(not_json.code, 15);
+  expect_one_clean_line(not_json);
+}
+
 TEST_F(Cli, UnreadableFile) {
   if (::geteuid() == 0) GTEST_SKIP() << "root reads every file";
   const std::string path = write("locked.pt", slurp(kMixed));

@@ -5,7 +5,9 @@
 #include <numeric>
 #include <sstream>
 
+#include "flopscope/analysis/diff.h"
 #include "flopscope/core/error.h"
+#include "flopscope/reports/diff_report.h"
 #include "flopscope/reports/module_table.h"
 #include "flopscope/reports/report_formats.h"
 #include "test_helpers.h"
@@ -116,10 +118,10 @@ TEST_F(Reports, MarkdownHasTheTableRowsAndTheTotals) {
 
 TEST_F(Reports, EveryFormatIsFoundByItsName) {
   for (const auto& format : report_formats()) {
-    EXPECT_FALSE(find_report_format(format.name).render(run(), {0, true, false}).empty()) << format.name;
+    EXPECT_FALSE(find_format(report_formats(), format.name).render(run(), {0, true, false}).empty()) << format.name;
   }
   try {
-    find_report_format("xml");
+    find_format(report_formats(), "xml");
     ADD_FAILURE() << "xml is not a format";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::Usage);
@@ -133,6 +135,73 @@ TEST_F(Reports, TheTableGivesTheForwardTimeInThreeDigits) {
   ASSERT_NE(at, std::string::npos);
   const std::string line = table.substr(at, table.find('\n', at) - at);
   EXPECT_NE(line.find(human_seconds(recording_->seconds)), std::string::npos) << line;
+}
+
+}  // namespace
+}  // namespace flopscope
+
+namespace flopscope {
+namespace {
+
+// The JSON report of a dry run of a bundled OpenCLIP model.
+nlohmann::json dry_report(const std::string& relative) {
+  nlohmann::json report = testing::report_json(relative, std::nullopt, true, 1);
+  report["invocation"] = "test";  // report_json drops what differs between runs; the diff reads none of it
+  return report;
+}
+
+TEST(ReportDiff, MatchesModulesByPathAndExplainsTheChange) {
+  const nlohmann::json a = dry_report("openclip/ViT-B-32.pt");
+  const nlohmann::json b = dry_report("openclip/ViT-B-16.pt");
+  const ReportDiff diff = diff_reports(a, "a.json", b, "b.json");
+  EXPECT_EQ(diff.a_total.flops, a["totals"]["flops"].get<int64_t>());
+  EXPECT_EQ(diff.b_total.flops, 41'225'670'624);
+  const auto conv = std::find_if(diff.modules.begin(), diff.modules.end(), [](const ModuleDiff& m) { return m.path == "visual.conv1"; });
+  ASSERT_NE(conv, diff.modules.end());
+  EXPECT_EQ(conv->a.params, 768 * 3 * 32 * 32);  // patch 32 vs patch 16
+  EXPECT_EQ(conv->b.params, 768 * 3 * 16 * 16);
+  EXPECT_EQ(conv->a.inputs, "1x3x224x224");
+  const auto block = std::find_if(diff.modules.begin(), diff.modules.end(),
+                                  [](const ModuleDiff& m) { return m.path == "visual.transformer.resblocks.5"; });
+  ASSERT_NE(block, diff.modules.end());
+  EXPECT_EQ(block->a.inputs, "50x1x768");  // 7 x 7 patches + class token
+  EXPECT_EQ(block->b.inputs, "197x1x768");  // 14 x 14 + 1
+
+  const std::string table = render_diff_table(diff, {});
+  EXPECT_NE(table.find("visual.transformer.resblocks.[0-11] (x12)"), std::string::npos) << table;
+  EXPECT_NE(table.find("50x1x768 -> 197x1x768"), std::string::npos);
+  EXPECT_NE(table.find("+" + with_separators(diff.b_total.flops - diff.a_total.flops)), std::string::npos);
+  const nlohmann::json json = render_diff_json(diff);
+  EXPECT_EQ(json["modules"].size(), a["modules"].size());  // the same architecture: every module matched
+  EXPECT_FALSE(render_diff_markdown(diff, {}).empty());
+}
+
+TEST(ReportDiff, ModulesOnlyOneSideHasAreAddedOrRemoved) {
+  nlohmann::json a = dry_report("openclip/ViT-B-32.pt");
+  nlohmann::json b = a;
+  b["modules"].erase(b["modules"].size() - 1);  // ln_final is not in B
+  nlohmann::json extra = b["modules"][1];
+  extra["name"] = "visual.extra";
+  b["modules"].push_back(extra);
+  const std::string table = render_diff_table(diff_reports(a, "a.json", b, "b.json"), {-1});
+  EXPECT_NE(table.find("removed"), std::string::npos) << table;
+  EXPECT_NE(table.find("added"), std::string::npos) << table;
+}
+
+TEST(ReportDiff, RefusesReportsThatDoNotCompare) {
+  const nlohmann::json a = dry_report("test/mixed.pt");
+  nlohmann::json other_schema = a, other_convention = a;
+  other_schema["schema_version"] = 1;
+  other_convention["conventions"] = "1 MAC = 1 FLOP";
+  for (const nlohmann::json& b : {other_schema, other_convention, nlohmann::json{{"rows", 3}}}) {
+    try {
+      diff_reports(a, "a.json", b, "b.json");
+      ADD_FAILURE() << b.dump().substr(0, 80);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::BadReport);
+      EXPECT_NE(std::string(e.what()).find("b.json"), std::string::npos) << e.what();
+    }
+  }
 }
 
 }  // namespace

@@ -31,6 +31,8 @@
 #include "flopscope/hardware/roofline.h"
 #include "flopscope/reports/number_format.h"
 #include "flopscope/reports/report_formats.h"
+#include "flopscope/reports/diff_report.h"
+#include "flopscope/analysis/diff.h"
 
 namespace {
 
@@ -111,6 +113,18 @@ void add_model_options(CLI::App& command, ModelOptions& o) {
   o.isolation.add_to(command);
 }
 
+// --format NAME, checked against a registry of formats, each described in --help.
+template <class Formats>
+void add_format_option(CLI::App& command, std::string& target, const Formats& formats) {
+  std::string help = "report format:";
+  std::vector<std::string> names;
+  for (const auto& format : formats) {
+    help += "\n  " + format.name + ": " + format.description;
+    names.push_back(format.name);
+  }
+  command.add_option("--format,-f", target, help)->check(CLI::IsMember(names));
+}
+
 // The work on a model runs in a sandboxed child (docs/isolation.md); its outputs are written here.
 flopscope::WorkResult run_model_work(const ModelOptions& o, const std::function<flopscope::WorkResult()>& work) {
   return flopscope::run_isolated(work, o.isolation.resolve(o.request.device));
@@ -178,7 +192,7 @@ int analyze_command(ModelOptions& o, const AnalyzeFlags& flags, const std::strin
     const flopscope::TableOptions table{flags.depth, !flags.no_group, flags.crosscheck};
     flopscope::WorkResult result;
     if (!flags.chart.empty()) result.outputs.push_back({flags.chart, flopscope::render_roofline_svg(analyzed, table)});
-    result.outputs.push_back({o.output, flopscope::find_report_format(o.format).render(analyzed, table)});
+    result.outputs.push_back({o.output, flopscope::find_format(flopscope::report_formats(), o.format).render(analyzed, table)});
     if (flags.strict && (analysis.mismatched_calls > 0 || !analysis.uncovered_ops.empty() || analysis.failed_rule_calls > 0)) {
       result.exit_code = static_cast<int>(ExitCode::CheckFailed);
       result.message = "--strict: " + std::to_string(analysis.mismatched_calls) + " mismatched call(s), " +
@@ -323,13 +337,7 @@ int run_cli(int argc, char** argv) {
   AnalyzeFlags flags;
   CLI::App* analyze_app = app.add_subcommand("analyze", "per-module parameters, FLOPs and MACs of one forward");
   add_model_options(*analyze_app, analyze);
-  std::string format_help = "report format:";
-  std::vector<std::string> format_names;
-  for (const auto& format : flopscope::report_formats()) {
-    format_help += "\n  " + format.name + ": " + format.description;
-    format_names.push_back(format.name);
-  }
-  analyze_app->add_option("--format,-f", analyze.format, format_help)->check(CLI::IsMember(format_names));
+  add_format_option(*analyze_app, analyze.format, flopscope::report_formats());
   int64_t analyze_batch = 0;
   CLI::Option* analyze_batch_option = analyze_app->add_option("--batch,-b", analyze_batch, "replace dim 0 of every input by N");
   analyze_app->add_option("--depth,-d", flags.depth, "deepest module level shown in the table (0 = model only)");
@@ -383,6 +391,15 @@ int run_cli(int argc, char** argv) {
   planning_app->add_option("directory", planning_directory, "directory of OpenCLIP TorchScript files (counted by dry runs)")->required();
   planning_app->add_option("--output,-o", planning_output, "write to FILE (atomically) instead of stdout");
 
+  std::string diff_a, diff_b, diff_format = "table", diff_output;
+  flopscope::DiffOptions diff_options;
+  CLI::App* diff_app = app.add_subcommand("diff", "compare two `analyze --format json` reports module by module");
+  diff_app->add_option("a", diff_a, "the first report (A)")->required();
+  diff_app->add_option("b", diff_b, "the second report (B)")->required();
+  add_format_option(*diff_app, diff_format, flopscope::diff_formats());
+  diff_app->add_option("--depth,-d", diff_options.depth, "deepest module level listed (default 4)");
+  diff_app->add_option("--output,-o", diff_output, "write to FILE (atomically) instead of stdout");
+
   std::string formulas_output;
   CLI::App* formulas_app = app.add_subcommand("formulas", "print the module rule table and the op formulas (Markdown)");
   formulas_app->add_option("--output,-o", formulas_output, "write to FILE (atomically) instead of stdout");
@@ -406,6 +423,12 @@ int run_cli(int argc, char** argv) {
     if (hardware_app->parsed()) return hardware_command(measure, measure_threads);
     if (formulas_app->parsed()) {
       emit(formulas_markdown(), formulas_output);
+      return 0;
+    }
+    if (diff_app->parsed()) {
+      const flopscope::ReportDiff diff =
+          flopscope::diff_reports(flopscope::read_report(diff_a), diff_a, flopscope::read_report(diff_b), diff_b);
+      emit(flopscope::find_format(flopscope::diff_formats(), diff_format).render(diff, diff_options), diff_output);
       return 0;
     }
     if (planning_app->parsed()) return planning_command(planning_directory, planning_output, command_line(argc, argv));

@@ -10,14 +10,11 @@ namespace {
 
 class RowLister {
  public:
-  RowLister(const AnalyzedRun& run, const TableOptions& options) : run_(run), options_(options) {
-    const auto& calls = run.recording->calls;
-    for (size_t i = 0; i < calls.size(); ++i) first_call_.emplace(calls[i].module, static_cast<int>(i));
-  }
+  RowLister(const RowTree& tree, const TableOptions& options) : tree_(tree), options_(options) {}
 
   std::vector<ModuleRow> rows() {
     std::vector<ModuleRow> rows;
-    emit({0}, "(model)", 0, rows);
+    emit({0}, "", 0, rows);
     return rows;
   }
 
@@ -26,25 +23,9 @@ class RowLister {
   const std::string& signature(int index) {
     const auto found = signatures_.find(index);
     if (found != signatures_.end()) return found->second;
-    const ModuleInfo& m = module(index);
-    const ModuleCounts& c = run_.analysis->modules[static_cast<size_t>(index)];
-    std::ostringstream s;
-    s << m.type << '|' << m.subtree_params << '|' << c.calls << '|' << c.total.matmul_flops << '|'
-      << c.total.elementwise_flops << '|' << c.traffic.bytes << '|' << shapes(index, true) << '|' << shapes(index, false) << '{';
-    for (const int child : m.children) s << module(child).local_name() << '=' << signature(child) << ';';
-    s << '}';
-    return signatures_[index] = s.str();
-  }
-
-  const ModuleInfo& module(int index) const { return run_.model->modules()[static_cast<size_t>(index)]; }
-
-  std::string shapes(int index, bool inputs) const {
-    const auto found = first_call_.find(index);
-    if (found == first_call_.end()) return "-";
-    const CallRecord& call = run_.recording->calls[static_cast<size_t>(found->second)];
-    std::string text;
-    for (const auto& v : inputs ? call.inputs : call.outputs) text += describe(v) + ";";
-    return text;
+    std::string s = tree_.own_signature(index) + '{';
+    for (const int child : tree_.children(index)) s += tree_.local_name(child) + '=' + signature(child) + ';';
+    return signatures_[index] = s + '}';
   }
 
   static bool is_index(const std::string& name) {
@@ -52,28 +33,28 @@ class RowLister {
   }
 
   // `members`: the module shown, and for a group its counterpart in every repeat (same structure).
-  void emit(const std::vector<int>& members, const std::string& label, int depth, std::vector<ModuleRow>& rows) {
+  void emit(const std::vector<int>& members, const std::string& path, int depth, std::vector<ModuleRow>& rows) {
     if (options_.depth >= 0 && depth > options_.depth) return;
-    rows.push_back({std::string(static_cast<size_t>(depth) * 2, ' ') + label, depth, members});
-    const auto& children = module(members[0]).children;
-    const std::string prefix = label == "(model)" ? "" : label + ".";
+    rows.push_back({std::string(static_cast<size_t>(depth) * 2, ' ') + (path.empty() ? "(model)" : path), path, depth, members});
+    const auto& children = tree_.children(members[0]);
+    const std::string prefix = path.empty() ? "" : path + ".";
     for (size_t i = 0; i < children.size();) {
       size_t j = i + 1;
-      const std::string& first_name = module(children[i]).local_name();
+      const std::string first_name = tree_.local_name(children[i]);
       if (options_.group && is_index(first_name)) {
-        while (j < children.size() && is_index(module(children[j]).local_name()) &&
-               std::stoll(module(children[j]).local_name()) == std::stoll(first_name) + static_cast<long long>(j - i) &&
+        while (j < children.size() && is_index(tree_.local_name(children[j])) &&
+               std::stoll(tree_.local_name(children[j])) == std::stoll(first_name) + static_cast<long long>(j - i) &&
                signature(children[j]) == signature(children[i])) {
           ++j;
         }
       }
       std::vector<int> child_members;
       for (size_t k = i; k < j; ++k) {
-        for (const int member : members) child_members.push_back(module(member).children[k]);
+        for (const int member : members) child_members.push_back(tree_.children(member)[k]);
       }
       if (j - i > 1) {
         const size_t before = rows.size();
-        emit(child_members, prefix + "[" + first_name + "-" + module(children[j - 1]).local_name() + "]", depth + 1, rows);
+        emit(child_members, prefix + "[" + first_name + "-" + tree_.local_name(children[j - 1]) + "]", depth + 1, rows);
         if (rows.size() > before) rows[before].label += " (x" + std::to_string(j - i) + ")";
       } else {
         emit(child_members, prefix + first_name, depth + 1, rows);
@@ -82,16 +63,38 @@ class RowLister {
     }
   }
 
-  const AnalyzedRun& run_;
+  const RowTree& tree_;
   const TableOptions& options_;
-  std::map<int, int> first_call_;
   std::map<int, std::string> signatures_;
 };
 
 }  // namespace
 
+std::vector<ModuleRow> group_rows(const RowTree& tree, const TableOptions& options) { return RowLister(tree, options).rows(); }
+
 std::vector<ModuleRow> module_rows(const AnalyzedRun& run, const TableOptions& options) {
-  return RowLister(run, options).rows();
+  std::map<int, const CallRecord*> first_call;
+  for (const auto& call : run.recording->calls) first_call.emplace(call.module, &call);
+  const auto& modules = run.model->modules();
+  const auto shapes = [&](int index, bool inputs) {
+    const auto found = first_call.find(index);
+    if (found == first_call.end()) return std::string("-");
+    std::string text;
+    for (const auto& v : inputs ? found->second->inputs : found->second->outputs) text += describe(v) + ";";
+    return text;
+  };
+  RowTree tree;
+  tree.children = [&](int index) -> const std::vector<int>& { return modules[static_cast<size_t>(index)].children; };
+  tree.local_name = [&](int index) { return modules[static_cast<size_t>(index)].local_name(); };
+  tree.own_signature = [&](int index) {
+    const ModuleInfo& m = modules[static_cast<size_t>(index)];
+    const ModuleCounts& c = run.analysis->modules[static_cast<size_t>(index)];
+    std::ostringstream s;
+    s << m.type << '|' << m.subtree_params << '|' << c.calls << '|' << c.total.matmul_flops << '|' << c.total.elementwise_flops
+      << '|' << c.traffic.bytes << '|' << shapes(index, true) << '|' << shapes(index, false);
+    return s.str();
+  };
+  return group_rows(tree, options);
 }
 
 }  // namespace flopscope

@@ -18,14 +18,6 @@ std::string shapes(const std::vector<ValueInfo>& values) {
   return text.empty() ? "-" : text;
 }
 
-// "    visual.[0-11] (x12)" -> "visual.[0-11]"; "(model)" -> "".
-std::string path_of(const ModuleRow& row) {
-  std::string path = row.label.substr(row.label.find_first_not_of(' '));
-  const size_t repeat = path.find(" (x");
-  if (repeat != std::string::npos) path.erase(repeat);
-  return path == "(model)" ? "" : path;
-}
-
 }  // namespace
 
 std::vector<ModuleLine> module_lines(const AnalyzedRun& run, const TableOptions& options) {
@@ -38,7 +30,6 @@ std::vector<ModuleLine> module_lines(const AnalyzedRun& run, const TableOptions&
     const ModuleInfo& m = run.model->modules()[static_cast<size_t>(index)];
     const ModuleCounts& c = run.analysis->modules[static_cast<size_t>(index)];
     ModuleLine line;
-    line.path = path_of(row);
     line.repeat = static_cast<int64_t>(row.modules.size());  // group members count the same
     line.type = m.type.substr(m.type.rfind('.') + 1);
     line.calls = c.calls * line.repeat;

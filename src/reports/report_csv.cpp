@@ -25,7 +25,7 @@ std::string render_csv(const AnalyzedRun& run, const TableOptions& options) {
   out << "module,depth,type,repeat,calls,inputs,outputs,params,flops,matmul_flops,activation_flops,"
          "elementwise_flops,macs,percent_of_flops,bytes,seconds\n";
   for (const ModuleLine& l : module_lines(run, options)) {
-    out << csv_field(l.path) << ',' << l.row.depth << ',' << csv_field(l.type) << ',' << l.repeat << ',' << l.calls << ','
+    out << csv_field(l.row.path) << ',' << l.row.depth << ',' << csv_field(l.type) << ',' << l.repeat << ',' << l.calls << ','
         << csv_field(l.inputs) << ',' << csv_field(l.outputs) << ',' << l.params << ',';
     // A module that never ran has no counts, which is not the same as counts of zero.
     if (l.called) {

@@ -1,7 +1,5 @@
 #include "flopscope/reports/report_formats.h"
 
-#include "flopscope/core/error.h"
-
 namespace flopscope {
 
 const std::vector<ReportFormat>& report_formats() {
@@ -13,15 +11,6 @@ const std::vector<ReportFormat>& report_formats() {
       {"markdown", "the module table and totals, for an issue or a paper", render_markdown},
   };
   return formats;
-}
-
-const ReportFormat& find_report_format(const std::string& name) {
-  std::string names;
-  for (const auto& format : report_formats()) {
-    if (format.name == name) return format;
-    names += (names.empty() ? "" : ", ") + format.name;
-  }
-  throw Error(ExitCode::Usage, "--format " + name + ": not a report format; there are " + names);
 }
 
 }  // namespace flopscope

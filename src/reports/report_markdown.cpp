@@ -30,7 +30,7 @@ std::string render_markdown(const AnalyzedRun& run, const TableOptions& options)
       << "|---|---|---:|---|---|---:|---:|---:|---:|---:|\n";
   for (const ModuleLine& l : module_lines(run, options)) {
     const auto counted = [&](int64_t n) { return l.called ? with_separators(n) : "-"; };
-    out << "| " << (l.path.empty() ? "(model)" : "`" + cell(l.path) + "`") << (l.repeat > 1 ? " (x" + std::to_string(l.repeat) + ")" : "")
+    out << "| " << (l.row.path.empty() ? "(model)" : "`" + cell(l.row.path) + "`") << (l.repeat > 1 ? " (x" + std::to_string(l.repeat) + ")" : "")
         << " | " << cell(l.type) << " | " << l.calls << " | " << cell(l.inputs) << " | " << cell(l.outputs) << " | "
         << with_separators(l.params) << " | " << counted(l.counts.matmul_flops) << " | " << counted(l.counts.elementwise_flops)
         << " | " << counted(l.counts.macs) << " | " << (l.called ? fixed(l.percent_of_flops, 2) + "%" : "-") << " |\n";

@@ -27,6 +27,7 @@ enum class ExitCode : int {
   BadHardware = 12,    // a --hardware name or file that cannot be found, read or validated
   Timeout = 13,        // --timeout: the model ran longer and was stopped
   Crashed = 14,        // the model's run died by a signal (a crash inside LibTorch, the OOM killer)
+  BadReport = 15,      // diff: a report file that is not an analyze report, or two that do not compare
 };
 
 class Error : public std::runtime_error {

@@ -14,7 +14,6 @@ namespace flopscope {
 
 struct ModuleLine {
   ModuleRow row;
-  std::string path;     // qualified name or group pattern: "visual.transformer.resblocks.[0-11]", "" for the model
   std::string type;     // class type without its package: "Linear"
   int64_t repeat = 1;   // modules in the group (1 for a single module)
   int64_t calls = 0;    // summed over the group

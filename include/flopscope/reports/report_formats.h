@@ -1,23 +1,35 @@
-// Report formats — how `analyze` writes its report, found by name (--format) as rules are found by
-// type: table, json, csv, markdown. Each renders the same AnalyzedRun.
+// Report formats — how a command writes its report, found by name (--format) as rules are found by
+// type. `analyze`: table, json, csv, markdown; `diff`: table, json, markdown (reports/diff_report.h).
 #pragma once
 
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "flopscope/core/error.h"
 #include "flopscope/reports/report.h"
 
 namespace flopscope {
 
-struct ReportFormat {
+template <class Report, class Options>
+struct Format {
   std::string name;         // "csv"
   std::string description;  // one line, for --help and docs
-  std::function<std::string(const AnalyzedRun&, const TableOptions&)> render;
+  std::function<std::string(const Report&, const Options&)> render;
 };
 
-const std::vector<ReportFormat>& report_formats();
 // Throws Error(Usage) naming the formats there are.
-const ReportFormat& find_report_format(const std::string& name);
+template <class Report, class Options>
+const Format<Report, Options>& find_format(const std::vector<Format<Report, Options>>& formats, const std::string& name) {
+  std::string names;
+  for (const auto& format : formats) {
+    if (format.name == name) return format;
+    names += (names.empty() ? "" : ", ") + format.name;
+  }
+  throw Error(ExitCode::Usage, "--format " + name + ": not a report format; there are " + names);
+}
+
+using ReportFormat = Format<AnalyzedRun, TableOptions>;
+const std::vector<ReportFormat>& report_formats();
 
 }  // namespace flopscope

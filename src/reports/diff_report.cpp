@@ -1,0 +1,189 @@
+#include "flopscope/reports/diff_report.h"
+
+#include <map>
+#include <sstream>
+
+#include "flopscope/reports/module_rows.h"
+#include "flopscope/reports/number_format.h"
+#include "flopscope/reports/text_table.h"
+
+namespace flopscope {
+
+namespace {
+
+// A row of the module list: one module, or numbered siblings whose subtrees read the same on both
+// sides ("visual.transformer.resblocks.[0-23] (x24)"), their numbers summed.
+struct DiffRow {
+  ModuleRow row;
+  DiffSide a, b;
+};
+
+DiffSide& operator+=(DiffSide& sum, const DiffSide& s) {
+  if (!sum.present) return sum = s;
+  sum.params += s.params;
+  sum.calls += s.calls;
+  sum.flops += s.flops;
+  sum.matmul_flops += s.matmul_flops;
+  sum.activation_flops += s.activation_flops;
+  sum.elementwise_flops += s.elementwise_flops;
+  sum.macs += s.macs;
+  sum.bytes += s.bytes;
+  return sum;
+}
+
+std::string side_signature(const DiffSide& s) {
+  return s.present ? s.type + '|' + std::to_string(s.params) + '|' + std::to_string(s.calls) + '|' + std::to_string(s.flops) + '|' +
+                         std::to_string(s.activation_flops) + '|' + std::to_string(s.bytes) + '|' + s.inputs
+                   : "absent";
+}
+
+std::vector<DiffRow> diff_rows(const ReportDiff& diff, const DiffOptions& options) {
+  // The tree of module paths: a module's parent is the path before its last dot.
+  std::map<std::string, int> index_of;
+  std::vector<std::vector<int>> children(diff.modules.size());
+  for (size_t i = 0; i < diff.modules.size(); ++i) {
+    const std::string& path = diff.modules[i].path;
+    index_of[path] = static_cast<int>(i);
+    if (path.empty()) continue;
+    const size_t dot = path.rfind('.');
+    const auto parent = index_of.find(dot == std::string::npos ? "" : path.substr(0, dot));
+    if (parent != index_of.end()) children[static_cast<size_t>(parent->second)].push_back(static_cast<int>(i));
+  }
+  RowTree tree;
+  tree.children = [&](int index) -> const std::vector<int>& { return children[static_cast<size_t>(index)]; };
+  tree.local_name = [&](int index) {
+    const std::string& path = diff.modules[static_cast<size_t>(index)].path;
+    return path.substr(path.rfind('.') + 1);
+  };
+  tree.own_signature = [&](int index) {
+    const ModuleDiff& m = diff.modules[static_cast<size_t>(index)];
+    return side_signature(m.a) + "/" + side_signature(m.b);
+  };
+  std::vector<DiffRow> rows;
+  for (ModuleRow& row : group_rows(tree, {options.depth, true, false})) {
+    DiffRow sum;
+    for (const int member : row.modules) {
+      sum.a += diff.modules[static_cast<size_t>(member)].a;
+      sum.b += diff.modules[static_cast<size_t>(member)].b;
+    }
+    sum.row = std::move(row);
+    rows.push_back(std::move(sum));
+  }
+  return rows;
+}
+
+// "+327,680 (x1.0008)", "-", "added", "removed"
+std::string change(const DiffSide& a, const DiffSide& b, int64_t DiffSide::*field) {
+  if (!a.present) return "added";
+  if (!b.present) return "removed";
+  const int64_t delta = b.*field - a.*field;
+  if (delta == 0) return "=";
+  const std::string sign = delta > 0 ? "+" : "";
+  return sign + with_separators(delta) + (a.*field > 0 ? " (x" + fixed(static_cast<double>(b.*field) / static_cast<double>(a.*field), 3) + ")" : "");
+}
+
+std::string side_number(const DiffSide& s, int64_t DiffSide::*field) { return s.present ? with_separators(s.*field) : "-"; }
+
+// A module that never ran (a ModuleList) has no FLOPs to show, which is not the same as zero.
+std::string side_flops(const DiffSide& s) { return s.calls > 0 ? side_number(s, &DiffSide::flops) : "-"; }
+
+std::string shapes_change(const DiffRow& row) {
+  const DiffSide& a = row.a;
+  const DiffSide& b = row.b;
+  if (!a.present) return b.inputs;
+  if (!b.present || a.inputs == b.inputs) return a.inputs;
+  return a.inputs + " -> " + b.inputs;
+}
+
+std::vector<std::vector<std::string>> module_cells(const ReportDiff& diff, const DiffOptions& options) {
+  std::vector<std::vector<std::string>> cells = {{"module", "type", "params A", "params B", "FLOPs A", "FLOPs B", "FLOPs change", "inputs"}};
+  for (const DiffRow& row : diff_rows(diff, options)) {
+    const DiffSide& a = row.a;
+    const DiffSide& b = row.b;
+    cells.push_back({row.row.label, a.present ? a.type : b.type,
+                     side_number(a, &DiffSide::params), side_number(b, &DiffSide::params), side_flops(a), side_flops(b),
+                     a.calls + b.calls > 0 ? change(a, b, &DiffSide::flops) : "-", shapes_change(row)});
+  }
+  return cells;
+}
+
+std::string share(int64_t part, int64_t whole) { return whole > 0 ? fixed(100.0 * static_cast<double>(part) / static_cast<double>(whole), 2) + "%" : "-"; }
+
+std::vector<std::vector<std::string>> total_cells(const ReportDiff& diff) {
+  const DiffSide& a = diff.a_total;
+  const DiffSide& b = diff.b_total;
+  std::vector<std::vector<std::string>> cells = {{"total", "A", "B", "change"}};
+  const std::pair<const char*, int64_t DiffSide::*> fields[] = {
+      {"parameters", &DiffSide::params},         {"FLOPs", &DiffSide::flops},
+      {"matmul FLOPs", &DiffSide::matmul_flops}, {"activation x activation FLOPs", &DiffSide::activation_flops},
+      {"elementwise FLOPs", &DiffSide::elementwise_flops}, {"MACs", &DiffSide::macs},
+      {"bytes moved", &DiffSide::bytes}};
+  for (const auto& [name, field] : fields) cells.push_back({name, with_separators(a.*field), with_separators(b.*field), change(a, b, field)});
+  cells.push_back({"activation x activation share of FLOPs", share(a.activation_flops, a.flops), share(b.activation_flops, b.flops), ""});
+  return cells;
+}
+
+std::string header(const ReportDiff& diff) {
+  return "A: " + diff.a_label + "\nB: " + diff.b_label + "\nConvention (both): " + diff.convention + "\n";
+}
+
+std::string markdown_table(const std::vector<std::vector<std::string>>& cells, size_t right_aligned_from) {
+  std::ostringstream out;
+  for (size_t r = 0; r < cells.size(); ++r) {
+    out << '|';
+    for (const auto& cell : cells[r]) out << ' ' << cell << " |";
+    out << '\n';
+    if (r == 0) {
+      out << '|';
+      for (size_t c = 0; c < cells[0].size(); ++c) out << (c >= right_aligned_from ? "---:|" : "---|");
+      out << '\n';
+    }
+  }
+  return out.str();
+}
+
+nlohmann::json side_json(const DiffSide& s) {
+  if (!s.present) return nullptr;
+  return {{"type", s.type},       {"params", s.params},
+          {"calls", s.calls},     {"flops", s.flops},
+          {"matmul_flops", s.matmul_flops}, {"activation_matmul_flops", s.activation_flops},
+          {"elementwise_flops", s.elementwise_flops}, {"macs", s.macs},
+          {"bytes", s.bytes},     {"inputs", s.inputs}};
+}
+
+}  // namespace
+
+std::string render_diff_table(const ReportDiff& diff, const DiffOptions& options) {
+  return "flopscope diff\n" + header(diff) + "\n" + format_text_table(total_cells(diff), 1) + "\n" +
+         format_text_table(module_cells(diff, options), 2);
+}
+
+std::string render_diff_markdown(const ReportDiff& diff, const DiffOptions& options) {
+  std::string text = "## flopscope diff\n\n";
+  std::istringstream lines(header(diff));
+  for (std::string line; std::getline(lines, line);) text += line + "  \n";
+  return text + "\n" + markdown_table(total_cells(diff), 1) + "\n" + markdown_table(module_cells(diff, options), 2);
+}
+
+nlohmann::json render_diff_json(const ReportDiff& diff) {
+  nlohmann::json modules = nlohmann::json::array();
+  for (const ModuleDiff& m : diff.modules) modules.push_back({{"module", m.path}, {"depth", m.depth}, {"a", side_json(m.a)}, {"b", side_json(m.b)}});
+  return {{"kind", "diff"},
+          {"a", diff.a_label},
+          {"b", diff.b_label},
+          {"conventions", diff.convention},
+          {"totals", {{"a", side_json(diff.a_total)}, {"b", side_json(diff.b_total)}}},
+          {"modules", modules}};
+}
+
+const std::vector<DiffFormat>& diff_formats() {
+  static const std::vector<DiffFormat> formats = {
+      {"table", "totals, then modules with both sides' parameters and FLOPs and the change", render_diff_table},
+      {"json", "every module, ungrouped, both sides' numbers",
+       [](const ReportDiff& diff, const DiffOptions&) { return render_diff_json(diff).dump(2) + "\n"; }},
+      {"markdown", "the table as Markdown", render_diff_markdown},
+  };
+  return formats;
+}
+
+}  // namespace flopscope
