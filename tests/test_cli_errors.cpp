@@ -85,6 +85,7 @@ TEST_F(Cli, WritesJsonAtomically) {
   const Result r = run("analyze " + kMixed + " --format json --output " + path);
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = nlohmann::json::parse(slurp(path));
+  EXPECT_EQ(flopscope::testing::schema_errors(j, "analyze"), "");
   EXPECT_EQ(j["schema_version"], 2);
   EXPECT_EQ(j["totals"]["matmul_flops"], 544'896);
   for (const auto& entry : fs::directory_iterator(dir_)) {
@@ -117,6 +118,7 @@ TEST_F(Cli, RooflineTableAndJson) {
   const Result json = run("analyze " + model + " --hardware h100-sxm --precision fp32 --format json");
   ASSERT_EQ(json.code, 0) << json.err;
   const auto j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(flopscope::testing::schema_errors(j, "analyze"), "");  // with its roofline
   EXPECT_EQ(j["schema_version"], 2);
   int linear_rows = 0;
   for (const auto& m : j["roofline"]["precisions"][0]["modules"]) {
@@ -230,6 +232,7 @@ TEST_F(Cli, ZooGoesOnPastBadModels) {
     EXPECT_NE(r.err.find(name), std::string::npos) << "a progress line per model: " << r.err;
   }
   const nlohmann::json json = nlohmann::json::parse(slurp(report));
+  EXPECT_EQ(flopscope::testing::schema_errors(json, "zoo"), "");
   ASSERT_EQ(json["models"].size(), 2u);
   EXPECT_EQ(json["models"][0]["name"], "a-ViT-B-32");
   EXPECT_EQ(json["models"][1]["name"], "d-ViT-B-16");
@@ -314,6 +317,8 @@ TEST_F(Cli, DiffOfTwoReportsAndItsErrors) {
   const Result diff = run("diff " + a + " " + b + " --format markdown");
   EXPECT_EQ(diff.code, 0) << diff.err;
   EXPECT_NE(diff.out.find("| FLOPs | 608,384 | 1,216,768 | +608,384 (x2.000) |"), std::string::npos) << diff.out;
+  const Result json = run("diff " + a + " " + b + " --format json");
+  EXPECT_EQ(flopscope::testing::schema_errors(nlohmann::json::parse(json.out), "diff"), "");
   const Result missing = run("diff " + a + " /nonexistent.json");
   EXPECT_EQ(missing.code, 3);
   expect_one_clean_line(missing);

@@ -13,6 +13,7 @@
 #include "flopscope/reports/report.h"
 #include "flopscope/runtime/model.h"
 #include "flopscope/runtime/recorder.h"
+#include "schema_check.h"
 
 namespace flopscope::testing {
 
@@ -53,6 +54,7 @@ inline nlohmann::json report_json(const std::string& relative, std::optional<int
   const Recording recording = record(model, plan.options);
   const Analysis analysis = analyze(model, recording);
   nlohmann::json j = render_json({&model, &plan.options, &recording, &analysis, plan.towers, ""}, true);
+  EXPECT_EQ(schema_errors(j, "analyze"), "") << relative;
   j.erase("timing");
   j.erase("invocation");
   return j;

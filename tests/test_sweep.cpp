@@ -99,6 +99,7 @@ TEST(Sweep, OutputIsDeterministicApartFromTimings) {
     return without_timing(render_sweep_json({&s.model, &s.plan, &s.options, &s.result, "x"}));
   };
   EXPECT_EQ(json(a), json(b));
+  EXPECT_EQ(testing::schema_errors(render_sweep_json({&a.model, &a.plan, &a.options, &a.result, "x"}), "sweep"), "");
   EXPECT_TRUE(a.result.linearity.proportional);
   const std::string csv = render_sweep_csv({&a.model, &a.plan, &a.options, &a.result, "x"});
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
