@@ -72,7 +72,7 @@ std::vector<DiffRow> diff_rows(const ReportDiff& diff, const DiffOptions& option
   return rows;
 }
 
-// "+327,680 (x1.0008)", "-", "added", "removed"
+// "+327,680 (x1.001)": the change and the ratio B/A; "=", "added", "removed"
 std::string change(const DiffSide& a, const DiffSide& b, int64_t DiffSide::*field) {
   if (!a.present) return "added";
   if (!b.present) return "removed";
