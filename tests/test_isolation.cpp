@@ -167,6 +167,12 @@ TEST(Isolation, MemorySizes) {
     EXPECT_THROW(parse_memory_size(bad), Error) << bad;
   }
   EXPECT_GT(default_memory_limit(), 0);
+  EXPECT_EQ(effective_memory_limit(limits(0, 0)), default_memory_limit());
+  EXPECT_EQ(effective_memory_limit(limits(0, 4096)), 4096);
+  EXPECT_EQ(effective_memory_limit(limits(0, -1)), 0);  // none (CUDA runs): no RLIMIT_DATA in the child
+  IsolationLimits in_process = limits(0, 4096);
+  in_process.isolate = false;
+  EXPECT_EQ(effective_memory_limit(in_process), 0);
 }
 
 }  // namespace

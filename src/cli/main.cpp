@@ -58,12 +58,6 @@ struct IsolationFlags {
     else if (device == "cuda") resolved.max_memory_bytes = -1;
     return resolved;
   }
-  // The limit the child runs under, in bytes; 0 when none applies.
-  int64_t memory_limit(const std::string& device) const {
-    const flopscope::IsolationLimits resolved = resolve(device);
-    if (!resolved.isolate || resolved.max_memory_bytes < 0) return 0;
-    return resolved.max_memory_bytes > 0 ? resolved.max_memory_bytes : flopscope::default_memory_limit();
-  }
 };
 
 // Options shared by the commands that run a model.
@@ -82,7 +76,7 @@ struct ModelOptions {
   // a second, which small models would feel (docs/isolation.md).
   flopscope::Model load(const flopscope::RunRequest& largest) const {
     flopscope::ModelFile file(path, request.device != "cuda");
-    const int64_t limit = isolation.memory_limit(request.device);
+    const int64_t limit = flopscope::effective_memory_limit(isolation.resolve(request.device));
     std::error_code error;
     const auto file_bytes = static_cast<int64_t>(std::filesystem::file_size(path, error));
     const bool large = !error && file_bytes >= limit / 16;

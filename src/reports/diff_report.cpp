@@ -127,21 +127,6 @@ std::string header(const ReportDiff& diff) {
   return "A: " + diff.a_label + "\nB: " + diff.b_label + "\nConvention (both): " + diff.convention + "\n";
 }
 
-std::string markdown_table(const std::vector<std::vector<std::string>>& cells, size_t right_aligned_from) {
-  std::ostringstream out;
-  for (size_t r = 0; r < cells.size(); ++r) {
-    out << '|';
-    for (const auto& cell : cells[r]) out << ' ' << cell << " |";
-    out << '\n';
-    if (r == 0) {
-      out << '|';
-      for (size_t c = 0; c < cells[0].size(); ++c) out << (c >= right_aligned_from ? "---:|" : "---|");
-      out << '\n';
-    }
-  }
-  return out.str();
-}
-
 nlohmann::json side_json(const DiffSide& s) {
   if (!s.present) return nullptr;
   return {{"type", s.type},       {"params", s.params},
@@ -162,7 +147,7 @@ std::string render_diff_markdown(const ReportDiff& diff, const DiffOptions& opti
   std::string text = "## flopscope diff\n\n";
   std::istringstream lines(header(diff));
   for (std::string line; std::getline(lines, line);) text += line + "  \n";
-  return text + "\n" + markdown_table(total_cells(diff), 1) + "\n" + markdown_table(module_cells(diff, options), 2);
+  return text + "\n" + format_markdown_table(total_cells(diff), "lrrr") + "\n" + format_markdown_table(module_cells(diff, options), "llrrrrrl");
 }
 
 nlohmann::json render_diff_json(const ReportDiff& diff) {

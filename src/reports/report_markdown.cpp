@@ -5,36 +5,23 @@
 #include "flopscope/reports/module_table.h"
 #include "flopscope/reports/number_format.h"
 #include "flopscope/reports/report.h"
+#include "flopscope/reports/text_table.h"
 #include "flopscope/reports/tool_identity.h"
 
 namespace flopscope {
 
-namespace {
-
-std::string cell(const std::string& text) {
-  std::string escaped;
-  for (const char c : text) escaped += c == '|' ? std::string("\\|") : std::string(1, c);
-  return escaped;
-}
-
-}  // namespace
-
 std::string render_markdown(const AnalyzedRun& run, const TableOptions& options) {
   std::ostringstream out;
-  out << "## flopscope: `" << cell(run.model->path()) << "`\n\n"
+  out << "## flopscope: `" << run.model->path() << "`\n\n"
       << "Method `" << run.options->method << "`, inputs";
   for (const auto& spec : run.options->inputs) out << " `" << to_string(spec) << '`';
   out << (run.recording->timed ? "" : " (dry run: shapes only)") << ". " << tool_identity() << ".\n"
-      << "1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs; groups of identical blocks are summed over their repeats.\n\n"
-      << "| module | type | calls | inputs | outputs | params | matmul FLOPs | elementwise FLOPs | MACs | % FLOPs |\n"
-      << "|---|---|---:|---|---|---:|---:|---:|---:|---:|\n";
-  for (const ModuleLine& l : module_lines(run, options)) {
-    const auto counted = [&](int64_t n) { return l.called ? with_separators(n) : "-"; };
-    out << "| " << (l.row.path.empty() ? "(model)" : "`" + cell(l.row.path) + "`") << (l.repeat > 1 ? " (x" + std::to_string(l.repeat) + ")" : "")
-        << " | " << cell(l.type) << " | " << l.calls << " | " << cell(l.inputs) << " | " << cell(l.outputs) << " | "
-        << with_separators(l.params) << " | " << counted(l.counts.matmul_flops) << " | " << counted(l.counts.elementwise_flops)
-        << " | " << counted(l.counts.macs) << " | " << (l.called ? fixed(l.percent_of_flops, 2) + "%" : "-") << " |\n";
-  }
+      << "1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs; groups of identical blocks are summed over their repeats.\n\n";
+  // Qualified names in code spans instead of the text table's indentation, which Markdown drops.
+  const auto label = [](const ModuleLine& l) {
+    return (l.row.path.empty() ? "(model)" : "`" + l.row.path + "`") + (l.repeat > 1 ? " (x" + std::to_string(l.repeat) + ")" : "");
+  };
+  out << format_markdown_table(module_table_cells(module_lines(run, options), label), "llrllrrrrr");
   const Counts& t = run.analysis->total;
   out << "\n**Totals:** parameters " << with_separators(run.model->total_params()) << "; FLOPs " << with_separators(t.flops())
       << " (" << human_flops(t.flops()) << ") = matmul " << with_separators(t.matmul_flops) << " + elementwise "
@@ -42,7 +29,7 @@ std::string render_markdown(const AnalyzedRun& run, const TableOptions& options)
       << with_separators(run.analysis->traffic.bytes) << ".\n";
   for (const auto& tower : run.towers) {
     const TowerTotals totals = tower_totals(*run.model, *run.recording, *run.analysis, tower);
-    out << "**" << cell(tower.name) << ":** parameters " << with_separators(totals.params) << "; FLOPs "
+    out << "**" << tower.name << ":** parameters " << with_separators(totals.params) << "; FLOPs "
         << with_separators(totals.counts.flops()) << "; matmul " << with_separators(totals.counts.matmul_flops) << ".\n";
   }
   return out.str();

@@ -14,19 +14,6 @@ namespace flopscope {
 
 namespace {
 
-// The module table: a module, or a group of identical consecutive siblings, per line.
-std::string format_module_table(const std::vector<ModuleLine>& lines) {
-  std::vector<std::vector<std::string>> cells = {
-      {"module", "type", "calls", "inputs", "outputs", "params", "matmul FLOPs", "elementwise FLOPs", "MACs", "% FLOPs"}};
-  for (const ModuleLine& l : lines) {
-    const auto counted = [&](int64_t n) { return l.called ? with_separators(n) : "-"; };
-    cells.push_back({l.row.label, l.type, std::to_string(l.calls), l.inputs, l.outputs, with_separators(l.params),
-                     counted(l.counts.matmul_flops), counted(l.counts.elementwise_flops), counted(l.counts.macs),
-                     l.called ? fixed(l.percent_of_flops, 2) + "%" : "-"});
-  }
-  return format_text_table(cells, 5);  // numbers from "params" on are right-aligned
-}
-
 void write_totals(std::ostringstream& out, const AnalyzedRun& run) {
   const Analysis& a = *run.analysis;
   const Counts& t = a.total;
@@ -124,7 +111,8 @@ std::string render_table(const AnalyzedRun& run, const TableOptions& options) {
   out << "flopscope: " << run.model->path() << "  method " << run.options->method << "  inputs";
   for (const auto& spec : run.options->inputs) out << ' ' << to_string(spec);
   out << "\n" << tool_identity() << "\n\n";
-  out << format_module_table(module_lines(run, options));
+  const auto indented = [](const ModuleLine& l) { return l.row.label; };
+  out << format_text_table(module_table_cells(module_lines(run, options), indented), 5);  // numbers from "params" on right-aligned
   write_totals(out, run);
   if (run.hardware != nullptr) out << render_roofline_table(run, options);
   write_conventions(out, run);

@@ -26,4 +26,23 @@ std::string format_text_table(const std::vector<std::vector<std::string>>& rows,
   return out.str();
 }
 
+std::string format_markdown_table(const std::vector<std::vector<std::string>>& rows, const std::string& alignment) {
+  std::ostringstream out;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    out << '|';
+    for (const auto& cell : rows[r]) {
+      out << ' ';
+      for (const char c : cell) out << (c == '|' ? "\\|" : std::string(1, c));
+      out << " |";
+    }
+    out << '\n';
+    if (r == 0) {
+      out << '|';
+      for (const char a : alignment) out << (a == 'r' ? "---:|" : "---|");
+      out << '\n';
+    }
+  }
+  return out.str();
+}
+
 }  // namespace flopscope

@@ -122,7 +122,7 @@ void write_all(int fd, const std::string& data) {
     const rlimit limit{bytes, bytes};
     ::setrlimit(RLIMIT_DATA, &limit);
   }
-  const std::string limit_note = " (memory limit " + mib_text(memory_limit) + ", --max-memory)";
+  const std::string limit_note = memory_limit > 0 ? " (memory limit " + mib_text(memory_limit) + ", --max-memory)" : "";
   std::string message;
   try {
     message = encode_result(work());
@@ -148,6 +148,11 @@ std::string signal_name(int signal) {
 
 int64_t default_memory_limit() {
   return static_cast<int64_t>(::sysconf(_SC_PHYS_PAGES)) * static_cast<int64_t>(::sysconf(_SC_PAGE_SIZE)) / 4 * 3;
+}
+
+int64_t effective_memory_limit(const IsolationLimits& limits) {
+  if (!limits.isolate || limits.max_memory_bytes < 0) return 0;
+  return limits.max_memory_bytes > 0 ? limits.max_memory_bytes : default_memory_limit();
 }
 
 int64_t parse_memory_size(const std::string& text) {
@@ -320,7 +325,7 @@ std::vector<IsolatedOutcome> run_isolated_each(const std::vector<std::function<W
   if (!limits.isolate) {
     for (size_t i = 0; i < works.size(); ++i) done(i, outcome_of(works[i]));
   } else {
-    const int64_t memory_limit = limits.max_memory_bytes > 0 ? limits.max_memory_bytes : default_memory_limit();
+    const int64_t memory_limit = effective_memory_limit(limits);
     std::vector<Child> running;
     size_t next = 0;
     while (next < works.size() || !running.empty()) {

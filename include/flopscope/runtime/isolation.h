@@ -27,6 +27,9 @@ struct IsolationLimits {
 
 // Three quarters of physical memory: the rest of the machine keeps room.
 int64_t default_memory_limit();
+// The limit a child runs under, in bytes: max_memory_bytes, default_memory_limit() for 0, and 0 (none)
+// for a negative value or without isolation.
+int64_t effective_memory_limit(const IsolationLimits& limits);
 // "8G", "512M", "64K", "1073741824" (binary units: 1G = 2^30 bytes). Throws Error(Usage).
 int64_t parse_memory_size(const std::string& text);
 
