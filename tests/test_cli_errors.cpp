@@ -14,21 +14,15 @@
 #include <nlohmann/json.hpp>
 
 #include "flopscope/runtime/libtorch_compat.h"
+#include "command.h"
 #include "test_helpers.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using flopscope::testing::Result;
+using flopscope::testing::slurp;
 
 class Cli : public ::testing::Test {
  protected:
@@ -39,12 +33,7 @@ class Cli : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  Result run(const std::string& args) {
-    const std::string out = (dir_ / "stdout").string(), err = (dir_ / "stderr").string();
-    const std::string command = std::string(FLOPSCOPE_CLI) + " " + args + " >" + out + " 2>" + err;
-    const int status = std::system(command.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(out), slurp(err)};
-  }
+  Result run(const std::string& args) { return flopscope::testing::run_command(std::string(FLOPSCOPE_CLI) + " " + args, dir_); }
 
   std::string write(const std::string& name, const std::string& bytes) {
     const fs::path path = dir_ / name;

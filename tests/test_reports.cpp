@@ -116,6 +116,19 @@ TEST_F(Reports, MarkdownHasTheTableRowsAndTheTotals) {
   EXPECT_NE(markdown.find("(dry run: shapes only)"), std::string::npos);
 }
 
+TEST(NumberFormat, RoundNumbersForTicksAndSignificantDigitsForTables) {
+  EXPECT_EQ(round_number(20e6, "FLOPs"), "20 MFLOPs");
+  EXPECT_EQ(round_number(1.5e9, "FLOP/s"), "1.5 GFLOP/s");
+  EXPECT_EQ(round_number(0, "FLOPs"), "0 FLOPs");
+  EXPECT_EQ(round_seconds(0.05), "50 ms");
+  EXPECT_EQ(round_seconds(1.2), "1.2 s");
+  EXPECT_EQ(round_seconds(2e-4), "200 us");
+  EXPECT_EQ(significant(2458.85, 3), "2459");
+  EXPECT_EQ(significant(26.9, 3), "26.9");
+  EXPECT_EQ(significant(0.5, 3), "0.500");
+  EXPECT_EQ(human_seconds(0.455807), "456 ms");
+}
+
 TEST_F(Reports, EveryFormatIsFoundByItsName) {
   for (const auto& format : report_formats()) {
     EXPECT_FALSE(find_format(report_formats(), format.name).render(run(), {0, true, false}).empty()) << format.name;

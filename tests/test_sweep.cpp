@@ -1,6 +1,8 @@
 // Batch-size sweeps: the exact linearity verdict, per-module growth, and deterministic output.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include "flopscope/core/error.h"
 #include "flopscope/analysis/sweep.h"
 #include "flopscope/reports/sweep_report.h"
@@ -108,6 +110,51 @@ TEST(Sweep, OutputIsDeterministicApartFromTimings) {
   const std::string svg = render_sweep_svg({&a.model, &a.plan, &a.options, &a.result, "x"});
   EXPECT_EQ(svg.rfind("<svg", 0), 0u);
   EXPECT_NE(svg.find("</svg>"), std::string::npos);
+}
+
+// x positions of the batch-axis labels, in the order drawn.
+std::vector<double> batch_label_positions(const std::string& svg) {
+  std::vector<double> positions;
+  const std::regex label(R"re(<text x="([0-9.]+)" y="[0-9.]+" text-anchor="middle">[0-9,]+</text>)re");
+  for (std::sregex_iterator it(svg.begin(), svg.end(), label), end; it != end; ++it) positions.push_back(std::stod((*it)[1]));
+  return positions;
+}
+
+TEST(Sweep, ChartOfDoublingBatchesHasLogAxesAndRoundTicks) {
+  Swept a = sweep("test/mixed.pt", {1, 2, 4, 8, 16, 32, 64}, true);
+  for (auto& p : a.result.points) {  // times as a run could give them: 37 ms at B=1 to 128 ms at B=64
+    p.timed = true;
+    p.seconds = 0.037 + 0.0014 * static_cast<double>(p.batch);
+  }
+  const std::string svg = render_sweep_svg({&a.model, &a.plan, &a.options, &a.result, "x"});
+  EXPECT_NE(svg.find("batch size B (log2 scale)"), std::string::npos);
+  // 608,384 .. 38,936,576 FLOPs: ticks at 1-2-5 values from 500 K to 50 M, labelled with their unit.
+  for (const char* tick : {">500 KFLOPs<", ">1 MFLOPs<", ">2 MFLOPs<", ">5 MFLOPs<", ">10 MFLOPs<", ">20 MFLOPs<", ">50 MFLOPs<"}) {
+    EXPECT_NE(svg.find(tick), std::string::npos) << tick;
+  }
+  for (const char* tick : {">20 ms<", ">50 ms<", ">100 ms<", ">200 ms<"}) EXPECT_NE(svg.find(tick), std::string::npos) << tick;
+  // Doubling batch sizes are evenly spaced: labels never crowd at the origin.
+  const std::vector<double> x = batch_label_positions(svg);
+  ASSERT_EQ(x.size(), 7u);
+  for (size_t i = 1; i < x.size(); ++i) EXPECT_NEAR(x[i] - x[i - 1], (x[6] - x[0]) / 6, 0.2);
+}
+
+TEST(Sweep, ChartOfOtherBatchesIsLinearFromZero) {
+  const Swept a = sweep("test/mixed.pt", {1, 3, 10}, true);
+  const std::string svg = render_sweep_svg({&a.model, &a.plan, &a.options, &a.result, "x"});
+  EXPECT_EQ(svg.find("log2"), std::string::npos);
+  for (const char* tick : {">0 FLOPs<", ">2 MFLOPs<", ">4 MFLOPs<", ">6 MFLOPs<"}) EXPECT_NE(svg.find(tick), std::string::npos) << tick;
+  EXPECT_EQ(batch_label_positions(svg).size(), 6u);  // 0, 2, 4, 6, 8, 10
+}
+
+TEST(Sweep, TableWritesTimesAndRatesToThreeDigits) {
+  Swept a = sweep("test/mixed.pt", {1, 2}, true);
+  a.result.points[0].timed = true;
+  a.result.points[0].seconds = 0.000801234;
+  const std::string table = render_sweep_table({&a.model, &a.plan, &a.options, &a.result, "x"});
+  EXPECT_NE(table.find("801 us"), std::string::npos) << table;
+  EXPECT_NE(table.find("1248"), std::string::npos) << table;       // samples/s: 1 / 0.000801234
+  EXPECT_NE(table.find("759.31 MFLOP/s"), std::string::npos) << table;  // 608,384 FLOPs / 0.000801234 s
 }
 
 }  // namespace

@@ -1,11 +1,15 @@
-// The sweep chart: FLOPs (left axis) and median forward time (right axis) against batch size, both
-// axes linear from zero so that proportional growth shows as a straight line through the origin.
+// The sweep chart: FLOPs (left axis) and median forward time (right axis) against batch size. Axes
+// are linear from zero, or logarithmic when the batch sizes double (1, 2, 4, ...); either way
+// proportional growth is a straight line, and ticks fall on round 1-2-5 values.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
+#include "flopscope/reports/number_format.h"
 #include "flopscope/reports/report.h"
 #include "flopscope/reports/sweep_report.h"
+#include "chart_axis.h"
 #include "svg_kit.h"
 
 namespace flopscope {
@@ -20,16 +24,29 @@ constexpr double kWidth = 820, kHeight = 460, kLeft = 130, kRight = 90, kTop = 7
 
 std::string render_sweep_svg(const SweepContext& s) {
   const auto& points = s.result->points;
-  double max_batch = 1, max_flops = 1, max_seconds = 0;
+  std::vector<int64_t> batches;
+  double min_flops = 0, max_flops = 0, min_seconds = 0, max_seconds = 0;
   for (const auto& p : points) {
-    max_batch = std::max(max_batch, static_cast<double>(p.batch));
-    max_flops = std::max(max_flops, static_cast<double>(p.counts.flops()));
-    if (p.timed) max_seconds = std::max(max_seconds, p.seconds);
+    batches.push_back(p.batch);
+    const double flops = static_cast<double>(p.counts.flops());
+    min_flops = batches.size() == 1 ? flops : std::min(min_flops, flops);
+    max_flops = std::max(max_flops, flops);
+    if (p.timed && p.seconds > 0) {
+      min_seconds = min_seconds == 0 ? p.seconds : std::min(min_seconds, p.seconds);
+      max_seconds = std::max(max_seconds, p.seconds);
+    }
   }
+  // Batch sizes that double: a log2 axis spaces them evenly, and the counts then go on log axes too,
+  // so proportional growth is still a straight line (of slope 1). Otherwise all linear from zero.
+  const bool log = chart::all_powers_of_two(batches) && batches.size() >= 3 && min_flops > 0;
+  const int64_t max_batch = *std::max_element(batches.begin(), batches.end());
+  const chart::Axis x_axis = log ? chart::log2_axis(batches) : chart::linear_axis(static_cast<double>(max_batch));
+  const chart::Axis flops_axis = log ? chart::log_axis(min_flops, max_flops) : chart::linear_axis(max_flops);
+  const chart::Axis time_axis = log && min_seconds > 0 ? chart::log_axis(min_seconds, max_seconds) : chart::linear_axis(max_seconds);
   const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
-  const auto x = [&](double batch) { return kLeft + plot_w * batch / max_batch; };
-  const auto y_flops = [&](double flops) { return kTop + plot_h * (1 - flops / max_flops); };
-  const auto y_time = [&](double seconds) { return kTop + plot_h * (1 - seconds / max_seconds); };
+  const auto x = [&](double batch) { return kLeft + plot_w * x_axis.fraction(batch); };
+  const auto y_flops = [&](double flops) { return kTop + plot_h * (1 - flops_axis.fraction(flops)); };
+  const auto y_time = [&](double seconds) { return kTop + plot_h * (1 - time_axis.fraction(seconds)); };
 
   std::ostringstream svg;
   svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kWidth << "\" height=\"" << kHeight
@@ -40,44 +57,54 @@ std::string render_sweep_svg(const SweepContext& s) {
       << "<line x1=\"" << kLeft << "\" y1=\"" << kTop + plot_h << "\" x2=\"" << kLeft + plot_w << "\" y2=\"" << kTop + plot_h
       << "\" stroke=\"black\"/>\n"
       << "<line x1=\"" << kLeft << "\" y1=\"" << kTop << "\" x2=\"" << kLeft << "\" y2=\"" << kTop + plot_h << "\" stroke=\"black\"/>\n"
-      << "<text x=\"" << kLeft + plot_w / 2 << "\" y=\"" << kHeight - 15 << "\" text-anchor=\"middle\">batch size B</text>\n"
+      << "<text x=\"" << kLeft + plot_w / 2 << "\" y=\"" << kHeight - 15 << "\" text-anchor=\"middle\">batch size B"
+      << (log ? " (log2 scale)" : "") << "</text>\n"
       << "<text x=\"16\" y=\"" << kTop + plot_h / 2 << "\" transform=\"rotate(-90 16 " << kTop + plot_h / 2
-      << ")\" text-anchor=\"middle\" fill=\"#1f5fbf\">FLOPs (count)</text>\n";
-  for (int tick = 0; tick <= 4; ++tick) {
-    const double f = max_flops * tick / 4;
-    svg << "<text x=\"" << kLeft - 6 << "\" y=\"" << number(y_flops(f) + 4) << "\" text-anchor=\"end\" fill=\"#1f5fbf\">"
-        << escape(human_flops(static_cast<int64_t>(f))) << "</text>\n";
+      << ")\" text-anchor=\"middle\" fill=\"#1f5fbf\">FLOPs per forward" << (log ? " (log scale)" : "") << "</text>\n";
+  for (const double f : flops_axis.ticks) {
+    svg << "<line x1=\"" << kLeft << "\" y1=\"" << number(y_flops(f)) << "\" x2=\"" << kLeft + plot_w << "\" y2=\"" << number(y_flops(f))
+        << "\" stroke=\"#e5e8ee\"/><text x=\"" << kLeft - 6 << "\" y=\"" << number(y_flops(f) + 4)
+        << "\" text-anchor=\"end\" fill=\"#1f5fbf\">" << escape(round_number(f, "FLOPs")) << "</text>\n";
   }
-  for (const auto& p : points) {
-    svg << "<text x=\"" << number(x(static_cast<double>(p.batch))) << "\" y=\"" << kTop + plot_h + 16
-        << "\" text-anchor=\"middle\">" << p.batch << "</text>\n";
+  for (const double b : x_axis.ticks) {
+    if (b != std::round(b)) continue;  // batch sizes are whole
+    svg << "<text x=\"" << number(x(b)) << "\" y=\"" << kTop + plot_h + 16 << "\" text-anchor=\"middle\">"
+        << with_separators(std::llround(b)) << "</text>\n";
   }
   // The exact-proportionality reference: FLOPs(B) = B * FLOPs(B0) / B0, dashed.
   const auto& first = points.front();
   const double per_sample = static_cast<double>(first.counts.flops()) / static_cast<double>(first.batch);
-  svg << "<line x1=\"" << number(x(0)) << "\" y1=\"" << number(y_flops(0)) << "\" x2=\"" << number(x(max_batch)) << "\" y2=\""
-      << number(y_flops(per_sample * max_batch)) << "\" stroke=\"#1f5fbf\" stroke-dasharray=\"4 4\"/>\n";
+  const double reference_from = log ? x_axis.lo : 0.0;
+  svg << "<line x1=\"" << number(x(reference_from)) << "\" y1=\"" << number(y_flops(per_sample * reference_from)) << "\" x2=\""
+      << number(x(static_cast<double>(max_batch))) << "\" y2=\"" << number(y_flops(per_sample * static_cast<double>(max_batch)))
+      << "\" stroke=\"#1f5fbf\" stroke-dasharray=\"4 4\"/>\n";
   svg << "<polyline fill=\"none\" stroke=\"#1f5fbf\" stroke-width=\"2\" points=\"";
   for (const auto& p : points) svg << number(x(static_cast<double>(p.batch))) << ',' << number(y_flops(static_cast<double>(p.counts.flops()))) << ' ';
   svg << "\"/>\n";
   for (const auto& p : points) {
     svg << "<circle cx=\"" << number(x(static_cast<double>(p.batch))) << "\" cy=\"" << number(y_flops(static_cast<double>(p.counts.flops())))
-        << "\" r=\"3.5\" fill=\"#1f5fbf\"/>\n";
+        << "\" r=\"3.5\" fill=\"#1f5fbf\"><title>B=" << p.batch << ": " << with_separators(p.counts.flops()) << " FLOPs</title></circle>\n";
   }
   if (max_seconds > 0) {
     svg << "<line x1=\"" << kLeft + plot_w << "\" y1=\"" << kTop << "\" x2=\"" << kLeft + plot_w << "\" y2=\"" << kTop + plot_h
         << "\" stroke=\"black\"/>\n"
         << "<text x=\"" << kWidth - 18 << "\" y=\"" << kTop + plot_h / 2 << "\" transform=\"rotate(90 " << kWidth - 18 << ' '
-        << kTop + plot_h / 2 << ")\" text-anchor=\"middle\" fill=\"#c0392b\">median forward time (s)</text>\n";
-    for (int tick = 0; tick <= 4; ++tick) {
-      const double t = max_seconds * tick / 4;
-      char label[32];
-      std::snprintf(label, sizeof label, "%.3g", t);
-      svg << "<text x=\"" << kLeft + plot_w + 6 << "\" y=\"" << number(y_time(t) + 4) << "\" fill=\"#c0392b\">" << label << "</text>\n";
+        << kTop + plot_h / 2 << ")\" text-anchor=\"middle\" fill=\"#c0392b\">median forward time" << (time_axis.log ? " (log scale)" : "")
+        << "</text>\n";
+    for (const double t : time_axis.ticks) {
+      svg << "<text x=\"" << kLeft + plot_w + 6 << "\" y=\"" << number(y_time(t) + 4) << "\" fill=\"#c0392b\">" << round_seconds(t)
+          << "</text>\n";
     }
     svg << "<polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\" points=\"";
-    for (const auto& p : points) svg << number(x(static_cast<double>(p.batch))) << ',' << number(y_time(p.seconds)) << ' ';
+    for (const auto& p : points) {
+      if (p.timed && p.seconds > 0) svg << number(x(static_cast<double>(p.batch))) << ',' << number(y_time(p.seconds)) << ' ';
+    }
     svg << "\"/>\n";
+    for (const auto& p : points) {
+      if (!p.timed || p.seconds <= 0) continue;
+      svg << "<circle cx=\"" << number(x(static_cast<double>(p.batch))) << "\" cy=\"" << number(y_time(p.seconds))
+          << "\" r=\"3\" fill=\"#c0392b\"><title>B=" << p.batch << ": " << human_seconds(p.seconds) << "</title></circle>\n";
+    }
   }
   const Linearity& l = s.result->linearity;
   std::string verdict = l.proportional ? "FLOPs exactly proportional to B" : "FLOPs not exactly proportional to B";

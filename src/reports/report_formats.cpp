@@ -9,6 +9,7 @@ const std::vector<ReportFormat>& report_formats() {
        [](const AnalyzedRun& run, const TableOptions& options) { return render_json(run, options.crosscheck).dump(2) + "\n"; }},
       {"csv", "one row per table row, every column, exact integers (docs/cli.md)", render_csv},
       {"markdown", "the module table and totals, for an issue or a paper", render_markdown},
+      {"html", "one self-contained page: FLOPs chart, collapsible sortable module tree, totals, checks", render_html},
   };
   return formats;
 }

@@ -79,19 +79,16 @@ std::string render_sweep_table(const SweepContext& s) {
       << (s.options->dry_run ? "  (dry run: no timings)" : "") << "\n" << tool_identity() << "\n"
       << "1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs, rates are FLOP/s; time = median of " << s.options->repeat
       << " plain forwards after " << s.options->warmup << " warm-up\n\n";
-  char line[512];
-  std::snprintf(line, sizeof line, "%8s  %24s  %24s  %24s  %14s  %10s  %12s  %12s\n", "batch", "FLOPs", "op-level FLOPs",
-                "matmul FLOPs", "params", "time (s)", "samples/s", "GFLOP/s");
-  out << line;
+  std::vector<std::vector<std::string>> rows = {
+      {"batch", "FLOPs", "op-level FLOPs", "matmul FLOPs", "params", "time", "samples/s", "FLOP/s"}};
   for (const auto& p : s.result->points) {
-    std::snprintf(line, sizeof line, "%8lld  %24s  %24s  %24s  %14s  %10s  %12s  %12s\n", static_cast<long long>(p.batch),
-                  with_separators(p.counts.flops()).c_str(), with_separators(p.op_level.flops()).c_str(),
-                  with_separators(p.counts.matmul_flops).c_str(), with_separators(p.params).c_str(),
-                  p.timed ? fixed(p.seconds, 4).c_str() : "-",
-                  p.timed ? fixed(static_cast<double>(p.batch) / p.seconds, 2).c_str() : "-",
-                  p.timed ? fixed(gflops_per_second(p), 1).c_str() : "-");
-    out << line;
+    const double flop_rate = p.timed && p.seconds > 0 ? static_cast<double>(p.counts.flops()) / p.seconds : 0.0;
+    rows.push_back({std::to_string(p.batch), with_separators(p.counts.flops()), with_separators(p.op_level.flops()),
+                    with_separators(p.counts.matmul_flops), with_separators(p.params), p.timed ? human_seconds(p.seconds) : "-",
+                    p.timed ? significant(static_cast<double>(p.batch) / p.seconds, 3) : "-",
+                    p.timed ? human_rate(flop_rate, "FLOP/s") : "-"});
   }
+  out << format_text_table(rows, 0);
   out << module_time_table(s) << '\n' << verdict_text(s);
   return out.str();
 }

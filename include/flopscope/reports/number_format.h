@@ -21,6 +21,13 @@ std::string mebibytes(int64_t bytes);
 std::string human_seconds(double seconds);
 // "989 TFLOP/s", "1.01 TB/s": a rate with a decimal prefix; `unit` is "FLOP/s", "B/s", "MAC/s", "OP/s".
 std::string human_rate(double per_second, const std::string& unit);
+// Chart ticks: at most three significant digits, no trailing zeros. "20 MFLOPs", "1.5 GFLOP/s".
+std::string round_number(double value, const std::string& unit);
+// "50 ms", "1.2 s", "200 us".
+std::string round_seconds(double seconds);
+// `digits` significant digits, never in exponent form: significant(2458.85, 3) == "2459",
+// significant(26.9, 3) == "26.9", significant(0.5, 3) == "0.500".
+std::string significant(double value, int digits);
 // `value` with exactly `decimals` decimals: fixed(0.4558, 2) == "0.46".
 std::string fixed(double value, int decimals);
 

@@ -1,5 +1,5 @@
 // Reports — the per-module account of one analyzed run, as a text table, JSON (docs/json-schema.md),
-// CSV or Markdown; reports/report_formats.h finds them by name.
+// CSV, Markdown or an HTML page; reports/report_formats.h finds them by name.
 //
 // All read the same AnalyzedRun and never compute counts themselves: every number comes from the
 // Analysis. The table groups identical consecutive siblings ("resblocks.[0-23] (x24)").
@@ -42,6 +42,9 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck);
 std::string render_csv(const AnalyzedRun& run, const TableOptions& options);
 // The header, module table and totals as Markdown.
 std::string render_markdown(const AnalyzedRun& run, const TableOptions& options);
+// One self-contained page: header, totals, towers, FLOPs chart, collapsible sortable module tree,
+// roofline, cross-check, coverage, conventions. Opens offline.
+std::string render_html(const AnalyzedRun& run, const TableOptions& options);
 
 // The roofline sections (run.hardware must be set): per module and in total, bytes, FLOP/byte, the
 // bound on every device at every precision and, after a real run, the measured times.

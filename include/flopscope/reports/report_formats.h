@@ -1,5 +1,5 @@
 // Report formats — how a command writes its report, found by name (--format) as rules are found by
-// type. `analyze`: table, json, csv, markdown; `diff`: table, json, markdown (reports/diff_report.h).
+// type. `analyze`: table, json, csv, markdown, html; `diff`: table, json, markdown (reports/diff_report.h).
 #pragma once
 
 #include <functional>
