@@ -24,16 +24,9 @@ namespace fs = std::filesystem;
 using flopscope::testing::Result;
 using flopscope::testing::slurp;
 
-class Cli : public ::testing::Test {
+class Cli : public flopscope::testing::CommandTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("flopscope_cli_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  Result run(const std::string& args) { return flopscope::testing::run_command(std::string(FLOPSCOPE_CLI) + " " + args, dir_); }
+  Result run(const std::string& args) { return CommandTest::run(std::string(FLOPSCOPE_CLI) + " " + args); }
 
   std::string write(const std::string& name, const std::string& bytes) {
     const fs::path path = dir_ / name;
@@ -47,7 +40,6 @@ class Cli : public ::testing::Test {
     EXPECT_EQ(r.err.rfind("flopscope: error: ", 0), 0u) << r.err;
   }
 
-  fs::path dir_;
 };
 
 const std::string kMixed = flopscope::testing::model_path("test/mixed.pt");

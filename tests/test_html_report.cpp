@@ -2,7 +2,6 @@
 // its script (a #open= or #sort= address drives it as a click would), and the test reads the DOM it
 // dumps, its console log and a screenshot. Chromium comes from tools/install_deps.sh.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <regex>
@@ -17,15 +16,8 @@ namespace {
 namespace fs = std::filesystem;
 using testing::Result;
 
-class HtmlReport : public ::testing::Test {
+class HtmlReport : public testing::CommandTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("flopscope_html_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // `flopscope analyze ARGS --format html -o report.html`; the page's path.
   std::string analyze(const std::string& args) {
     const fs::path page = dir_ / "report.html";
@@ -54,9 +46,6 @@ class HtmlReport : public ::testing::Test {
     return r.out;
   }
 
-  Result run(const std::string& command) { return testing::run_command(command, dir_); }
-
-  fs::path dir_;
 };
 
 // Where the module tree's row for `path` is (the FLOPs chart before it names modules too).

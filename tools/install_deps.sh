@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs everything flopscope needs from Debian 12's apt (nothing is downloaded from elsewhere).
 # libopenblas0-openmp replaces the reference BLAS that Debian's torch links by default (~30x faster).
-# chromium: the tests open the HTML report in a headless browser.
+# chromium: the tests open the HTML report in a headless browser; help2man writes the man page, man-db checks it.
 # With arguments, installs those packages instead (tools/fuzz.sh asks for clang and libFuzzer).
 set -euo pipefail
 packages=(build-essential cmake libtorch-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
-          libbenchmark-dev libopenblas0-openmp libseccomp-dev libvalijson-dev pkg-config chromium)
+          libbenchmark-dev libopenblas0-openmp libseccomp-dev libvalijson-dev pkg-config chromium help2man man-db)
 [ $# -gt 0 ] && packages=("$@")
 missing=()
 for p in "${packages[@]}"; do

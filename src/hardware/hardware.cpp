@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "flopscope/core/error.h"
@@ -134,7 +135,12 @@ nlohmann::json hardware_json(const Hardware& hardware) {
 
 std::string hardware_directory() {
   if (const char* dir = std::getenv("FLOPSCOPE_HARDWARE_DIR"); dir != nullptr && *dir != '\0') return dir;
-  // A build tree uses its source tree's folder; an installed program whose source is gone, its own.
+  // An installed program uses the presets installed beside it (BINDIR/../DATADIR, wherever the prefix
+  // is: /usr from the .deb, /usr/local, a scratch prefix); a build tree its source tree's folder.
+  std::error_code ignored;
+  const std::filesystem::path beside =
+      std::filesystem::read_symlink("/proc/self/exe", ignored).parent_path().parent_path() / FLOPSCOPE_RELATIVE_HARDWARE_DIR;
+  if (!ignored && is_directory(beside.string())) return beside.string();
   if (is_directory(FLOPSCOPE_SOURCE_HARDWARE_DIR)) return FLOPSCOPE_SOURCE_HARDWARE_DIR;
   return FLOPSCOPE_INSTALLED_HARDWARE_DIR;
 }

@@ -1,0 +1,96 @@
+// flopscope installed like any Debian tool: the man page says what the binary does, bash completes
+// its commands and options, and a C++ project finds the installed library with find_package. The
+// .deb itself is installed into a fresh Debian 12 root by tools/check-deb.sh (CI).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <regex>
+#include <sstream>
+
+#include "command.h"
+#include "test_helpers.h"
+
+namespace flopscope {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::Result;
+
+class Install : public testing::CommandTest {
+ protected:
+  // The subcommands `flopscope --help` lists.
+  std::vector<std::string> subcommands() {
+    const Result help = run("'" FLOPSCOPE_CLI "' --help");
+    std::vector<std::string> names;
+    std::istringstream lines(help.out.substr(help.out.find("Subcommands:")));
+    std::string line;
+    std::getline(lines, line);
+    while (std::getline(lines, line)) {
+      std::istringstream words(line);
+      std::string name;
+      if (words >> name) names.push_back(name);
+    }
+    return names;
+  }
+
+  // What bash's completion of flopscope offers for the words typed so far (the last one incomplete).
+  std::string complete(const std::string& words) {
+    const Result r = run("bash -c 'source \"" FLOPSCOPE_SOURCE_DIR "/tools/packaging/flopscope.bash\"; COMP_WORDS=(\"" FLOPSCOPE_CLI
+                         "\" " + words + "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _flopscope; echo \"${COMPREPLY[*]}\"'");
+    EXPECT_EQ(r.code, 0) << r.err;
+    return r.out;
+  }
+};
+
+TEST_F(Install, ManPageHasEveryCommandAndExitCode) {
+  const std::string page = testing::slurp(FLOPSCOPE_BUILD_DIR "/flopscope.1");
+  ASSERT_FALSE(page.empty()) << "the build writes build/flopscope.1";
+  const std::vector<std::string> commands = subcommands();
+  ASSERT_GE(commands.size(), 7u);
+  for (const std::string& command : commands) EXPECT_NE(page.find(".SS " + command + "\n"), std::string::npos) << command;
+  EXPECT_NE(page.find("--dry-run"), std::string::npos);  // a subcommand's options are there
+  for (int code = 0; code <= 15; ++code) {
+    EXPECT_NE(page.find(".TP\n" + std::to_string(code) + "\n"), std::string::npos) << "exit code " << code;
+  }
+  // man renders it without a warning.
+  const Result man = run("MANWIDTH=100 man --warnings -l '" FLOPSCOPE_BUILD_DIR "/flopscope.1'");
+  EXPECT_EQ(man.code, 0) << man.err;
+  EXPECT_EQ(man.err, "");
+  EXPECT_NE(man.out.find("EXIT STATUS"), std::string::npos);
+}
+
+TEST_F(Install, BashCompletesCommandsOptionsAndFiles) {
+  EXPECT_EQ(complete("an"), "analyze\n");
+  EXPECT_EQ(complete("d"), "diff\n");
+  EXPECT_EQ(complete("analyze --dry"), "--dry-run\n");
+  EXPECT_EQ(complete("sweep --rep"), "--repeat\n");
+  const std::string files = complete("analyze '" FLOPSCOPE_SOURCE_DIR "/torchscript_models/test/mix'");  // in directory order
+  EXPECT_NE(files.find(FLOPSCOPE_SOURCE_DIR "/torchscript_models/test/mixed.pt"), std::string::npos) << files;
+  EXPECT_NE(files.find(FLOPSCOPE_SOURCE_DIR "/torchscript_models/test/mixed.json"), std::string::npos) << files;
+}
+
+TEST_F(Install, CppProjectFindsTheInstalledLibrary) {
+  const fs::path prefix = dir_ / "prefix", build = dir_ / "consumer";
+  const Result install = run("cmake --install '" FLOPSCOPE_BUILD_DIR "' --prefix '" + prefix.string() + "'");
+  ASSERT_EQ(install.code, 0) << install.err;
+  for (const char* file : {"bin/flopscope", "share/man/man1/flopscope.1", "share/bash-completion/completions/flopscope",
+                           "share/flopscope/hardware/h100-sxm.json", "share/doc/flopscope/docs/cli.md",
+                           "include/flopscope/analysis/analysis.h", "lib/cmake/flopscope/flopscopeConfig.cmake"}) {
+    EXPECT_TRUE(fs::exists(prefix / file)) << file;
+  }
+  // The installed binary reads the presets installed beside it, not the source tree's.
+  const Result presets = run("'" + (prefix / "bin/flopscope").string() + "' hardware");
+  EXPECT_EQ(presets.code, 0) << presets.err;
+  EXPECT_NE(presets.out.find("from " + (prefix / "share/flopscope/hardware/h100-sxm.json").string()), std::string::npos) << presets.out;
+  const Result configure = run("cmake -S '" FLOPSCOPE_SOURCE_DIR "/tests/consumer' -B '" + build.string() + "' -DCMAKE_PREFIX_PATH='" +
+                               prefix.string() + "'");
+  ASSERT_EQ(configure.code, 0) << configure.out << configure.err;
+  const Result compile = run("cmake --build '" + build.string() + "'");
+  ASSERT_EQ(compile.code, 0) << compile.out << compile.err;
+  const Result count = run("'" + (build / "count_flops").string() + "' '" + testing::model_path("test/mixed.pt") + "'");
+  EXPECT_EQ(count.code, 0) << count.err;
+  EXPECT_EQ(count.out, "608384\n");  // 544,896 matmul + 63,488 elementwise, as the tool reports
+}
+
+}  // namespace
+}  // namespace flopscope
