@@ -266,6 +266,26 @@ class Hog(nn.Module):
         return x + len(pieces)
 
 
+class Training(nn.Module):
+    """A training step, one kind of backward per module (tests/test_training.cpp): a grouped
+    convolution on the image (which needs no gradient), a LayerNorm and a Linear behind it (input
+    gradients flow through them), an embedding and batch-first self-attention; two outputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 6, 3, groups=2)
+        self.norm = nn.LayerNorm(6)
+        self.fc = nn.Linear(6, 8)
+        self.emb = nn.Embedding(10, 8)
+        self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+
+    def forward(self, image, tokens):
+        x = self.fc(self.norm(self.conv(image).flatten(2).transpose(1, 2)))
+        t = self.emb(tokens)
+        a = self.attn(t, t, t, need_weights=False)[0]
+        return x.sum(1), a.sum(1)
+
+
 # name -> (builder, manifest, needs PyTorch 2.x)
 MODELS = {
     "mixed": (Mixed, {"inputs": ["1x3x16x16:float32"]}, False),
@@ -281,6 +301,7 @@ MODELS = {
     "traffic": (Traffic, {"inputs": ["1x4096:float32", "1x8x8x8:float32", "5x1:int64:randint:0:100"]}, False),
     "mha": (Attention, {"inputs": ["2x10x64:float32"]}, False),
     "sdpa": (Sdpa, {"inputs": ["2x6x32:float32", "2x10x32:float32"]}, True),
+    "training": (Training, {"inputs": ["1x4x6x6:float32", "1x5:int64:randint:0:10"]}, False),
     # Hostile models, exported with --out torchscript_models/hostile --only forever hog.
     "forever": (Forever, {"inputs": ["1x4:float32"]}, False),
     "hog": (Hog, {"inputs": ["1:float32"]}, False),

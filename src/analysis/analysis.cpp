@@ -73,10 +73,12 @@ Analysis analyze(const Model& model, const Recording& recording) {
     }
     Counts children_total;
     counts.op_level = counts.own_ops;
+    for (const auto& op : call.backward_ops) counts.backward += op_counts(op);
     for (const int child : call.children) {
       children_total += result.calls[static_cast<size_t>(child)].total;
       counts.op_level += result.calls[static_cast<size_t>(child)].op_level;
       counts.traffic += result.calls[static_cast<size_t>(child)].traffic;
+      counts.backward += result.calls[static_cast<size_t>(child)].backward;
     }
     counts.boundary = boundary_traffic(call.inputs, call.outputs) + parameter_traffic[static_cast<size_t>(call.module)];
     counts.total = children_total + counts.own_ops;
@@ -118,9 +120,11 @@ Analysis analyze(const Model& model, const Recording& recording) {
     per_module.traffic += counts.traffic;
     per_module.boundary += counts.boundary;
     per_module.seconds += call.seconds;
+    per_module.backward += counts.backward;
   }
-  for (const CallRecord& call : recording.calls) {
-    for (const auto& op : call.ops) {
+  // Each uncovered op once, with where it first ran and how often.
+  const auto note_uncovered = [&](const std::vector<OpRecord>& ops, const std::string& where) {
+    for (const auto& op : ops) {
       if (op.has_formula) continue;
       const auto found = uncovered_index.find(op.op);
       if (found != uncovered_index.end()) {
@@ -128,14 +132,27 @@ Analysis analyze(const Model& model, const Recording& recording) {
         continue;
       }
       uncovered_index[op.op] = result.uncovered_ops.size();
-      result.uncovered_ops.push_back(
-          {op.op, modules[static_cast<size_t>(call.module)].name, 1, shapes_of(op.inputs), op.uncovered_reason});
+      result.uncovered_ops.push_back({op.op, where, 1, shapes_of(op.inputs), op.uncovered_reason});
     }
+  };
+  for (const CallRecord& call : recording.calls) note_uncovered(call.ops, modules[static_cast<size_t>(call.module)].name);
+  for (const CallRecord& call : recording.calls) {
+    note_uncovered(call.backward_ops, modules[static_cast<size_t>(call.module)].name + " (backward)");
   }
   if (!result.calls.empty()) {
     result.total = result.calls[0].total;
     result.op_level_total = result.calls[0].op_level;
     result.traffic = result.calls[0].traffic;
+  }
+  if (recording.training) {
+    TrainingCounts training;
+    for (const auto& op : recording.training->loss_ops) training.loss += op_counts(op);
+    for (const auto& op : recording.training->loss_backward_ops) training.loss_backward += op_counts(op);
+    note_uncovered(recording.training->loss_ops, "loss");
+    note_uncovered(recording.training->loss_backward_ops, "loss (backward)");
+    training.forward = result.total + training.loss;
+    training.backward = training.loss_backward + (result.calls.empty() ? Counts{} : result.calls[0].backward);
+    result.training = training;
   }
   return result;
 }

@@ -15,6 +15,15 @@ RunPlan plan_run(const Model& model, const RunRequest& request) {
   run.threads = request.threads;
   run.device = request.device;
   run.enable_grad = request.enable_grad;
+  run.training = request.training;
+  if (!request.training && (!request.loss.empty() || !request.frozen.empty())) {
+    throw Error(ExitCode::Usage, std::string(request.loss.empty() ? "--freeze" : "--loss") + " needs --training");
+  }
+  if (!request.loss.empty()) {
+    check_training_loss(request.loss);
+    run.loss = request.loss;
+  }
+  run.frozen = request.frozen;
   if (!request.dtype.empty()) {
     run.dtype = parse_dtype(request.dtype);
     if (!run.dtype || !is_floating(*run.dtype)) {

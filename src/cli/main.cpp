@@ -107,6 +107,18 @@ void add_model_options(CLI::App& command, ModelOptions& o) {
   o.isolation.add_to(command);
 }
 
+// analyze only: a sweep or a zoo counts forwards.
+void add_training_options(CLI::App& command, flopscope::RunRequest& request) {
+  std::string losses = "with --training, the scalar differentiated (default: sum):";
+  for (const auto& loss : flopscope::training_losses()) losses += "\n  " + loss.name + ": " + loss.description;
+  command.add_flag("--training", request.training,
+                   "count a training step: the forward in train mode, the loss, and the backward, per module "
+                   "(CPU or --dry-run; docs/training.md)");
+  command.add_option("--loss", request.loss, losses);
+  command.add_option("--freeze", request.frozen,
+                     "with --training, a module path or parameter name whose parameters get no gradient (repeatable)");
+}
+
 // --format NAME, checked against a registry of formats, each described in --help.
 template <class Formats>
 void add_format_option(CLI::App& command, std::string& target, const Formats& formats) {
@@ -329,8 +341,10 @@ int run_cli(int argc, char** argv) {
 
   ModelOptions analyze;
   AnalyzeFlags flags;
-  CLI::App* analyze_app = app.add_subcommand("analyze", "per-module parameters, FLOPs and MACs of one forward");
+  CLI::App* analyze_app = app.add_subcommand(
+      "analyze", "per-module parameters, FLOPs and MACs of one forward (with --training, of one training step)");
   add_model_options(*analyze_app, analyze);
+  add_training_options(*analyze_app, analyze.request);
   add_format_option(*analyze_app, analyze.format, flopscope::report_formats());
   int64_t analyze_batch = 0;
   CLI::Option* analyze_batch_option = analyze_app->add_option("--batch,-b", analyze_batch, "replace dim 0 of every input by N");

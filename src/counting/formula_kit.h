@@ -45,5 +45,6 @@ void add_convolution_formulas(Registry& registry);    // formulas_convolution.cp
 void add_attention_formulas(Registry& registry);      // formulas_attention.cpp
 void add_elementwise_formulas(Registry& registry);    // formulas_elementwise.cpp
 void add_data_movement_formulas(Registry& registry);  // formulas_data_movement.cpp
+void add_backward_formulas(Registry& registry);       // formulas_backward.cpp
 
 }  // namespace flopscope::formulas

@@ -48,6 +48,11 @@ void add_data_movement_formulas(Registry& r) {
          "aten::upsample_nearest1d", "aten::upsample_nearest2d", "aten::upsample_nearest3d", "aten::view",
          "aten::view_as", "aten::vstack", "aten::where", "aten::zero_", "aten::zeros", "aten::zeros_like"},
         zero, "data movement or a query: 0 FLOPs");
+  // The backward of indexing and slicing: a zero tensor with the gradient copied (or, for a repeated
+  // index, accumulated, which data movement does not count, as scatter_add) into place.
+  r.add({"aten::select_backward", "aten::slice_backward", "aten::index_select_backward", "aten::diagonal_backward",
+         "aten::unfold_backward", "aten::as_strided_backward", "aten::index_put_", "aten::_index_put_impl_"},
+        zero, "backward of indexing and slicing, data movement: 0 FLOPs");
 }
 
 }  // namespace flopscope::formulas

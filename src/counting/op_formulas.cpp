@@ -83,6 +83,7 @@ const formulas::Registry& registry() {
     formulas::add_attention_formulas(r);
     formulas::add_elementwise_formulas(r);
     formulas::add_data_movement_formulas(r);
+    formulas::add_backward_formulas(r);
     return r;
   }();
   return table;

@@ -41,6 +41,7 @@ std::vector<ModuleLine> module_lines(const AnalyzedRun& run, const TableOptions&
     line.params = m.subtree_params * line.repeat;
     line.called = c.calls > 0;
     line.counts = c.total * line.repeat;
+    line.backward = c.backward * line.repeat;
     line.bytes = c.traffic.bytes * line.repeat;
     for (const int member : row.modules) line.seconds += run.analysis->modules[static_cast<size_t>(member)].seconds;
     line.percent_of_flops = grand_total > 0 ? 100.0 * static_cast<double>(line.counts.flops()) / static_cast<double>(grand_total) : 0.0;

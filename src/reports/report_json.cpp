@@ -57,6 +57,26 @@ nlohmann::json tensors_json(const std::vector<TensorEntry>& tensors) {
   return array;
 }
 
+// A training step: its totals, and each called module's backward (its forward is under "modules").
+nlohmann::json training_json(const AnalyzedRun& run) {
+  const TrainingCounts& t = *run.analysis->training;
+  const TrainingRecord& record = *run.recording->training;
+  nlohmann::json module_backward = nlohmann::json::object();
+  const auto& modules = run.model->modules();
+  for (size_t i = 0; i < modules.size(); ++i) {
+    if (run.analysis->modules[i].calls > 0) module_backward[modules[i].name] = counts_json(run.analysis->modules[i].backward);
+  }
+  return {{"loss", record.loss},
+          {"trainable_params", record.trainable_params},
+          {"frozen_params", record.frozen_params},
+          {"forward", counts_json(t.forward)},
+          {"loss_forward", counts_json(t.loss)},
+          {"backward", counts_json(t.backward)},
+          {"loss_backward", counts_json(t.loss_backward)},
+          {"step", counts_json(t.step())},
+          {"module_backward", module_backward}};
+}
+
 }  // namespace
 
 nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
@@ -181,8 +201,10 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
                        {"totals_equal", a.total.matmul_flops == a.op_level_total.matmul_flops}};
   }
   if (run.hardware != nullptr) j["roofline"] = render_roofline_json(run);
+  if (a.training) j["training"] = training_json(run);
   // Everything timing-dependent lives here, so two runs differ in this object only.
   j["timing"] = {{"forward_seconds", run.recording->seconds}};
+  if (run.recording->training) j["timing"]["backward_seconds"] = run.recording->training->backward_seconds;
   if (run.recording->timed) {
     nlohmann::json seconds = nlohmann::json::object();
     for (size_t i = 0; i < model.modules().size(); ++i) {

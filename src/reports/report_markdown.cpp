@@ -32,6 +32,7 @@ std::string render_markdown(const AnalyzedRun& run, const TableOptions& options)
     out << "**" << tower.name << ":** parameters " << with_separators(totals.params) << "; FLOPs "
         << with_separators(totals.counts.flops()) << "; matmul " << with_separators(totals.counts.matmul_flops) << ".\n";
   }
+  if (run.analysis->training) out << render_training_markdown(run, options, label);
   return out.str();
 }
 

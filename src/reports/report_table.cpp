@@ -115,6 +115,7 @@ std::string render_table(const AnalyzedRun& run, const TableOptions& options) {
   out << format_text_table(module_table_cells(module_lines(run, options), indented), 5);  // numbers from "params" on right-aligned
   write_totals(out, run);
   if (run.hardware != nullptr) out << render_roofline_table(run, options);
+  if (run.analysis->training) out << render_training_table(run, options);
   write_conventions(out, run);
   write_coverage(out, *run.analysis);
   if (options.crosscheck) write_crosscheck(out, run);

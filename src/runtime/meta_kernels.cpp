@@ -15,6 +15,8 @@ at::Tensor empty_meta(c10::IntArrayRef shape, const at::Tensor& like_tensor) {
   return at::empty(shape, like(like_tensor));
 }
 
+at::Tensor same_shape(const at::Tensor& self) { return empty_meta(self.sizes(), self); }
+
 // Output size of a (transposed) convolution along each spatial dim.
 at::Tensor convolution(const at::Tensor& input, const at::Tensor& weight, const c10::optional<at::Tensor>&,
                        c10::IntArrayRef stride, c10::IntArrayRef padding, c10::IntArrayRef dilation, bool transposed,
@@ -35,6 +37,45 @@ at::Tensor convolution(const at::Tensor& input, const at::Tensor& weight, const 
     shape.push_back(out);
   }
   return empty_meta(shape, input);
+}
+
+// The gradients a training step's backward asks for (output_mask): each takes its tensor's shape; the
+// bias gradient has one element per output channel.
+std::tuple<at::Tensor, at::Tensor, at::Tensor> convolution_backward(const at::Tensor& grad_output, const at::Tensor& input,
+                                                                    const at::Tensor& weight, c10::IntArrayRef,
+                                                                    c10::IntArrayRef, c10::IntArrayRef, bool,
+                                                                    c10::IntArrayRef, int64_t, std::array<bool, 3> mask) {
+  const int64_t channels = grad_output.size(input.dim() == weight.dim() ? 1 : 0);
+  return {mask[0] ? same_shape(input) : at::Tensor(), mask[1] ? same_shape(weight) : at::Tensor(),
+          mask[2] ? empty_meta({channels}, grad_output) : at::Tensor()};
+}
+
+// The gradient of the whole embedding matrix: num_weights rows of the gradient's width.
+at::Tensor embedding_dense_backward(const at::Tensor& grad_output, const at::Tensor&, int64_t num_weights, int64_t, bool) {
+  return empty_meta({num_weights, grad_output.size(-1)}, grad_output);
+}
+
+// Gradients of a normalization, each asked for by output_mask: input-, weight- and bias-shaped.
+std::tuple<at::Tensor, at::Tensor, at::Tensor> norm_gradients(const at::Tensor& input, const c10::optional<at::Tensor>& weight,
+                                                              const c10::optional<at::Tensor>& bias, std::array<bool, 3> mask) {
+  const auto like_parameter = [&](const c10::optional<at::Tensor>& p, bool wanted) {
+    return wanted && p.has_value() && p->defined() ? same_shape(*p) : at::Tensor();
+  };
+  return {mask[0] ? same_shape(input) : at::Tensor(), like_parameter(weight, mask[1]), like_parameter(bias, mask[2])};
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> native_layer_norm_backward(
+    const at::Tensor&, const at::Tensor& input, c10::IntArrayRef, const at::Tensor&, const at::Tensor&,
+    const c10::optional<at::Tensor>& weight, const c10::optional<at::Tensor>& bias, std::array<bool, 3> mask) {
+  return norm_gradients(input, weight, bias, mask);
+}
+
+// The bias gradient has the weight's shape (one per channel); BatchNorm's weight and bias go together.
+std::tuple<at::Tensor, at::Tensor, at::Tensor> native_batch_norm_backward(
+    const at::Tensor&, const at::Tensor& input, const c10::optional<at::Tensor>& weight, const c10::optional<at::Tensor>&,
+    const c10::optional<at::Tensor>&, const c10::optional<at::Tensor>&, const c10::optional<at::Tensor>&, bool, double,
+    std::array<bool, 3> mask) {
+  return norm_gradients(input, weight, weight, mask);
 }
 
 // Statistics have the normalized dims reduced to 1.
@@ -90,7 +131,6 @@ std::vector<int64_t> broadcast(std::initializer_list<const at::Tensor*> tensors)
   return out;
 }
 
-at::Tensor same_shape(const at::Tensor& self) { return empty_meta(self.sizes(), self); }
 at::Tensor relu(const at::Tensor& self) { return same_shape(self); }
 at::Tensor abs(const at::Tensor& self) { return same_shape(self); }
 at::Tensor hardtanh(const at::Tensor& self, const c10::Scalar&, const c10::Scalar&) { return same_shape(self); }
@@ -190,6 +230,10 @@ std::vector<std::string> register_meta_kernels() {
       ops.emplace_back(op);
     };
     add("convolution_overrideable", convolution);
+    add("convolution_backward_overrideable", convolution_backward);
+    add("embedding_dense_backward", embedding_dense_backward);
+    add("native_layer_norm_backward", native_layer_norm_backward);
+    add("native_batch_norm_backward", native_batch_norm_backward);
     add("native_layer_norm", native_layer_norm);
     add("native_batch_norm", native_batch_norm);
     add("native_group_norm", native_group_norm);

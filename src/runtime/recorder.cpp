@@ -23,11 +23,17 @@
 #include "flopscope/counting/op_formulas.h"
 #include "flopscope/counting/op_traffic.h"
 #include "runtime/model_impl.h"
+#include "runtime/training_loss.h"
 
 namespace flopscope {
 namespace {
 
 // ---- the state of the one recording in progress --------------------------------------------------
+
+// The memory of a tensor argument, held weakly: it does not keep the tensor's data alive (which would
+// change what the allocator reuses, and so the run's speed), yet its address cannot be taken by a
+// new storage while held, so "shares the memory of an argument" stays exact.
+using StorageRef = c10::weak_intrusive_ptr<c10::StorageImpl>;
 
 // One aten op event that is still running.
 struct OpFrame {
@@ -42,19 +48,27 @@ struct OpFrame {
   std::string uncovered_reason;  // why the op's own formula could not count it
   std::string name;
   std::vector<ValueInfo> inputs;
-  int record = -1;  // index of its OpRecord in the current call's ops, once recorded
-  // Its tensor arguments, taken at its start (the event's inputs may be gone by its end): a returned
-  // tensor sharing their memory is a view.
-  std::vector<at::Tensor> argument_tensors;
+  std::vector<OpRecord>* sink = nullptr;  // where it is recorded (see op_sink)
+  int record = -1;  // index of its OpRecord in *sink, once recorded
+  // Its tensor arguments' memory, taken at its start (the event's inputs may be gone by its end): a
+  // returned tensor sharing it is a view.
+  std::vector<StorageRef> argument_storage;
 };
 
+// What the recording thread is running: the method, the loss formed from its outputs, or backward.
+enum class Phase { Forward, Loss, Backward };
+
 struct ActiveRecording {
+  Phase phase = Phase::Forward;
+  // Training: autograd sequence number -> the call whose op created that node (-1: no recorded call).
+  std::unordered_map<int64_t, int> call_of_node;
+  int backward_call = -1;  // backward: the call whose forward created the running node
   Model::Impl* model = nullptr;
   Recording* recording = nullptr;
   std::thread::id thread;
   std::vector<int> call_stack;             // indices into recording->calls
   std::vector<std::chrono::steady_clock::time_point> call_started;  // parallel to call_stack
-  std::vector<std::vector<at::Tensor>> call_arguments;               // parallel to call_stack
+  std::vector<std::vector<StorageRef>> call_arguments;               // parallel to call_stack
   bool synchronize_device = false;         // CUDA: a module's kernels finish before its exit is timed
   std::vector<OpFrame> op_stack;
   std::unordered_map<int, int> calls_of_module;  // module index -> calls so far
@@ -87,24 +101,25 @@ void for_each_tensor(const c10::IValue& value, ValueInfo& info, const F& fn) {
   }
 }
 
-// Marks each tensor that already appeared among `values` (f(x, x) reads x once); returns the tensors.
-std::vector<at::Tensor> mark_repeats(c10::ArrayRef<const c10::IValue> values, std::vector<ValueInfo>& infos) {
-  std::vector<at::Tensor> tensors;
+// Marks each tensor that already appeared among `values` (f(x, x) reads x once); returns their memory.
+std::vector<StorageRef> mark_repeats(c10::ArrayRef<const c10::IValue> values, std::vector<ValueInfo>& infos) {
+  std::vector<StorageRef> storage;
   std::unordered_set<const c10::TensorImpl*> seen;
   for (size_t i = 0; i < values.size() && i < infos.size(); ++i) {
     for_each_tensor(values[i], infos[i], [&](const at::Tensor& tensor, ValueInfo& info) {
       info.repeats_earlier_tensor = !seen.insert(tensor.unsafeGetTensorImpl()).second;
-      if (!info.repeats_earlier_tensor && tensor.has_storage()) tensors.push_back(tensor);
+      if (!info.repeats_earlier_tensor && tensor.has_storage()) storage.push_back(tensor.storage().getWeakStorageImpl());
     });
   }
-  return tensors;
+  return storage;
 }
 
 // Marks each tensor in `value` that shares the memory of one of `arguments` (unless `written`).
-void mark_views(const c10::IValue& value, ValueInfo& info, const std::vector<at::Tensor>& arguments, bool written) {
+void mark_views(const c10::IValue& value, ValueInfo& info, const std::vector<StorageRef>& arguments, bool written) {
   for_each_tensor(value, info, [&](const at::Tensor& tensor, ValueInfo& part) {
-    part.is_view_of_input = !written && tensor.has_storage() &&
-                            std::any_of(arguments.begin(), arguments.end(), [&](const at::Tensor& a) { return tensor.is_alias_of(a); });
+    part.is_view_of_input = !written && tensor.has_storage() && std::any_of(arguments.begin(), arguments.end(), [&](const StorageRef& a) {
+                              return tensor.storage().unsafeGetStorageImpl() == a._unsafe_get_target();
+                            });
   });
 }
 
@@ -241,7 +256,7 @@ const c10::FunctionSchema* schema_of(const at::RecordFunction& fn) {
 }
 
 // The op's arguments, or false when the event's inputs cannot be trusted.
-bool read_arguments(const at::RecordFunction& fn, std::vector<ValueInfo>& out, std::vector<at::Tensor>& tensors) {
+bool read_arguments(const at::RecordFunction& fn, std::vector<ValueInfo>& out, std::vector<StorageRef>& storage) {
   const c10::FunctionSchema* schema = schema_of(fn);
   const auto inputs = fn.inputs();
   if (schema == nullptr || schema->is_vararg()) return false;
@@ -260,13 +275,13 @@ bool read_arguments(const at::RecordFunction& fn, std::vector<ValueInfo>& out, s
     });
     out.back().is_out_argument = arguments[i].is_out();
   }
-  tensors = mark_repeats(inputs.slice(offset), out);
+  storage = mark_repeats(inputs.slice(offset), out);
   return true;
 }
 
 // The op's returns, each tensor marked when it is a view of an argument: it shares the argument's
 // memory and the schema does not say the op writes it (in-place and out= results are written).
-std::vector<ValueInfo> read_outputs(const at::RecordFunction& fn, const std::vector<at::Tensor>& argument_tensors) {
+std::vector<ValueInfo> read_outputs(const at::RecordFunction& fn, const std::vector<StorageRef>& argument_storage) {
   const c10::FunctionSchema* schema = schema_of(fn);
   const auto& values = fn.outputs();
   if (schema == nullptr) return {};
@@ -278,7 +293,7 @@ std::vector<ValueInfo> read_outputs(const at::RecordFunction& fn, const std::vec
     const c10::IValue& value = values[offset + i];
     outputs.push_back(describe_value(value));
     const auto* alias = returns[i].alias_info();
-    mark_views(value, outputs.back(), argument_tensors, alias != nullptr && alias->isWrite());
+    mark_views(value, outputs.back(), argument_storage, alias != nullptr && alias->isWrite());
   }
   return outputs;
 }
@@ -305,13 +320,47 @@ bool decomposes(const at::RecordFunction& fn) {
   return cache[key] = composite;
 }
 
-CallRecord* current_call() {
-  if (g_active->call_stack.empty() || g_active->call_stack.back() < 0) return nullptr;
-  return &g_active->recording->calls[static_cast<size_t>(g_active->call_stack.back())];
+int current_call_index() { return g_active->call_stack.empty() ? -1 : g_active->call_stack.back(); }
+
+// The list an op starting now is recorded in: the running call's ops, the loss's, or in backward the
+// backward ops of the call that created the running node. nullptr: not recorded (a module object
+// made at run time).
+std::vector<OpRecord>* op_sink() {
+  ActiveRecording& active = *g_active;
+  switch (active.phase) {
+    case Phase::Forward: {
+      const int call = current_call_index();
+      return call < 0 ? nullptr : &active.recording->calls[static_cast<size_t>(call)].ops;
+    }
+    case Phase::Loss: return &active.recording->training->loss_ops;
+    case Phase::Backward:
+      return active.backward_call < 0 ? &active.recording->training->loss_backward_ops
+                                      : &active.recording->calls[static_cast<size_t>(active.backward_call)].backward_ops;
+  }
+  return nullptr;
+}
+
+// Autograd bookkeeping events that are not ops: a backward node (it selects the call its ops belong
+// to) and the engine's per-node span, which has no schema.
+bool is_autograd_event(const at::RecordFunction& fn) {
+  return fn.scope() == at::RecordScope::BACKWARD_FUNCTION || (g_active->phase == Phase::Backward && !fn.operator_name());
 }
 
 std::unique_ptr<at::ObserverContext> on_op_start(const at::RecordFunction& fn) {
-  if (!on_recording_thread() || g_active->call_stack.empty()) return nullptr;
+  if (!on_recording_thread()) return nullptr;
+  if (is_autograd_event(fn)) {
+    if (fn.scope() == at::RecordScope::BACKWARD_FUNCTION) {
+      const auto found = g_active->call_of_node.find(fn.seqNr());
+      g_active->backward_call = found == g_active->call_of_node.end() ? -1 : found->second;
+    }
+    return nullptr;
+  }
+  // With grad on, an op carries the sequence number of the node it is about to create; the last op to
+  // carry a number is the one that created it.
+  if (fn.seqNr() >= 0 && g_active->phase != Phase::Backward) {
+    g_active->call_of_node[fn.seqNr()] = g_active->phase == Phase::Forward ? current_call_index() : -1;
+  }
+  if (g_active->phase == Phase::Forward && g_active->call_stack.empty()) return nullptr;
   auto& ops = g_active->op_stack;
   OpFrame frame;
   if (!ops.empty() && ops.back().counted) {
@@ -321,7 +370,7 @@ std::unique_ptr<at::ObserverContext> on_op_start(const at::RecordFunction& fn) {
   }
   frame.name = fn.name();
   const OpFormulaEntry* formula = find_op_formula(frame.name);
-  const bool readable = read_arguments(fn, frame.inputs, frame.argument_tensors);
+  const bool readable = read_arguments(fn, frame.inputs, frame.argument_storage);
   if (formula == nullptr) {
     frame.uncovered_reason = "no formula";
   } else if (!readable) {
@@ -331,36 +380,39 @@ std::unique_ptr<at::ObserverContext> on_op_start(const at::RecordFunction& fn) {
       const Counts counts = formula->formula(frame.inputs);
       frame.counted = true;
       frame.did_work = counts.flops() != 0;
-      CallRecord* call = current_call();
-      if (call != nullptr) {
-        frame.record = static_cast<int>(call->ops.size());
-        call->ops.push_back({frame.name, frame.inputs, {}, true, {}});
+      frame.sink = op_sink();
+      if (frame.sink != nullptr) {
+        frame.record = static_cast<int>(frame.sink->size());
+        frame.sink->push_back({frame.name, frame.inputs, {}, true, {}});
       }
     } catch (const std::exception& e) {
       frame.uncovered_reason = std::string("its formula rejected the inputs (") + e.what() + ")";
     }
   }
-  if (!frame.counted) frame.decomposes = decomposes(fn);
+  if (!frame.counted) {
+    frame.decomposes = decomposes(fn);
+    frame.sink = op_sink();
+  }
   ops.push_back(std::move(frame));
   return nullptr;
 }
 
 void on_op_end(const at::RecordFunction& fn, at::ObserverContext*) {
-  if (!on_recording_thread() || g_active->op_stack.empty()) return;
+  if (!on_recording_thread() || g_active->op_stack.empty() || is_autograd_event(fn)) return;
   auto& ops = g_active->op_stack;
   OpFrame frame = std::move(ops.back());
   ops.pop_back();
-  CallRecord* call = current_call();
-  if (call != nullptr && frame.record >= 0) {
-    OpRecord& record = call->ops[static_cast<size_t>(frame.record)];
-    record.outputs = read_outputs(fn, frame.argument_tensors);
+  std::vector<OpRecord>* sink = frame.sink;
+  if (sink != nullptr && frame.record >= 0) {
+    OpRecord& record = (*sink)[static_cast<size_t>(frame.record)];
+    record.outputs = read_outputs(fn, frame.argument_storage);
     // Recorded at its start because it has a formula; a view that computes nothing is dropped (it is
-    // the call's last op: nothing inside a counted op is recorded).
-    if (!frame.did_work && op_traffic(record).bytes == 0) call->ops.pop_back();
+    // the list's last op: nothing inside a counted op is recorded).
+    if (!frame.did_work && op_traffic(record).bytes == 0) sink->pop_back();
   }
   // Not counted by its own formula: its children account for it only if all its work dispatches.
-  if (!frame.counted && !(frame.child_accounted && frame.decomposes) && call != nullptr) {
-    call->ops.push_back({frame.name, frame.inputs, read_outputs(fn, frame.argument_tensors), false, frame.uncovered_reason});
+  if (!frame.counted && !(frame.child_accounted && frame.decomposes) && sink != nullptr) {
+    sink->push_back({frame.name, frame.inputs, read_outputs(fn, frame.argument_storage), false, frame.uncovered_reason});
   }
   const bool accounted = frame.did_work || frame.child_accounted || !frame.counted;
   if (!ops.empty() && accounted) ops.back().child_accounted = true;
@@ -525,42 +577,114 @@ Prepared prepare(Model& model, const RunOptions& options) {
   return prepared;
 }
 
-// Makes floating-point parameters require grad while alive, then restores each flag.
-class GradParameters {
+// Whether parameter `name` lies under one of `paths` (a module path or a parameter's own name).
+bool under_any(const std::string& name, const std::vector<std::string>& paths) {
+  return std::any_of(paths.begin(), paths.end(), [&](const std::string& path) {
+    return name == path || (name.size() > path.size() && name.compare(0, path.size(), path) == 0 && name[path.size()] == '.');
+  });
+}
+
+// While alive: floating-point parameters require grad (less the frozen ones, which do not) and the
+// module is in the requested train mode. Restores every flag, and drops the gradients a backward left.
+class GradState {
  public:
-  GradParameters(const torch::jit::Module& module, bool enable) {
+  GradState(torch::jit::Module module, bool enable, bool train, const std::vector<std::string>& frozen)
+      : module_(std::move(module)), set_training_(train && !module_.is_training()) {
+    if (set_training_) module_.train(true);
     if (!enable) return;
-    for (at::Tensor p : module.parameters()) {
-      if (!p.is_floating_point() || p.requires_grad()) continue;
-      p.requires_grad_(true);
-      changed_.push_back(p);
+    std::unordered_set<const c10::TensorImpl*> frozen_tensors;
+    for (const auto& p : module_.named_parameters()) {
+      if (under_any(p.name, frozen)) frozen_tensors.insert(p.value.unsafeGetTensorImpl());
+    }
+    for (const auto& p : module_.named_parameters()) {
+      at::Tensor t = p.value;
+      const bool wanted = t.is_floating_point() && frozen_tensors.count(t.unsafeGetTensorImpl()) == 0;
+      if (t.requires_grad() != wanted) {
+        saved_.emplace_back(t, t.requires_grad());
+        t.requires_grad_(wanted);
+      }
+      if (wanted) trainable_.push_back(t);
     }
   }
-  ~GradParameters() {
-    for (at::Tensor& p : changed_) p.requires_grad_(false);
+  ~GradState() {
+    for (at::Tensor& t : trainable_) t.mutable_grad() = at::Tensor();
+    for (auto& [t, flag] : saved_) t.requires_grad_(flag);
+    if (set_training_) module_.train(false);
   }
-  GradParameters(const GradParameters&) = delete;
-  GradParameters& operator=(const GradParameters&) = delete;
+  GradState(const GradState&) = delete;
+  GradState& operator=(const GradState&) = delete;
 
  private:
-  std::vector<at::Tensor> changed_;
+  torch::jit::Module module_;
+  bool set_training_;  // train mode was switched on here, so it is switched off again
+  std::vector<std::pair<at::Tensor, bool>> saved_;
+  std::vector<at::Tensor> trainable_;
 };
 
-double timed_call(torch::jit::Method& method, std::vector<c10::IValue> inputs, const RunOptions& options, bool cuda) {
-  std::optional<torch::NoGradGuard> no_grad;
-  if (!options.enable_grad) no_grad.emplace();
-  const GradParameters grad_parameters(method.owner(), options.enable_grad);
-  if (cuda) torch::cuda::synchronize();  // nothing queued before the call is timed with it
-  const auto start = std::chrono::steady_clock::now();
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Runs `step` (the method, or the loss and backward) as `what`, turning its exceptions into flopscope
+// errors.
+template <typename Step>
+auto guarded(const RunOptions& options, const std::string& what, const Step& step) {
   try {
-    method(std::move(inputs));
-    if (cuda) torch::cuda::synchronize();
+    return step();
+  } catch (const Error&) {
+    throw;
   } catch (const std::bad_alloc&) {
-    throw Error(ExitCode::OutOfMemory, "out of memory while running '" + options.method + "'; use a smaller --batch or --dry-run");
+    throw Error(ExitCode::OutOfMemory, "out of memory while running " + what + "; use a smaller --batch or --dry-run");
   } catch (const std::exception& e) {
     throw forward_error(options.method, e.what());
   }
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Runs the method (with options.training, the whole step) and returns the forward's wall time.
+double timed_call(torch::jit::Method& method, std::vector<c10::IValue> inputs, const RunOptions& options, bool cuda,
+                  Recording* recording = nullptr) {
+  std::optional<torch::NoGradGuard> no_grad;
+  const bool grad = options.enable_grad || options.training;
+  if (!grad) no_grad.emplace();
+  const GradState grad_state(method.owner(), grad, options.training, options.frozen);
+  if (cuda) torch::cuda::synchronize();  // nothing queued before the call is timed with it
+  auto start = std::chrono::steady_clock::now();
+  const c10::IValue outputs = guarded(options, "'" + options.method + "'", [&] {
+    c10::IValue out = method(std::move(inputs));
+    if (cuda) torch::cuda::synchronize();
+    return out;
+  });
+  const double forward_seconds = seconds_since(start);
+  if (!options.training) return forward_seconds;
+  start = std::chrono::steady_clock::now();
+  guarded(options, "the backward of '" + options.method + "'", [&] {
+    if (g_active != nullptr) g_active->phase = Phase::Loss;
+    const at::Tensor loss = training_loss(options.loss, outputs, options.method);
+    if (g_active != nullptr) g_active->phase = Phase::Backward;
+    loss.backward();
+    if (cuda) torch::cuda::synchronize();
+    return 0;
+  });
+  if (recording != nullptr) recording->training->backward_seconds = seconds_since(start);
+  return forward_seconds;
+}
+
+// --training --freeze: every path must name a module or a parameter.
+void check_frozen(const Model::Impl& impl, const std::vector<std::string>& frozen) {
+  for (const auto& path : frozen) {
+    bool found = std::any_of(impl.modules.begin(), impl.modules.end(), [&](const ModuleInfo& m) { return m.name == path; });
+    for (const auto& p : impl.module.named_parameters()) found = found || p.name == path;
+    if (!found) throw Error(ExitCode::Usage, "--freeze: the model has no module or parameter '" + path + "'");
+  }
+}
+
+// Distinct parameter elements that will train and that are frozen (floating point only).
+void count_trainable(const Model::Impl& impl, const std::vector<std::string>& frozen, TrainingRecord& training) {
+  std::unordered_set<const c10::TensorImpl*> seen;
+  for (const auto& p : impl.module.named_parameters()) {
+    if (!p.value.is_floating_point() || !seen.insert(p.value.unsafeGetTensorImpl()).second) continue;
+    (under_any(p.name, frozen) ? training.frozen_params : training.trainable_params) += p.value.numel();
+  }
 }
 
 // Median cost of one start/stop pair of the module timer, over 1000 pairs.
@@ -588,11 +712,23 @@ Recording record(Model& model, const RunOptions& options) {
   active.synchronize_device = options.device == "cuda";
   recording.timed = !impl.meta;
   recording.timer_overhead_seconds = timer_overhead_seconds();
+  if (options.training) {
+    if (options.device == "cuda") {
+      // CUDA backward runs on the engine's device threads, which the single-threaded recorder does not follow.
+      throw Error(ExitCode::Unsupported, "--training runs on the CPU or as a --dry-run; --device cuda records forwards only");
+    }
+    check_frozen(impl, options.frozen);
+    recording.training.emplace();
+    recording.training->loss = options.loss;
+    count_trainable(impl, options.frozen, *recording.training);
+  }
   g_active = &active;
-  const auto handle = at::addGlobalCallback(
-      at::RecordFunctionCallback(on_op_start, on_op_end).needsInputs(true).needsOutputs(true).scopes({at::RecordScope::FUNCTION}));
+  const auto handle = at::addGlobalCallback(at::RecordFunctionCallback(on_op_start, on_op_end)
+                                                .needsInputs(true)
+                                                .needsOutputs(true)
+                                                .scopes({at::RecordScope::FUNCTION, at::RecordScope::BACKWARD_FUNCTION}));
   try {
-    recording.seconds = timed_call(prepared.method, std::move(prepared.inputs), options, options.device == "cuda");
+    recording.seconds = timed_call(prepared.method, std::move(prepared.inputs), options, options.device == "cuda", &recording);
   } catch (...) {
     at::removeCallback(handle);
     g_active = nullptr;

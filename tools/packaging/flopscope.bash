@@ -11,7 +11,8 @@ _flopscope() {
     mapfile -t COMPREPLY < <(compgen -W "$commands --help --version" -- "$cur")
   elif [[ $cur == -* ]]; then
     local options
-    options=$("${COMP_WORDS[0]}" "$command" --help 2>/dev/null | grep -oE '(^|[ ,])--?[A-Za-z][-A-Za-z0-9]*' | tr -d ' ,')
+    # The option names that start a help line ("  -i,--input TEXT ..."), not options a description mentions.
+    options=$("${COMP_WORDS[0]}" "$command" --help 2>/dev/null | awk '/^  -/ {print $1}' | tr ',' '\n')
     mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")
   else
     mapfile -t COMPREPLY < <(compgen -f -- "$cur")

@@ -6,6 +6,7 @@
 // cross-check compares the rule against. Pure function of (Model, Recording): no LibTorch.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@ struct CallCounts {
   std::string rule_error;  // RuleFailed: why
   Traffic traffic;   // every op inside the call reads its arguments and writes its results (unfused)
   Traffic boundary;  // the call's inputs and output and its subtree's parameters, once (one fused kernel)
+  Counts backward;   // training: the backward ops attributed to this call and its children (op level)
 };
 
 struct ModuleCounts {
@@ -42,6 +44,7 @@ struct ModuleCounts {
   Traffic traffic;  // summed over calls
   Traffic boundary; // summed over calls
   double seconds = 0.0;  // summed over calls (real runs)
+  Counts backward;       // summed over calls (training)
 };
 
 struct UncoveredOp {
@@ -59,6 +62,15 @@ struct UnruledModule {
   bool fully_counted = true;  // every op it ran has a formula
 };
 
+// A training step's totals.
+struct TrainingCounts {
+  Counts loss;           // forming the loss from the outputs
+  Counts loss_backward;  // the loss's backward (and that of nodes no recorded call created)
+  Counts backward;       // every backward op: the calls' and loss_backward
+  Counts forward;        // Analysis::total + loss
+  Counts step() const { return forward + backward; }
+};
+
 struct Analysis {
   std::vector<CallCounts> calls;      // parallel to Recording::calls
   std::vector<ModuleCounts> modules;  // parallel to Model::modules()
@@ -68,6 +80,7 @@ struct Analysis {
   std::vector<UncoveredOp> uncovered_ops;
   std::vector<UnruledModule> modules_without_rule;  // leaf calls (no child calls) whose type has no rule
   int rule_calls = 0, matched_calls = 0, mismatched_calls = 0, failed_rule_calls = 0;
+  std::optional<TrainingCounts> training;  // set for a training step's recording
 };
 
 Analysis analyze(const Model& model, const Recording& recording);

@@ -24,6 +24,9 @@ struct RunRequest {
   std::string device = "cpu";
   bool enable_grad = false;
   std::string dtype;                // --dtype: run in this floating-point dtype (empty: as saved)
+  bool training = false;            // --training: one training step (forward, loss, backward)
+  std::string loss;                 // --loss (empty: "sum")
+  std::vector<std::string> frozen;  // --freeze
 };
 
 struct RunPlan {

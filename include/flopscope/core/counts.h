@@ -75,6 +75,20 @@ inline constexpr int64_t kLinearInterpolation = 3;     // 2 mul + 1 add
 inline constexpr int64_t kBilinearInterpolation = 7;   // 4 mul + 3 add
 inline constexpr int64_t kBicubicInterpolation = 31;   // 16 mul + 15 add
 inline constexpr int64_t kTrilinearInterpolation = 15; // 8 mul + 7 add
+// Backward (training), per element of the gradient computed. The gradient of a matrix product or
+// convolution is counted as the products it runs (docs/training.md).
+inline constexpr int64_t kSelectBackward = 1;        // relu/threshold: compare-select of the gradient
+inline constexpr int64_t kHardtanhBackward = 2;      // two compares
+inline constexpr int64_t kSigmoidBackward = 3;       // g y (1 - y): sub, mul, mul
+inline constexpr int64_t kTanhBackward = 3;          // g (1 - y^2): mul, sub, mul
+inline constexpr int64_t kSiluBackward = 8;          // s = sigmoid(x) (3); g s (1 + x (1 - s)): sub, mul, add, mul, mul
+inline constexpr int64_t kGeluBackward = 11;         // g (Phi(x) + x phi(x)): Phi 4, phi 4 (mul, mul, exp, mul), mul, add, mul
+inline constexpr int64_t kGeluTanhBackward = 16;     // tanh form: u, tanh and 1 + t (7), derivative (8), times g (1)
+inline constexpr int64_t kSoftmaxBackward = 4;       // y (g - sum(g y)): mul, sum, sub, mul (log-softmax: g - exp(y) sum(g))
+inline constexpr int64_t kNormalizeBackward = 8;     // x_hat again (2), sums of g and g x_hat (3), combine (3)
+inline constexpr int64_t kAffineWeightBackward = 2;  // sum of g x_hat: mul, add
+inline constexpr int64_t kAffineBiasBackward = 1;    // sum of g
+inline constexpr int64_t kAccumulate = 1;            // scatter-add of a gradient row (embedding), a loss term
 }  // namespace cost
 
 }  // namespace flopscope

@@ -26,6 +26,7 @@ struct ModuleLine {
   int64_t bytes = 0;    // moved by the ops that ran (unfused, docs/bytes.md)
   double seconds = 0.0; // real runs: time inside the calls, with recording hooks
   double percent_of_flops = 0.0;
+  Counts backward;      // training: summed over calls and the group
 };
 
 std::vector<ModuleLine> module_lines(const AnalyzedRun& run, const TableOptions& options);
@@ -35,5 +36,10 @@ std::vector<ModuleLine> module_lines(const AnalyzedRun& run, const TableOptions&
 // % FLOPs; "-" for the counts of a module that never ran.
 std::vector<std::vector<std::string>> module_table_cells(const std::vector<ModuleLine>& lines,
                                                          const std::function<std::string(const ModuleLine&)>& label);
+
+// The training step's section in Markdown, modules labelled by `label` (run.analysis->training must be
+// set; the text table's is render_training_table in report.h).
+std::string render_training_markdown(const AnalyzedRun& run, const TableOptions& options,
+                                     const std::function<std::string(const ModuleLine&)>& label);
 
 }  // namespace flopscope

@@ -55,6 +55,10 @@ nlohmann::json render_roofline_json(const AnalyzedRun& run);
 // on the first device's roof. Every point carries its numbers as a tooltip.
 std::string render_roofline_svg(const AnalyzedRun& run, const TableOptions& options);
 
+// The training step's sections (run.analysis->training must be set): per module forward, backward,
+// their sum and ratio; totals with the loss, per sample, and against 3 x forward (docs/training.md).
+std::string render_training_table(const AnalyzedRun& run, const TableOptions& options);
+
 // 2: bytes per module and call ("traffic", "boundary_traffic"), per-module times, "roofline".
 inline constexpr int kJsonSchemaVersion = 2;
 

@@ -11,9 +11,16 @@
 // everything it runs inside is skipped. An op with no formula whose children were not counted
 // either is recorded as uncovered. Ops that neither compute nor write memory (views) are not recorded.
 // Each module call is timed between its enter and exit hooks.
+//
+// Training (RunOptions::training): the forward runs in train mode with autograd, a scalar loss is
+// formed from the outputs, and backward() runs with the same op recorder. Every op a forward op
+// dispatches with grad on carries the sequence number of the autograd node it creates; the backward
+// node carries it too, so each backward op (and the gradient sums the engine does after that node)
+// is attributed to the call whose forward created the node (docs/training.md).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +47,9 @@ struct CallRecord {
   std::vector<ValueInfo> inputs;   // without self
   std::vector<ValueInfo> outputs;  // one element; a tuple return is one Tuple value
   std::vector<OpRecord> ops;       // ops run in this call's own code, outside any child call
+  // Training: backward ops of the autograd nodes this call's own ops created, with the gradient sums
+  // that follow them.
+  std::vector<OpRecord> backward_ops;
   double seconds = 0.0;            // wall time between enter and exit, children included (real runs)
 };
 
@@ -55,6 +65,31 @@ struct RunOptions {
   // as saved). Floating-point inputs are converted by the plan (their specs say so).
   std::optional<DType> dtype;
   uint64_t seed = 0;           // seed for generated inputs: the same seed gives the same inputs
+  // A training step instead of a forward: train mode, autograd, the loss, backward, all recorded.
+  bool training = false;
+  std::string loss = "sum";           // a name from training_losses()
+  std::vector<std::string> frozen;    // module paths or parameter names whose parameters get no gradient
+};
+
+// A loss a training step can differentiate (registry in src/runtime/training_loss.cpp).
+struct LossInfo {
+  std::string name;         // "sum"
+  std::string description;  // what it computes from the outputs, one line
+};
+const std::vector<LossInfo>& training_losses();
+// Throws Error(Usage), listing the names, unless `name` is one of training_losses().
+void check_training_loss(const std::string& name);
+
+// What a training step ran after the forward.
+struct TrainingRecord {
+  std::string loss;
+  std::vector<OpRecord> loss_ops;           // forming the loss from the outputs
+  // Backward of the loss, and of any node no recorded call created (an op of a module object made at
+  // run time).
+  std::vector<OpRecord> loss_backward_ops;
+  double backward_seconds = 0.0;            // real runs
+  int64_t trainable_params = 0;             // distinct parameter elements that required grad
+  int64_t frozen_params = 0;                // distinct floating-point parameter elements that did not
 };
 
 struct Recording {
@@ -63,6 +98,7 @@ struct Recording {
   bool timed = false;             // kernels ran (not a dry run): call times mean something
   // What reading the clock twice costs, measured before the run: the timing error of one module call.
   double timer_overhead_seconds = 0.0;
+  std::optional<TrainingRecord> training;  // set by a training step
 };
 
 // True when call `index` is a method a module called on itself (Conv2d.forward -> self._conv_forward,
@@ -72,8 +108,8 @@ inline bool is_nested_self_call(const Recording& recording, size_t index) {
   return call.parent >= 0 && recording.calls[static_cast<size_t>(call.parent)].module == call.module;
 }
 
-// Runs `options.method` once with hooks on. Throws Error(NoSuchMethod | BadInputs | ForwardFailed |
-// OutOfMemory | Unsupported).
+// Runs `options.method` once with hooks on (with options.training, one training step). Throws
+// Error(NoSuchMethod | BadInputs | ForwardFailed | OutOfMemory | Unsupported | Usage).
 Recording record(Model& model, const RunOptions& options);
 
 // Runs the method once with no hooks and no recording: the baseline for overhead benchmarks.

@@ -1,0 +1,86 @@
+// The training step's report sections: what the backward costs per module and in total, next to the
+// forward, and against the rule of thumb "a training step = 3 x the forward". The text table and
+// Markdown write the same cells and lines.
+#include <functional>
+#include <sstream>
+
+#include "flopscope/reports/module_table.h"
+#include "flopscope/reports/number_format.h"
+#include "flopscope/reports/report.h"
+#include "flopscope/reports/text_table.h"
+
+namespace flopscope {
+namespace {
+
+// "2.000x"; "-" when the forward did nothing.
+std::string ratio(int64_t numerator, int64_t denominator) {
+  return denominator == 0 ? "-" : fixed(static_cast<double>(numerator) / static_cast<double>(denominator), 3) + "x";
+}
+
+// Batch size: dim 0 of the first input (the table's convention, "B = dim 0 of the inputs").
+int64_t batch_of(const AnalyzedRun& run) {
+  const auto& inputs = run.options->inputs;
+  return inputs.empty() || inputs[0].shape.empty() || inputs[0].shape[0] <= 0 ? 1 : inputs[0].shape[0];
+}
+
+// Per called module row: forward, backward, step and their ratio (header first).
+std::vector<std::vector<std::string>> training_cells(const std::vector<ModuleLine>& lines,
+                                                     const std::function<std::string(const ModuleLine&)>& label) {
+  std::vector<std::vector<std::string>> cells = {{"module", "type", "forward FLOPs", "backward FLOPs", "step FLOPs", "backward / forward"}};
+  for (const ModuleLine& l : lines) {
+    if (!l.called) continue;
+    cells.push_back({label(l), l.type, with_separators(l.counts.flops()), with_separators(l.backward.flops()),
+                     with_separators(l.counts.flops() + l.backward.flops()), ratio(l.backward.flops(), l.counts.flops())});
+  }
+  return cells;
+}
+
+// The totals as {name, text} lines.
+std::vector<std::pair<std::string, std::string>> training_totals(const AnalyzedRun& run) {
+  const TrainingCounts& t = *run.analysis->training;
+  const TrainingRecord& record = *run.recording->training;
+  const int64_t batch = batch_of(run);
+  const int64_t step = t.step().flops();
+  return {
+      {"parameters", with_separators(record.trainable_params) + " trainable, " + with_separators(record.frozen_params) + " frozen"},
+      {"forward", with_separators(t.forward.flops()) + " FLOPs (" + human_flops(t.forward.flops()) + "): the model " +
+                      with_separators(run.analysis->total.flops()) + " + the loss " + with_separators(t.loss.flops())},
+      {"backward", with_separators(t.backward.flops()) + " FLOPs (" + human_flops(t.backward.flops()) + "), of which the loss's " +
+                       with_separators(t.loss_backward.flops()) + "; matmul " + with_separators(t.backward.matmul_flops) +
+                       ", elementwise " + with_separators(t.backward.elementwise_flops)},
+      {"training step", with_separators(step) + " FLOPs (" + human_flops(step) + "), " + with_separators(t.step().macs) +
+                            " MACs; backward / forward " + ratio(t.backward.flops(), t.forward.flops())},
+      {"per sample", with_separators(step / batch) + (step % batch == 0 ? "" : " (rounded down)") + " FLOPs (step / B, B = " +
+                         std::to_string(batch) + ")"},
+      {"vs 3 x forward", with_separators(3 * t.forward.flops()) + ": the step is " + ratio(step, 3 * t.forward.flops()) + " of it"},
+      {"backward time", human_seconds(record.backward_seconds) + (run.recording->timed ? "" : " (dry run: no kernels)")},
+  };
+}
+
+std::string heading(const AnalyzedRun& run) {
+  return "Training step: forward (train mode) + loss '" + run.recording->training->loss +
+         "' + backward, counted from the backward ops that ran (docs/training.md)";
+}
+
+}  // namespace
+
+std::string render_training_table(const AnalyzedRun& run, const TableOptions& options) {
+  std::ostringstream out;
+  out << "\n" << heading(run) << "\n";
+  const auto indented = [](const ModuleLine& l) { return l.row.label; };
+  out << format_text_table(training_cells(module_lines(run, options), indented), 2);
+  for (const auto& [name, text] : training_totals(run)) {
+    out << "  " << name << std::string(name.size() < 18 ? 18 - name.size() : 1, ' ') << text << "\n";
+  }
+  return out.str();
+}
+
+std::string render_training_markdown(const AnalyzedRun& run, const TableOptions& options,
+                                     const std::function<std::string(const ModuleLine&)>& label) {
+  std::ostringstream out;
+  out << "\n### " << heading(run) << "\n\n" << format_markdown_table(training_cells(module_lines(run, options), label), "llrrrr") << "\n";
+  for (const auto& [name, text] : training_totals(run)) out << "- **" << name << ":** " << text << "\n";
+  return out.str();
+}
+
+}  // namespace flopscope
