@@ -584,6 +584,15 @@ bool under_any(const std::string& name, const std::vector<std::string>& paths) {
   });
 }
 
+// The parameters kept out of grad: those with any name under a frozen path (a tied parameter has several).
+std::unordered_set<const c10::TensorImpl*> frozen_tensors(const torch::jit::Module& module, const std::vector<std::string>& frozen) {
+  std::unordered_set<const c10::TensorImpl*> tensors;
+  for (const auto& p : module.named_parameters()) {
+    if (under_any(p.name, frozen)) tensors.insert(p.value.unsafeGetTensorImpl());
+  }
+  return tensors;
+}
+
 // While alive: floating-point parameters require grad (less the frozen ones, which do not) and the
 // module is in the requested train mode. Restores every flag, and drops the gradients a backward left.
 class GradState {
@@ -592,13 +601,10 @@ class GradState {
       : module_(std::move(module)), set_training_(train && !module_.is_training()) {
     if (set_training_) module_.train(true);
     if (!enable) return;
-    std::unordered_set<const c10::TensorImpl*> frozen_tensors;
-    for (const auto& p : module_.named_parameters()) {
-      if (under_any(p.name, frozen)) frozen_tensors.insert(p.value.unsafeGetTensorImpl());
-    }
+    const auto kept_out = frozen_tensors(module_, frozen);
     for (const auto& p : module_.named_parameters()) {
       at::Tensor t = p.value;
-      const bool wanted = t.is_floating_point() && frozen_tensors.count(t.unsafeGetTensorImpl()) == 0;
+      const bool wanted = t.is_floating_point() && kept_out.count(t.unsafeGetTensorImpl()) == 0;
       if (t.requires_grad() != wanted) {
         saved_.emplace_back(t, t.requires_grad());
         t.requires_grad_(wanted);
@@ -680,10 +686,12 @@ void check_frozen(const Model::Impl& impl, const std::vector<std::string>& froze
 
 // Distinct parameter elements that will train and that are frozen (floating point only).
 void count_trainable(const Model::Impl& impl, const std::vector<std::string>& frozen, TrainingRecord& training) {
+  const auto kept_out = frozen_tensors(impl.module, frozen);
   std::unordered_set<const c10::TensorImpl*> seen;
   for (const auto& p : impl.module.named_parameters()) {
-    if (!p.value.is_floating_point() || !seen.insert(p.value.unsafeGetTensorImpl()).second) continue;
-    (under_any(p.name, frozen) ? training.frozen_params : training.trainable_params) += p.value.numel();
+    const c10::TensorImpl* tensor = p.value.unsafeGetTensorImpl();
+    if (!p.value.is_floating_point() || !seen.insert(tensor).second) continue;
+    (kept_out.count(tensor) > 0 ? training.frozen_params : training.trainable_params) += p.value.numel();
   }
 }
 
