@@ -341,6 +341,29 @@ TEST_F(Cli, UsageAndInputErrors) {
   }
 }
 
+TEST_F(Cli, SweepOverInputDimsAndItsErrors) {
+  const std::string flexible = flopscope::testing::model_path("test/flexible_vit.pt");
+  const std::string json_path = (dir_ / "fit.json").string();
+  const Result ok = run("sweep " + flexible + " --vary 0:2,3=8,12,16,20 --dry-run --format json -o " + json_path);
+  ASSERT_EQ(ok.code, 0) << ok.err;
+  const nlohmann::json fit = nlohmann::json::parse(slurp(json_path))["linearity"]["exact_fit"];
+  EXPECT_EQ(fit["exact"], true);
+  EXPECT_EQ(fit["c"], "37/128");  // the attention's products (1/4) and its softmax (5/128) in P = N^2
+  for (const std::string& args : {flexible + " --vary 0:2", flexible + " --vary 3:0=4", flexible + " --vary 0:9=4",
+                                  flexible + " --vary 0:2,3=8,12 --batch 1,2", flexible + " --vary 0:2,3=8 --loss clip"}) {
+    const Result r = run("sweep " + args);
+    EXPECT_EQ(r.code, 2) << args << ": " << r.err;
+    expect_one_clean_line(r);
+  }
+  // A size the model cannot take: after the progress lines, one line naming the size, module and op.
+  const Result bad = run("sweep " + flopscope::testing::model_path("openclip/ViT-B-16.pt") + " --vary 0:2,3=160,224 --dry-run");
+  EXPECT_EQ(bad.code, 6) << bad.err;
+  const std::string last = bad.err.substr(bad.err.rfind('\n', bad.err.size() - 2) + 1);
+  EXPECT_EQ(last.rfind("flopscope: error: at N=160: ", 0), 0u) << bad.err;
+  EXPECT_NE(last.find("in module 'visual' (VisionTransformer) at aten::add"), std::string::npos) << bad.err;
+  EXPECT_EQ(bad.err.find("frame #"), std::string::npos) << bad.err;
+}
+
 TEST_F(Cli, CudaWithoutAGpuIsOneClearLine) {
   if (torch::cuda::is_available()) GTEST_SKIP() << "a GPU is visible: --device cuda runs (tests/test_cuda.cpp)";
   const Result r = run("analyze " + kMixed + " --device cuda");

@@ -1,6 +1,7 @@
 // Batch-size sweeps: the exact linearity verdict, per-module growth, and deterministic output.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <regex>
 
 #include "flopscope/core/error.h"
@@ -18,24 +19,77 @@ struct Swept {
   SweepResult result;
 };
 
-Swept sweep(const std::string& relative, std::vector<int64_t> batches, bool dry_run) {
+// `vary` empty: a batch sweep over `sizes`; otherwise "I:D[,D]" and the sizes go to those dims.
+Swept sweep(const std::string& relative, std::vector<int64_t> sizes, bool dry_run, const std::string& vary = "",
+            RunRequest request = {}) {
   LoadOptions load;
   load.meta = dry_run;
   Model model = Model::load(testing::model_path(relative), load);
-  RunRequest request;
   request.threads = 1;
   RunPlan plan = plan_run(model, request);
   SweepOptions options;
-  options.batches = std::move(batches);
+  options.sizes = std::move(sizes);
+  if (!vary.empty()) options.varied = parse_varied_dims(vary);
   options.dry_run = dry_run;
   options.repeat = 2;
   SweepResult result = run_sweep(model, plan, options);
   return {std::move(model), std::move(plan), options, std::move(result)};
 }
 
+std::string table_of(const Swept& s) { return render_sweep_table({&s.model, &s.plan, &s.options, &s.result, "x"}); }
+
 TEST(Sweep, ParsesBatchLists) {
-  EXPECT_EQ(parse_batch_list("8,1,2,2,4"), (std::vector<int64_t>{1, 2, 4, 8}));
-  for (const char* bad : {"", "1,,2", "0", "-1", "1,a", "2.5", "1,"}) EXPECT_THROW(parse_batch_list(bad), Error) << bad;
+  EXPECT_EQ(parse_size_list("8,1,2,2,4"), (std::vector<int64_t>{1, 2, 4, 8}));
+  for (const char* bad : {"", "1,,2", "0", "-1", "1,a", "2.5", "1,"}) EXPECT_THROW(parse_size_list(bad), Error) << bad;
+}
+
+TEST(Sweep, ParsesVariedDims) {
+  SweepOptions options;
+  parse_vary("0:3,2=336,160,224", options);
+  ASSERT_TRUE(options.varied);
+  EXPECT_EQ(options.varied->input, 0u);
+  EXPECT_EQ(options.varied->dims, (std::vector<size_t>{2, 3}));
+  EXPECT_EQ(options.varied->text(), "0:2,3");
+  EXPECT_EQ(options.sizes, (std::vector<int64_t>{160, 224, 336}));
+  for (const char* bad : {"0:2", "0:2=", "0:=4", ":2=4", "a:2=4", "0:2,2=4", "0:2=0", "0:-1=4", "0:2=4,x", "0:99=4"}) {
+    SweepOptions ignored;
+    EXPECT_THROW(parse_vary(bad, ignored), Error) << bad;
+  }
+  // Inputs and dims that do not exist are refused when applied, naming the input.
+  std::vector<InputSpec> specs = {parse_input_spec("1x3x16x16:float32")};
+  apply_sized_dims(specs, {parse_varied_dims("0:2,3"), 24});
+  EXPECT_EQ(specs[0].shape, (std::vector<int64_t>{1, 3, 24, 24}));
+  try {
+    apply_sized_dims(specs, {parse_varied_dims("0:4"), 24});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "--vary 0:4: input 0 (1x3x24x24:float32:randn) has no dim 4");
+  }
+  EXPECT_THROW(apply_sized_dims(specs, {parse_varied_dims("1:0"), 24}), Error);
+}
+
+TEST(Sweep, QuadraticFitsAreExactFractions) {
+  // 3/64 P^2 + 5 P + 7 at P = 64, 144, 256, 400.
+  std::vector<int64_t> x = {64, 144, 256, 400}, f;
+  for (const int64_t p : x) f.push_back(3 * p * p / 64 + 5 * p + 7);
+  const QuadraticFit fit = fit_quadratic(x, f);
+  EXPECT_TRUE(fit.exact);
+  EXPECT_EQ(fit.determined_by, 3);
+  EXPECT_EQ(fit.checked_on, 1);
+  EXPECT_EQ(fit.c.text(), "3/64");
+  EXPECT_EQ(fit.b.text(), "5");
+  EXPECT_EQ(fit.a.text(), "7");
+  EXPECT_EQ(fit.formula("P"), "7 + 5*P + 3/64*P^2");
+  EXPECT_DOUBLE_EQ(fit.quadratic_share(400), 7500.0 / (7500 + 2000 + 7));
+  // One FLOP off at the last point: not a polynomial of degree 2.
+  f.back() += 1;
+  const QuadraticFit off = fit_quadratic(x, f);
+  EXPECT_FALSE(off.exact);
+  EXPECT_FALSE(off.too_large);
+  // Two points give a line; one point a proportion; negative terms print as differences.
+  EXPECT_EQ(fit_quadratic({2, 4}, {10, 18}).formula("B"), "2 + 4*B");
+  EXPECT_EQ(fit_quadratic({3}, {12}).formula("B"), "4*B");
+  EXPECT_EQ(fit_quadratic({1, 2, 3}, {0, 2, 6}).formula("N"), "-N + N^2");
 }
 
 TEST(Sweep, BatchByBatchProductIsNamed) {
@@ -106,7 +160,7 @@ TEST(Sweep, OutputIsDeterministicApartFromTimings) {
   const std::string csv = render_sweep_csv({&a.model, &a.plan, &a.options, &a.result, "x"});
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
             "batch,flops,matmul_flops,elementwise_flops,macs,op_level_flops,params,median_seconds,samples_per_second,"
-            "gflop_per_second");
+            "gflop_per_second,size,variable");
   const std::string svg = render_sweep_svg({&a.model, &a.plan, &a.options, &a.result, "x"});
   EXPECT_EQ(svg.rfind("<svg", 0), 0u);
   EXPECT_NE(svg.find("</svg>"), std::string::npos);
@@ -155,6 +209,107 @@ TEST(Sweep, TableWritesTimesAndRatesToThreeDigits) {
   EXPECT_NE(table.find("801 us"), std::string::npos) << table;
   EXPECT_NE(table.find("1248"), std::string::npos) << table;       // samples/s: 1 / 0.000801234
   EXPECT_NE(table.find("759.31 MFLOP/s"), std::string::npos) << table;  // 608,384 FLOPs / 0.000801234 s
+}
+
+// A ViT that takes any image size (flexible_vit.pt: 4x4 patches, width 16, a class token, no
+// positional embedding), swept over four image sizes N: in P = N^2 every module is exactly
+// a + b*P + c*P^2. By hand for the attention's products, L = P/16 + 1 tokens: in-projection
+// 2*L*16*48 and out-projection 2*L*16*16 FLOPs, Q K^T and A V 2 x 2*L*L*16:
+// 64 L^2 + 2048 L = P^2/4 + 136 P + 2112.
+TEST(Sweep, ResolutionSweepFitsEveryModuleExactly) {
+  const Swept s = sweep("test/flexible_vit.pt", {8, 12, 16, 20}, false, "0:2,3");
+  const auto& points = s.result.points;
+  ASSERT_EQ(points.size(), 4u);
+  EXPECT_EQ(points[3].variable, 400);
+  EXPECT_EQ(points[3].batch, 1);
+  const int attn = s.model.find_module("attn");
+  ASSERT_GE(attn, 0);
+  std::vector<int64_t> x, matmul;
+  for (const auto& p : points) {
+    x.push_back(p.variable);
+    matmul.push_back(p.modules[static_cast<size_t>(attn)].matmul_flops);
+  }
+  EXPECT_EQ(fit_quadratic(x, matmul).formula("P"), "2112 + 136*P + 1/4*P^2");
+  const Linearity& l = s.result.linearity;
+  EXPECT_TRUE(l.total_fit.exact);
+  EXPECT_EQ(l.total_fit.checked_on, 1);
+  EXPECT_FALSE(l.total_fit.c.is_zero());
+  for (const auto& m : l.module_fits) EXPECT_TRUE(m.fit.exact) << s.model.modules()[static_cast<size_t>(m.module)].name;
+  // The patch embedding and the MLP are proportional to P (plus the class token's constant);
+  // the P^2 term is the attention's own work, named as such.
+  bool attention_named = false;
+  for (const auto& g : l.not_proportional) {
+    if (g.growth == Growth::FasterThanLinear) {
+      EXPECT_EQ(g.module, "attn");
+      attention_named = true;
+    }
+  }
+  EXPECT_TRUE(attention_named);
+  const std::string table = table_of(s);
+  EXPECT_NE(table.find("fits in P = N^2"), std::string::npos) << table;
+  EXPECT_NE(table.find("Per-module fit"), std::string::npos) << table;
+  EXPECT_NE(table.find("P^2 term, c*P^2 / FLOPs(P), at each size"), std::string::npos) << table;
+  EXPECT_NE(table.find("checked on 1 more"), std::string::npos) << table;
+  // A dry run fits the same counts; the JSON carries the exact coefficients.
+  const Swept dry = sweep("test/flexible_vit.pt", {8, 12, 16, 20}, true, "0:2,3");
+  EXPECT_EQ(dry.result.linearity.total_fit.formula("P"), l.total_fit.formula("P"));
+  const nlohmann::json json = render_sweep_json({&dry.model, &dry.plan, &dry.options, &dry.result, "x"});
+  EXPECT_EQ(testing::schema_errors(json, "sweep"), "");
+  EXPECT_EQ(json["linearity"]["exact_fit"]["c"], l.total_fit.c.text());
+  EXPECT_EQ(json["sweep"]["variable_power"], 2);
+  const std::string svg = render_sweep_svg({&dry.model, &dry.plan, &dry.options, &dry.result, "x"});
+  EXPECT_NE(svg.find("without the P^2 term"), std::string::npos);
+}
+
+// OpenCLIP's learned positional embedding is fixed to its 14 x 14 grid: another size stops the sweep
+// with one line naming the size, the module and the op.
+TEST(Sweep, SizeAModelCannotTakeIsNamedWithModuleAndOp) {
+  RunRequest request;
+  request.preset = "openclip";
+  try {
+    sweep("openclip/ViT-B-16.pt", {160, 224}, true, "0:2,3", request);
+    FAIL() << "a 160-pixel image ran";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(e.code(), ExitCode::BadInputs);
+    EXPECT_EQ(message.rfind("at N=160: ", 0), 0u) << message;
+    EXPECT_NE(message.find("in module 'visual' (VisionTransformer) at aten::add"), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  }
+}
+
+// Part of a training step grows with B^2: the CLIP loss's similarity products. The sweep finds that
+// term exactly, attributes it to the loss, and names the ops that carry it: two B x 512 x B products
+// forward (2 x 2 x 512 B^2 FLOPs) and two gradients of each backward (4096 B^2); scaling, softmax and
+// their backwards the rest of 6170 B^2. At B = 1 the image tower's class-token gradient needs no sum
+// over the batch: 768 FLOPs fewer than the line through B >= 2, which the fit reports.
+TEST(Sweep, TrainingSweepNamesTheLossesBatchSquaredTerm) {
+  RunRequest request;
+  request.preset = "openclip";
+  request.training = true;
+  request.loss = "clip";
+  const Swept s = sweep("openclip/ViT-B-16.pt", {1, 2, 4, 8, 16}, true, "", request);
+  const Linearity& l = s.result.linearity;
+  EXPECT_FALSE(l.total_fit.exact);
+  ASSERT_TRUE(l.total_fit.exact_after_first);
+  EXPECT_EQ(l.total_fit.first_off.text(), "-768");
+  EXPECT_EQ(l.total_fit.c.text(), "6170");
+  const ModuleGrowth* loss = nullptr;
+  for (const auto& g : l.not_proportional) {
+    if (g.module == "(loss)") loss = &g;
+    else EXPECT_NE(g.growth, Growth::FasterThanLinear) << g.module;  // the towers grow linearly
+  }
+  ASSERT_NE(loss, nullptr);
+  EXPECT_EQ(loss->growth, Growth::FasterThanLinear);
+  EXPECT_TRUE(loss->fit.exact);
+  EXPECT_EQ(loss->fit.c.text(), "6170");
+  std::map<std::string, std::string> carriers;
+  for (const auto& op : loss->carriers) carriers[op.module] = op.fit.formula("B");
+  EXPECT_EQ(carriers["aten::mm"], "2048*B^2");
+  EXPECT_EQ(carriers["aten::mm (backward)"], "4096*B^2");
+  const std::string table = table_of(s);
+  EXPECT_NE(table.find("carried by aten::mm: 2048*B^2 FLOPs"), std::string::npos) << table;
+  EXPECT_NE(table.find("B=1 is 768 FLOPs below it"), std::string::npos) << table;
 }
 
 }  // namespace

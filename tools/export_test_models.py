@@ -286,6 +286,30 @@ class Training(nn.Module):
         return x.sum(1), a.sum(1)
 
 
+class FlexibleViT(nn.Module):
+    """A ViT that takes any image size divisible by 4 (tests/test_sweep.cpp's resolution sweep): 4x4
+    patches, a class token and no positional embedding, so L = (N/4)^2 + 1 tokens of width 16; one
+    block of batch-first self-attention (2 heads) and an MLP; a head on the class token."""
+
+    def __init__(self):
+        super().__init__()
+        self.patch = nn.Conv2d(3, 16, 4, stride=4)
+        self.cls = nn.Parameter(torch.zeros(1, 1, 16))
+        self.norm1 = nn.LayerNorm(16)
+        self.attn = nn.MultiheadAttention(16, 2, batch_first=True)
+        self.norm2 = nn.LayerNorm(16)
+        self.mlp = nn.Sequential(nn.Linear(16, 32), nn.GELU(), nn.Linear(32, 16))
+        self.head = nn.Linear(16, 10)
+
+    def forward(self, image):
+        x = self.patch(image).flatten(2).transpose(1, 2)
+        x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], dim=1)
+        y = self.norm1(x)
+        x = x + self.attn(y, y, y, need_weights=False)[0]
+        x = x + self.mlp(self.norm2(x))
+        return self.head(x[:, 0])
+
+
 # name -> (builder, manifest, needs PyTorch 2.x)
 MODELS = {
     "mixed": (Mixed, {"inputs": ["1x3x16x16:float32"]}, False),
@@ -302,6 +326,7 @@ MODELS = {
     "mha": (Attention, {"inputs": ["2x10x64:float32"]}, False),
     "sdpa": (Sdpa, {"inputs": ["2x6x32:float32", "2x10x32:float32"]}, True),
     "training": (Training, {"inputs": ["1x4x6x6:float32", "1x5:int64:randint:0:10"]}, False),
+    "flexible_vit": (FlexibleViT, {"inputs": ["1x3x16x16:float32"]}, False),
     # Hostile models, exported with --out torchscript_models/hostile --only forever hog.
     "forever": (Forever, {"inputs": ["1x4:float32"]}, False),
     "hog": (Hog, {"inputs": ["1:float32"]}, False),

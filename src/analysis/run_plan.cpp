@@ -55,6 +55,7 @@ RunPlan plan_run(const Model& model, const RunRequest& request) {
                                      (looks_like_clip ? ", or --preset openclip" : ""));
   }
   if (request.batch) apply_batch(run.inputs, *request.batch);
+  if (request.sized_dims) apply_sized_dims(run.inputs, *request.sized_dims);
   for (InputSpec& spec : run.inputs) {
     if (run.dtype && is_floating(spec.dtype)) spec.dtype = *run.dtype;
   }

@@ -107,7 +107,7 @@ void add_model_options(CLI::App& command, ModelOptions& o) {
   o.isolation.add_to(command);
 }
 
-// analyze only: a sweep or a zoo counts forwards.
+// analyze and sweep (a zoo counts forwards).
 void add_training_options(CLI::App& command, flopscope::RunRequest& request) {
   std::string losses = "with --training, the scalar differentiated (default: sum):";
   for (const auto& loss : flopscope::training_losses()) losses += "\n  " + loss.name + ": " + loss.description;
@@ -209,16 +209,34 @@ int analyze_command(ModelOptions& o, const AnalyzeFlags& flags, const std::strin
   }));
 }
 
-int sweep_command(ModelOptions& o, const std::string& batches, int repeat, int warmup, const std::string& chart,
-                  const std::string& cmdline) {
+struct SweepFlags {
+  std::string batches = "1,2,4,8,16";
+  CLI::Option* batch_option = nullptr;  // given explicitly
+  std::string vary;
+  std::string chart;
+  int repeat = 5, warmup = 1;
+};
+
+int sweep_command(ModelOptions& o, const SweepFlags& flags, const std::string& cmdline) {
   flopscope::SweepOptions options;
-  options.batches = flopscope::parse_batch_list(batches);
-  options.repeat = repeat;
-  options.warmup = warmup;
+  if (flags.vary.empty()) {
+    options.sizes = flopscope::parse_size_list(flags.batches);
+  } else {
+    flopscope::parse_vary(flags.vary, options);
+    if (flags.batch_option->count() > 0) {
+      // With --vary, --batch fixes the batch of every point.
+      const auto batch = flopscope::parse_size_list(flags.batches);
+      if (batch.size() != 1) throw Error(ExitCode::Usage, "with --vary, --batch takes one size (the batch of every point)");
+      o.request.batch = batch.front();
+    }
+  }
+  options.repeat = flags.repeat;
+  options.warmup = flags.warmup;
   options.dry_run = o.dry_run;
   const bool interactive = ::isatty(STDERR_FILENO) != 0;
   flopscope::RunRequest largest = o.request;
-  largest.batch = *std::max_element(options.batches.begin(), options.batches.end());
+  if (options.varied) largest.sized_dims = flopscope::SizedDims{*options.varied, options.sizes.back()};
+  else largest.batch = options.sizes.back();
   return deliver(run_model_work(o, [&]() {
     flopscope::Model model = o.load(largest);
     const flopscope::RunPlan plan = flopscope::plan_run(model, o.request);
@@ -229,7 +247,7 @@ int sweep_command(ModelOptions& o, const std::string& batches, int repeat, int w
     if (interactive) std::cerr << "\r\033[K" << std::flush;
     const flopscope::SweepContext context{&model, &plan, &options, &result, cmdline};
     flopscope::WorkResult work;
-    if (!chart.empty()) work.outputs.push_back({chart, flopscope::render_sweep_svg(context)});
+    if (!flags.chart.empty()) work.outputs.push_back({flags.chart, flopscope::render_sweep_svg(context)});
     work.outputs.push_back({o.output, o.format == "json"  ? flopscope::render_sweep_json(context).dump(2) + "\n"
                                       : o.format == "csv" ? flopscope::render_sweep_csv(context)
                                                           : flopscope::render_sweep_table(context)});
@@ -370,15 +388,20 @@ int run_cli(int argc, char** argv) {
   hardware_app->add_option("--threads", measure_threads, "CPU threads for --measure (default: all cores)");
 
   ModelOptions sweep;
-  std::string sweep_batches = "1,2,4,8,16", sweep_chart;
-  int sweep_repeat = 5, sweep_warmup = 1;
-  CLI::App* sweep_app = app.add_subcommand("sweep", "counts and timings at several batch sizes, and a linearity verdict");
+  SweepFlags sweep_flags;
+  CLI::App* sweep_app = app.add_subcommand(
+      "sweep", "counts and timings at several batch sizes or input sizes, with the exact fit a + b*N + c*N^2 per module");
   add_model_options(*sweep_app, sweep);
-  sweep_app->add_option("--batch,-b", sweep_batches, "comma-separated batch sizes (default 1,2,4,8,16)");
-  sweep_app->add_option("--repeat", sweep_repeat, "timed forwards per batch size; the median is reported (default 5)");
-  sweep_app->add_option("--warmup", sweep_warmup, "untimed forwards before them (default 1)");
+  add_training_options(*sweep_app, sweep.request);
+  sweep_flags.batch_option = sweep_app->add_option("--batch,-b", sweep_flags.batches,
+                                                   "comma-separated batch sizes (default 1,2,4,8,16); with --vary, one batch for every point");
+  sweep_app->add_option("--vary", sweep_flags.vary,
+                        "INPUT:DIM[,DIM...]=N1,N2,...: set those dims of that input to each N instead of varying the batch "
+                        "(0:2,3=160,224,288,336: image sizes; 1:1=16,32,77: sequence lengths); fits run on P = N^(number of dims)");
+  sweep_app->add_option("--repeat", sweep_flags.repeat, "timed runs per size; the median is reported (default 5)");
+  sweep_app->add_option("--warmup", sweep_flags.warmup, "untimed runs before them (default 1)");
   sweep_app->add_option("--format,-f", sweep.format, "table, json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
-  sweep_app->add_option("--chart", sweep_chart, "also write an SVG chart of FLOPs and time against batch size");
+  sweep_app->add_option("--chart", sweep_flags.chart, "also write an SVG chart of FLOPs and time against the swept size");
 
   std::string zoo_directory, zoo_format = "markdown", zoo_output;
   flopscope::ZooOptions zoo_options;
@@ -425,7 +448,7 @@ int run_cli(int argc, char** argv) {
   try {
     if (analyze_batch_option->count() > 0) analyze.request.batch = analyze_batch;
     if (sweep_app->parsed()) {
-      return sweep_command(sweep, sweep_batches, sweep_repeat, sweep_warmup, sweep_chart, command_line(argc, argv));
+      return sweep_command(sweep, sweep_flags, command_line(argc, argv));
     }
     if (analyze_app->parsed()) return analyze_command(analyze, flags, command_line(argc, argv));
     if (hardware_app->parsed()) return hardware_command(measure, measure_threads);

@@ -1,5 +1,6 @@
 #include "flopscope/core/input_spec.h"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 #include <map>
@@ -137,6 +138,50 @@ void apply_batch(std::vector<InputSpec>& specs, int64_t batch) {
     if (!spec.shape.empty()) spec.shape[0] = batch;
     checked_numel(spec.shape);
   }
+}
+
+std::string VariedDims::text() const {
+  std::string out = std::to_string(input) + ":";
+  for (size_t i = 0; i < dims.size(); ++i) out += (i ? "," : "") + std::to_string(dims[i]);
+  return out;
+}
+
+VariedDims parse_varied_dims(const std::string& text) {
+  const auto fail = [&text]() {
+    return Error(ExitCode::Usage, "--vary wants INPUT:DIM[,DIM...]=N1,N2,... (e.g. 0:2,3=160,224,288), got '" + text + "'");
+  };
+  const auto colon = text.find(':');
+  if (colon == std::string::npos) throw fail();
+  const auto number = [&](const std::string& item) {
+    size_t value = 0;
+    const auto result = std::from_chars(item.data(), item.data() + item.size(), value);
+    if (item.empty() || result.ec != std::errc() || result.ptr != item.data() + item.size() || value > 64) throw fail();
+    return value;
+  };
+  VariedDims varied;
+  varied.input = number(text.substr(0, colon));
+  for (const auto& item : split(text.substr(colon + 1), ',')) varied.dims.push_back(number(item));
+  std::sort(varied.dims.begin(), varied.dims.end());
+  if (std::adjacent_find(varied.dims.begin(), varied.dims.end()) != varied.dims.end()) throw fail();
+  return varied;
+}
+
+void apply_sized_dims(std::vector<InputSpec>& specs, const SizedDims& sized) {
+  const VariedDims& varied = sized.varied;
+  if (sized.size < 1) throw Error(ExitCode::Usage, "--vary sizes must be at least 1, got " + std::to_string(sized.size));
+  if (varied.input >= specs.size()) {
+    throw Error(ExitCode::Usage, "--vary " + varied.text() + ": the method takes " + std::to_string(specs.size()) +
+                                     " input(s), numbered from 0");
+  }
+  InputSpec& spec = specs[varied.input];
+  for (const size_t dim : varied.dims) {
+    if (dim >= spec.shape.size()) {
+      throw Error(ExitCode::Usage, "--vary " + varied.text() + ": input " + std::to_string(varied.input) + " (" +
+                                       to_string(spec) + ") has no dim " + std::to_string(dim));
+    }
+    spec.shape[dim] = sized.size;
+  }
+  checked_numel(spec.shape);
 }
 
 }  // namespace flopscope

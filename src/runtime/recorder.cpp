@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <optional>
 #include <regex>
 #include <thread>
@@ -72,6 +73,10 @@ struct ActiveRecording {
   bool synchronize_device = false;         // CUDA: a module's kernels finish before its exit is timed
   std::vector<OpFrame> op_stack;
   std::unordered_map<int, int> calls_of_module;  // module index -> calls so far
+  // The innermost op that ended by an exception, and the call it ran in (-1: none): where a run that
+  // raises failed. Cleared when another op starts (the exception was handled).
+  std::string failed_op;
+  int failed_call = -1;
 };
 
 ActiveRecording* g_active = nullptr;
@@ -348,6 +353,7 @@ bool is_autograd_event(const at::RecordFunction& fn) {
 
 std::unique_ptr<at::ObserverContext> on_op_start(const at::RecordFunction& fn) {
   if (!on_recording_thread()) return nullptr;
+  g_active->failed_op.clear();
   if (is_autograd_event(fn)) {
     if (fn.scope() == at::RecordScope::BACKWARD_FUNCTION) {
       const auto found = g_active->call_of_node.find(fn.seqNr());
@@ -397,8 +403,18 @@ std::unique_ptr<at::ObserverContext> on_op_start(const at::RecordFunction& fn) {
   return nullptr;
 }
 
+// The call whose code is running now: in backward, the call that created the running node.
+int running_call() { return g_active->phase == Phase::Backward ? g_active->backward_call : current_call_index(); }
+
 void on_op_end(const at::RecordFunction& fn, at::ObserverContext*) {
-  if (!on_recording_thread() || g_active->op_stack.empty() || is_autograd_event(fn)) return;
+  if (!on_recording_thread() || is_autograd_event(fn)) return;
+  // Ended by an exception on its way out (end callbacks run as the op's scope unwinds): the first
+  // such op is the innermost one, where the run failed.
+  if (std::uncaught_exceptions() > 0 && g_active->failed_op.empty()) {
+    g_active->failed_op = fn.name();
+    g_active->failed_call = running_call();
+  }
+  if (g_active->op_stack.empty()) return;
   auto& ops = g_active->op_stack;
   OpFrame frame = std::move(ops.back());
   ops.pop_back();
@@ -488,7 +504,7 @@ c10::Device select_device(const RunOptions& options) {
 
 // Classifies an exception from the model's own code. Shape and dtype complaints almost always mean
 // the inputs do not fit the model.
-Error forward_error(const std::string& method, const std::string& what) {
+Error forward_error(const std::string& method, const std::string& what, const std::string& where = "") {
   const std::string line = error_cause(what);
   const auto marker = what.find(kDataDependentMarker);
   if (marker != std::string::npos) {
@@ -515,10 +531,10 @@ Error forward_error(const std::string& method, const std::string& what) {
   }
   for (const char* hint : {"shape", "size", "dimension", "dtype", "type (", "channels", "Expected", "expected", "mat1", "rank"}) {
     if (line.find(hint) != std::string::npos) {
-      return Error(ExitCode::BadInputs, "the inputs do not fit method '" + method + "': " + line);
+      return Error(ExitCode::BadInputs, "the inputs do not fit method '" + method + "'" + where + ": " + line);
     }
   }
-  return Error(ExitCode::ForwardFailed, "the model raised while running '" + method + "': " + line);
+  return Error(ExitCode::ForwardFailed, "the model raised while running '" + method + "'" + where + ": " + line);
 }
 
 // --dtype: floating-point parameters and buffers only (integer buffers such as position ids keep
@@ -631,6 +647,23 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// Where a recorded run that raised failed: " in module 'visual' (VisionTransformer) at aten::add";
+// "" outside a recording.
+std::string failure_location() {
+  if (g_active == nullptr) return "";
+  const int call = g_active->failed_op.empty() ? running_call() : g_active->failed_call;
+  std::string where;
+  if (call >= 0) {
+    const ModuleInfo& module = g_active->model->modules[static_cast<size_t>(g_active->recording->calls[static_cast<size_t>(call)].module)];
+    const std::string type = module.type.substr(module.type.rfind('.') + 1);
+    where = " in module '" + (module.name.empty() ? std::string("(model)") : module.name) + "' (" + type + ")";
+  } else if (g_active->phase == Phase::Loss) {
+    where = " in the training loss";
+  }
+  if (!g_active->failed_op.empty()) where += " at " + g_active->failed_op;
+  return where;
+}
+
 // Runs `step` (the method, or the loss and backward) as `what`, turning its exceptions into flopscope
 // errors.
 template <typename Step>
@@ -642,26 +675,31 @@ auto guarded(const RunOptions& options, const std::string& what, const Step& ste
   } catch (const std::bad_alloc&) {
     throw Error(ExitCode::OutOfMemory, "out of memory while running " + what + "; use a smaller --batch or --dry-run");
   } catch (const std::exception& e) {
-    throw forward_error(options.method, e.what());
+    throw forward_error(options.method, e.what(), failure_location());
   }
 }
 
-// Runs the method (with options.training, the whole step) and returns the forward's wall time.
-double timed_call(torch::jit::Method& method, std::vector<c10::IValue> inputs, const RunOptions& options, bool cuda,
-                  Recording* recording = nullptr) {
+// Wall times of one call of the method, and with options.training of the loss and backward after it.
+struct StepSeconds {
+  double forward = 0.0;
+  double backward = 0.0;
+};
+
+StepSeconds timed_call(torch::jit::Method& method, std::vector<c10::IValue> inputs, const RunOptions& options, bool cuda) {
   std::optional<torch::NoGradGuard> no_grad;
   const bool grad = options.enable_grad || options.training;
   if (!grad) no_grad.emplace();
   const GradState grad_state(method.owner(), grad, options.training, options.frozen);
   if (cuda) torch::cuda::synchronize();  // nothing queued before the call is timed with it
+  StepSeconds seconds;
   auto start = std::chrono::steady_clock::now();
   const c10::IValue outputs = guarded(options, "'" + options.method + "'", [&] {
     c10::IValue out = method(std::move(inputs));
     if (cuda) torch::cuda::synchronize();
     return out;
   });
-  const double forward_seconds = seconds_since(start);
-  if (!options.training) return forward_seconds;
+  seconds.forward = seconds_since(start);
+  if (!options.training) return seconds;
   start = std::chrono::steady_clock::now();
   guarded(options, "the backward of '" + options.method + "'", [&] {
     if (g_active != nullptr) g_active->phase = Phase::Loss;
@@ -671,8 +709,8 @@ double timed_call(torch::jit::Method& method, std::vector<c10::IValue> inputs, c
     if (cuda) torch::cuda::synchronize();
     return 0;
   });
-  if (recording != nullptr) recording->training->backward_seconds = seconds_since(start);
-  return forward_seconds;
+  seconds.backward = seconds_since(start);
+  return seconds;
 }
 
 // --training --freeze: every path must name a module or a parameter.
@@ -736,7 +774,9 @@ Recording record(Model& model, const RunOptions& options) {
                                                 .needsOutputs(true)
                                                 .scopes({at::RecordScope::FUNCTION, at::RecordScope::BACKWARD_FUNCTION}));
   try {
-    recording.seconds = timed_call(prepared.method, std::move(prepared.inputs), options, options.device == "cuda", &recording);
+    const StepSeconds seconds = timed_call(prepared.method, std::move(prepared.inputs), options, options.device == "cuda");
+    recording.seconds = seconds.forward;
+    if (recording.training) recording.training->backward_seconds = seconds.backward;
   } catch (...) {
     at::removeCallback(handle);
     g_active = nullptr;
@@ -751,7 +791,8 @@ Recording record(Model& model, const RunOptions& options) {
 double run_plain(Model& model, const RunOptions& options) {
   instrument(model.impl());  // the same graphs as record(), with the hooks idle
   Prepared prepared = prepare(model, options);
-  return timed_call(prepared.method, std::move(prepared.inputs), options, options.device == "cuda");
+  const StepSeconds seconds = timed_call(prepared.method, std::move(prepared.inputs), options, options.device == "cuda");
+  return seconds.forward + seconds.backward;
 }
 
 }  // namespace flopscope

@@ -2,7 +2,7 @@
 // user typed, the model's preset and the manifest next to the model file.
 //
 // Precedence for inputs: explicit --input specs, then the preset (--preset or the manifest's), then
-// the manifest's inputs. --batch then replaces dim 0 of every input.
+// the manifest's inputs. --batch then replaces dim 0 of every input, and a sweep's --vary the dims it names.
 #pragma once
 
 #include <optional>
@@ -20,6 +20,7 @@ struct RunRequest {
   std::string method;               // empty: the manifest's, else "forward"
   std::string preset;               // empty: the manifest's, if any
   std::optional<int64_t> batch;
+  std::optional<SizedDims> sized_dims;  // sweep --vary: some dims of one input set to a size (after batch)
   int threads = 0;
   std::string device = "cpu";
   bool enable_grad = false;

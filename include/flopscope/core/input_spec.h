@@ -39,6 +39,25 @@ bool is_floating(DType dtype);
 // Replaces dim 0 of every spec that has at least one dim (--batch N). Throws Usage for N < 1.
 void apply_batch(std::vector<InputSpec>& specs, int64_t batch);
 
+// Some dims of one input, all set to one size N: `sweep --vary I:D[,D...]=N1,N2,...`.
+struct VariedDims {
+  size_t input = 0;
+  std::vector<size_t> dims;  // distinct, ascending
+  std::string text() const;  // "0:2,3"
+};
+
+struct SizedDims {
+  VariedDims varied;
+  int64_t size = 0;
+};
+
+// Parses "I:D[,D...]" ("0:2,3"). Throws Usage.
+VariedDims parse_varied_dims(const std::string& text);
+
+// Sets the varied dims of input `varied.input` to `size`. Throws Usage when there is no such input or
+// dim, or N < 1.
+void apply_sized_dims(std::vector<InputSpec>& specs, const SizedDims& sized);
+
 // Number of elements, or throws Usage if the product overflows int64.
 int64_t checked_numel(const std::vector<int64_t>& shape);
 

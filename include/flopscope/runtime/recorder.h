@@ -112,7 +112,8 @@ inline bool is_nested_self_call(const Recording& recording, size_t index) {
 // Error(NoSuchMethod | BadInputs | ForwardFailed | OutOfMemory | Unsupported | Usage).
 Recording record(Model& model, const RunOptions& options);
 
-// Runs the method once with no hooks and no recording: the baseline for overhead benchmarks.
+// Runs the method once with no hooks and no recording: the baseline for overhead benchmarks. Returns
+// its wall time (with options.training, of the whole step: forward, loss and backward).
 double run_plain(Model& model, const RunOptions& options);
 
 }  // namespace flopscope
