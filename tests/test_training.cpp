@@ -2,6 +2,8 @@
 // parameters, dry runs, the CLIP loss's B^2 term, and the errors.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "flopscope/core/error.h"
 #include "test_helpers.h"
 
@@ -53,6 +55,10 @@ TEST(Training, BackwardPerModuleByHand) {
   EXPECT_TRUE(a.analysis.uncovered_ops.empty());
   EXPECT_EQ(a.recording.training->trainable_params, 550);
   EXPECT_EQ(a.recording.training->frozen_params, 0);
+  // 6 x params x tokens, layer by layer: fc's 48 weights see 16 rows; attn's packed projection
+  // (3 x 64) and out_proj (64) see the 5 tokens: 6 x 48 x 16 + 6 x 256 x 5.
+  EXPECT_EQ(t.product_weights_by_tokens, (std::map<int64_t, int64_t>{{16, 48}, {5, 256}}));
+  EXPECT_EQ(t.six_params_tokens(), 12'288);
 }
 
 // LiT-style: a frozen part loses its weight gradients, and an input gradient is computed only where
@@ -76,6 +82,37 @@ TEST(Training, FrozenPartsKeepOnlyTheGradientsOthersNeed) {
   EXPECT_EQ(bias.module("fc").backward, (Counts{1'536, 3'072, 0, 1'536}));
 }
 
+// --crosscheck: each product layer's backward against forward MACs x the gradients needed, computed
+// from the call's recorded inputs and the frozen names, not from the backward ops. conv: weight only
+// (the image needs none), 1 x 1,728 MACs; fc: input and weight, 2 x 768; with conv and norm frozen,
+// fc's input needs none: 1 x 768. A backward op lost from the attribution is a mismatch.
+TEST(Training, CrosscheckComparesProductBackwardsWithTheirRule) {
+  const auto call_of = [](const testing::Analyzed& a, const std::string& name) -> const CallCounts& {
+    for (size_t i = 0; i < a.recording.calls.size(); ++i) {
+      if (a.model.modules()[static_cast<size_t>(a.recording.calls[i].module)].name == name) return a.analysis.calls[i];
+    }
+    throw std::out_of_range(name);
+  };
+  const auto full = analyze_file("test/training.pt", training());
+  EXPECT_EQ(full.analysis.backward_rule_calls, 2);  // conv and fc (MultiheadAttention uses out_proj.weight, never calls it)
+  EXPECT_EQ(full.analysis.backward_mismatched_calls, 0);
+  EXPECT_EQ(call_of(full, "conv").backward_rule, multiply_adds(1'728));
+  EXPECT_EQ(call_of(full, "conv").backward_status, CheckStatus::Match);
+  EXPECT_EQ(call_of(full, "fc").backward_rule, multiply_adds(2 * 768));
+  EXPECT_EQ(call_of(full, "fc").backward_status, CheckStatus::Match);
+  const auto frozen = analyze_file("test/training.pt", training({"conv", "norm"}));
+  EXPECT_EQ(call_of(frozen, "fc").backward_rule, multiply_adds(768));
+  EXPECT_EQ(call_of(frozen, "fc").backward_status, CheckStatus::Match);
+  EXPECT_EQ(call_of(frozen, "conv").backward_rule, Counts{});  // nothing of it trains
+  // The check can fail: without fc's backward ops its rule no longer matches.
+  testing::Analyzed broken = analyze_file("test/training.pt", training());
+  for (auto& call : broken.recording.calls) {
+    if (broken.model.modules()[static_cast<size_t>(call.module)].name == "fc") call.backward_ops.clear();
+  }
+  const Analysis reanalyzed = analyze(broken.model, broken.recording);
+  EXPECT_EQ(reanalyzed.backward_mismatched_calls, 1);
+}
+
 TEST(Training, DryRunCountsTheSameAsARealRun) {
   const auto real = analyze_file("test/training.pt", training());
   LoadOptions meta;
@@ -87,6 +124,26 @@ TEST(Training, DryRunCountsTheSameAsARealRun) {
   for (const char* module : {"conv", "norm", "fc", "emb", "attn"}) {
     EXPECT_EQ(dry.module(module).backward, real.module(module).backward) << module;
   }
+}
+
+// Norms and activations beyond the transformer's: batch and group norm, pooling, transposed and 1-D
+// and 3-D convolutions (convnet.pt), whose backward kernels LibTorch 1.13 lacks on meta tensors
+// (flopscope supplies them), count the same in a dry run.
+TEST(Training, VisionLayersDryRunCountsTheSameAsARealRun) {
+  const auto step = [](bool meta) {
+    LoadOptions load;
+    load.meta = meta;
+    Model model = Model::load(testing::model_path("test/convnet.pt"), load);
+    RunRequest request;
+    request.training = true;
+    request.threads = 1;
+    const RunPlan plan = plan_run(model, request);
+    const Analysis a = analyze(model, record(model, plan.options));
+    EXPECT_EQ(a.backward_mismatched_calls, 0);
+    EXPECT_TRUE(a.uncovered_ops.empty());
+    return a.training->step();
+  };
+  EXPECT_EQ(step(true), step(false));
 }
 
 // The repeated runs of one Model (sweeps, benchmarks) must not accumulate gradients into the last.

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "flopscope/counting/backward_rules.h"
 #include "flopscope/counting/module_rules.h"
 #include "flopscope/counting/op_formulas.h"
 #include "flopscope/counting/op_traffic.h"
@@ -49,6 +50,49 @@ std::vector<Traffic> subtree_parameter_traffic(const Model& model) {
   return traffic;
 }
 
+// Training: a product layer's backward against its rule (backward_rules.h).
+void check_backward(const ModuleInfo& module, const CallRecord& call, const TrainingRecord& training, CallCounts& counts,
+                    Analysis& result) {
+  const TensorEntry* weight = module.parameter("weight");
+  const std::string weight_name = module.name.empty() ? "weight" : module.name + ".weight";
+  const bool weight_trainable = weight != nullptr && is_floating_dtype(weight->dtype) && training.frozen_parameters.count(weight_name) == 0;
+  const bool input_needs_grad = !call.inputs.empty() && call.inputs[0].is_tensor() && call.inputs[0].requires_grad;
+  counts.backward_rule = product_backward(counts.rule, input_needs_grad, weight_trainable);
+  const bool same = counts.backward_rule.matmul_flops == counts.backward.matmul_flops;
+  counts.backward_status = same ? CheckStatus::Match : CheckStatus::Mismatch;
+  result.backward_rule_calls += 1;
+  (same ? result.backward_matched_calls : result.backward_mismatched_calls) += 1;
+}
+
+// Rows of a call's input `index` (its elements over its last dim); 0 when it is not a tensor.
+int64_t rows_of(const CallRecord& call, size_t index) {
+  if (index >= call.inputs.size() || !call.inputs[index].is_tensor() || call.inputs[index].shape.empty()) return 0;
+  const int64_t width = call.inputs[index].dim(-1);
+  return width > 0 ? call.inputs[index].numel() / width : 0;
+}
+
+// A call's terms of 6 x params x tokens: the weights of its products and the rows each processed. A
+// Linear's weight sees its input's rows; MultiheadAttention's packed projection sees the query, key
+// and value rows a third each, its out_proj (a parameter it uses without calling it) the query's.
+void note_product_tokens(const Model& model, const ModuleInfo& module, const CallRecord& call,
+                         std::map<int64_t, int64_t>& weights_by_tokens) {
+  const auto add = [&](int64_t rows, int64_t weights) {
+    if (rows > 0 && weights > 0) weights_by_tokens[rows] += weights;
+  };
+  if (module.type == "torch.nn.modules.linear.Linear" || module.type == "torch.nn.modules.linear.NonDynamicallyQuantizableLinear") {
+    if (const TensorEntry* weight = module.parameter("weight")) add(rows_of(call, 0), weight->numel);
+  } else if (module.type == "torch.nn.modules.activation.MultiheadAttention") {
+    const TensorEntry* packed = module.parameter("in_proj_weight");
+    if (packed == nullptr) return;  // separate q/k/v projections (kdim != embed_dim): not counted here
+    for (size_t input = 0; input < 3; ++input) add(rows_of(call, input), packed->numel / 3);
+    for (const int child : module.children) {
+      const ModuleInfo& out = model.modules()[static_cast<size_t>(child)];
+      if (out.local_name() != "out_proj") continue;
+      if (const TensorEntry* weight = out.parameter("weight")) add(rows_of(call, 0), weight->numel);
+    }
+  }
+}
+
 }  // namespace
 
 Analysis analyze(const Model& model, const Recording& recording) {
@@ -59,6 +103,7 @@ Analysis analyze(const Model& model, const Recording& recording) {
   result.modules.resize(modules.size());
   std::map<std::string, size_t> uncovered_index;  // op name -> entry
   std::map<std::string, size_t> unruled_index;
+  std::map<int64_t, int64_t> product_tokens;  // training: see TrainingCounts::linear_weights_by_tokens
 
   // Children come after their parents in Recording::calls, so a reverse walk sees children first.
   for (size_t i = recording.calls.size(); i-- > 0;) {
@@ -94,6 +139,8 @@ Analysis analyze(const Model& model, const Recording& recording) {
         const bool same = counts.rule.matmul_flops == counts.op_level.matmul_flops;
         counts.status = same ? CheckStatus::Match : CheckStatus::Mismatch;
         (same ? result.matched_calls : result.mismatched_calls) += 1;
+        if (recording.training && has_backward_rule(module.type)) check_backward(module, call, *recording.training, counts, result);
+        if (recording.training) note_product_tokens(model, module, call, product_tokens);
       } catch (const std::exception& e) {
         counts.status = CheckStatus::RuleFailed;
         counts.rule_error = e.what();
@@ -152,6 +199,7 @@ Analysis analyze(const Model& model, const Recording& recording) {
     note_uncovered(recording.training->loss_backward_ops, "loss (backward)");
     training.forward = result.total + training.loss;
     training.backward = training.loss_backward + (result.calls.empty() ? Counts{} : result.calls[0].backward);
+    training.product_weights_by_tokens = std::move(product_tokens);
     result.training = training;
   }
   return result;

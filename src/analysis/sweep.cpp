@@ -99,8 +99,9 @@ Linearity judge_linearity(const Model& model, const std::vector<SweepPoint>& poi
     total.push_back(p.counts.flops());
     matmul.push_back(p.counts.matmul_flops);
   }
-  verdict.total_fit = fit_quadratic(x, total);
-  verdict.proportional = classify(x, total).growth == Growth::Proportional;
+  const ModuleGrowth total_growth = classify(x, total);
+  verdict.total_fit = total_growth.fit;
+  verdict.proportional = total_growth.growth == Growth::Proportional;
   verdict.matmul_proportional = classify(x, matmul).growth == Growth::Proportional;
 
   // Least squares over the points: the straight line a reader would draw, for comparison.

@@ -16,6 +16,7 @@
 #include "flopscope/runtime/isolation.h"
 #include "flopscope/runtime/meta_kernels.h"
 #include "flopscope/runtime/model.h"
+#include "flopscope/counting/backward_rules.h"
 #include "flopscope/counting/module_rules.h"
 #include "flopscope/counting/op_formulas.h"
 #include "flopscope/reports/output_file.h"
@@ -199,9 +200,10 @@ int analyze_command(ModelOptions& o, const AnalyzeFlags& flags, const std::strin
     flopscope::WorkResult result;
     if (!flags.chart.empty()) result.outputs.push_back({flags.chart, flopscope::render_roofline_svg(analyzed, table)});
     result.outputs.push_back({o.output, flopscope::find_format(flopscope::report_formats(), o.format).render(analyzed, table)});
-    if (flags.strict && (analysis.mismatched_calls > 0 || !analysis.uncovered_ops.empty() || analysis.failed_rule_calls > 0)) {
+    const int mismatched = analysis.mismatched_calls + analysis.backward_mismatched_calls;
+    if (flags.strict && (mismatched > 0 || !analysis.uncovered_ops.empty() || analysis.failed_rule_calls > 0)) {
       result.exit_code = static_cast<int>(ExitCode::CheckFailed);
-      result.message = "--strict: " + std::to_string(analysis.mismatched_calls) + " mismatched call(s), " +
+      result.message = "--strict: " + std::to_string(mismatched) + " mismatched call(s) (forward or backward), " +
                        std::to_string(analysis.failed_rule_calls) + " failed rule(s), " +
                        std::to_string(analysis.uncovered_ops.size()) + " uncovered op kind(s)";
     }
@@ -262,6 +264,8 @@ std::string formulas_markdown() {
          "1 multiply-add = 1 MAC = 2 FLOPs. B is every leading dimension of the input.\n\n"
          "## Module rules (matched by class type)\n\n| module type | counts |\n|---|---|\n";
   for (const auto* rule : flopscope::all_module_rules()) out << "| `" << rule->type << "` | " << rule->formula << " |\n";
+  out << "\n## Backward rules (training cross-check, matmul FLOPs)\n\n| module type | backward products |\n|---|---|\n";
+  for (const auto& rule : flopscope::backward_rules()) out << "| `" << rule.type << "` | " << rule.formula << " |\n";
   out << "\n## Op formulas (outermost op with a formula is counted; its children are not)\n\n| aten op | counts |\n|---|---|\n";
   for (const auto* op : flopscope::all_op_formulas()) out << "| `" << op->op << "` | " << op->description << " |\n";
   out << "\n## Shape-only (Meta) kernels supplied for dry runs\n\n";

@@ -119,6 +119,8 @@ void add_backward_formulas(Registry& r) {
         "4 per element: y (g - sum(g y)), or g - exp(y) sum(g)");
   r.add({"aten::embedding_dense_backward"}, per_gradient_element<cost::kAccumulate>,
         "1 add per element of the output gradient, scattered into the gathered rows");
+  r.add({"aten::max_pool2d_with_indices_backward", "aten::max_pool3d_with_indices_backward"}, per_gradient_element<cost::kAccumulate>,
+        "1 add per element of the output gradient, into the input position its maximum came from");
   r.add({"aten::nll_loss", "aten::nll_loss_forward", "aten::nll_loss_nd", "aten::nll_loss2d_forward"}, nll_loss,
         "1 per target (the picked log-probabilities summed)");
   r.add({"aten::nll_loss_backward", "aten::nll_loss2d_backward"}, nll_loss_backward, "1 per target");

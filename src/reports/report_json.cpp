@@ -57,6 +57,15 @@ nlohmann::json tensors_json(const std::vector<TensorEntry>& tensors) {
   return array;
 }
 
+// 6 x params x tokens over the product weights: the value and its terms, most tokens first.
+nlohmann::json six_params_tokens_json(const TrainingCounts& t) {
+  nlohmann::json terms = nlohmann::json::array();
+  for (auto it = t.product_weights_by_tokens.rbegin(); it != t.product_weights_by_tokens.rend(); ++it) {
+    terms.push_back({{"tokens", it->first}, {"params", it->second}});
+  }
+  return {{"flops", t.six_params_tokens()}, {"terms", terms}};
+}
+
 // A training step: its totals, and each called module's backward (its forward is under "modules").
 nlohmann::json training_json(const AnalyzedRun& run) {
   const TrainingCounts& t = *run.analysis->training;
@@ -74,6 +83,7 @@ nlohmann::json training_json(const AnalyzedRun& run) {
           {"backward", counts_json(t.backward)},
           {"loss_backward", counts_json(t.loss_backward)},
           {"step", counts_json(t.step())},
+          {"six_params_tokens", six_params_tokens_json(t)},
           {"module_backward", module_backward}};
 }
 
@@ -199,6 +209,11 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
                        {"rule_failed", a.failed_rule_calls},
                        {"uncovered_ops", a.uncovered_ops.size()},
                        {"totals_equal", a.total.matmul_flops == a.op_level_total.matmul_flops}};
+    if (a.training) {
+      j["crosscheck"]["backward"] = {{"rule_calls", a.backward_rule_calls},
+                                     {"match", a.backward_matched_calls},
+                                     {"mismatch", a.backward_mismatched_calls}};
+    }
   }
   if (run.hardware != nullptr) j["roofline"] = render_roofline_json(run);
   if (a.training) j["training"] = training_json(run);

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <sstream>
 
@@ -72,36 +73,52 @@ void write_coverage(std::ostringstream& out, const Analysis& a) {
   }
 }
 
-void write_crosscheck(std::ostringstream& out, const AnalyzedRun& run) {
+// One cross-checked number of a call: the rule's and the ops' matmul FLOPs.
+struct Checked {
+  CheckStatus status;
+  int64_t rule;
+  int64_t ops;
+};
+
+// The calls whose check did not match, one line each.
+void write_check_failures(std::ostringstream& out, const AnalyzedRun& run, const std::function<Checked(const CallCounts&)>& view) {
   const Analysis& a = *run.analysis;
-  out << "\nCross-check: module rule vs op-level count of the ops that actually ran (matmul FLOPs)\n";
-  std::map<std::string, std::vector<size_t>> by_status;
-  for (size_t i = 0; i < a.calls.size(); ++i) {
-    if (a.calls[i].status != CheckStatus::NoRule) by_status[to_string(a.calls[i].status)].push_back(i);
-  }
-  out << "  rule calls " << a.rule_calls << ": match " << a.matched_calls << ", mismatch " << a.mismatched_calls
-      << ", rule failed " << a.failed_rule_calls << '\n';
-  for (const char* status : {"mismatch", "rule-failed"}) {
-    for (const size_t i : by_status[status]) {
+  for (const CheckStatus status : {CheckStatus::Mismatch, CheckStatus::RuleFailed}) {
+    for (size_t i = 0; i < a.calls.size(); ++i) {
+      const CallCounts& c = a.calls[i];
+      const Checked checked = view(c);
+      if (checked.status != status) continue;
       const auto& call = run.recording->calls[i];
-      const auto& c = a.calls[i];
       const std::string& name = run.model->modules()[static_cast<size_t>(call.module)].name;
-      out << "  " << status << "  " << name << " #" << call.call_index << "  rule " << with_separators(c.rule.matmul_flops)
-          << "  ops " << with_separators(c.op_level.matmul_flops);
-      if (c.status == CheckStatus::Mismatch && c.op_level.matmul_flops != 0) {
+      out << "  " << to_string(status) << "  " << name << " #" << call.call_index << "  rule " << with_separators(checked.rule)
+          << "  ops " << with_separators(checked.ops);
+      if (status == CheckStatus::Mismatch && checked.ops != 0) {
         char diff[32];
-        std::snprintf(diff, sizeof diff, "%+.3f%%",
-                      100.0 * static_cast<double>(c.rule.matmul_flops - c.op_level.matmul_flops) / static_cast<double>(c.op_level.matmul_flops));
+        std::snprintf(diff, sizeof diff, "%+.3f%%", 100.0 * static_cast<double>(checked.rule - checked.ops) / static_cast<double>(checked.ops));
         out << "  (" << diff << ")";
       }
-      if (!c.rule_error.empty()) out << "  " << c.rule_error;
+      if (status == CheckStatus::RuleFailed && !c.rule_error.empty()) out << "  " << c.rule_error;
       out << '\n';
     }
   }
+}
+
+void write_crosscheck(std::ostringstream& out, const AnalyzedRun& run) {
+  const Analysis& a = *run.analysis;
+  out << "\nCross-check: module rule vs op-level count of the ops that actually ran (matmul FLOPs)\n";
+  out << "  rule calls " << a.rule_calls << ": match " << a.matched_calls << ", mismatch " << a.mismatched_calls
+      << ", rule failed " << a.failed_rule_calls << '\n';
+  write_check_failures(out, run, [](const CallCounts& c) { return Checked{c.status, c.rule.matmul_flops, c.op_level.matmul_flops}; });
   out << "  totals: reported " << with_separators(a.total.matmul_flops) << " matmul FLOPs, op-level "
       << with_separators(a.op_level_total.matmul_flops) << (a.total.matmul_flops == a.op_level_total.matmul_flops ? " (equal)" : " (DIFFERENT)")
       << "; elementwise reported " << with_separators(a.total.elementwise_flops) << ", op-level "
       << with_separators(a.op_level_total.elementwise_flops) << '\n';
+  if (!a.training) return;
+  out << "\nBackward cross-check: product layers (Linear, ConvNd), forward MACs x the gradients needed (input, weight) vs\n"
+         "the backward ops attributed to the call (matmul FLOPs)\n"
+      << "  rule calls " << a.backward_rule_calls << ": match " << a.backward_matched_calls << ", mismatch "
+      << a.backward_mismatched_calls << '\n';
+  write_check_failures(out, run, [](const CallCounts& c) { return Checked{c.backward_status, c.backward_rule.matmul_flops, c.backward.matmul_flops}; });
 }
 
 }  // namespace

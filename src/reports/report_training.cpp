@@ -35,6 +35,18 @@ std::vector<std::vector<std::string>> training_cells(const std::vector<ModuleLin
   return cells;
 }
 
+// "6 x 85,054,464 x 197 + ... = X (...): the step is r of it", layer by layer over the product weights.
+std::string six_params_tokens_text(const TrainingCounts& t, int64_t step) {
+  if (t.product_weights_by_tokens.empty()) return "no Linear or MultiheadAttention layer ran: the rule does not apply";
+  std::string terms;
+  for (auto it = t.product_weights_by_tokens.rbegin(); it != t.product_weights_by_tokens.rend(); ++it) {
+    terms += (terms.empty() ? "6 x " : " + 6 x ") + with_separators(it->second) + " x " + with_separators(it->first);
+  }
+  return terms + " = " + with_separators(t.six_params_tokens()) +
+         " (Linear and attention-projection weights x the tokens through them): the step is " + ratio(step, t.six_params_tokens()) +
+         " of it";
+}
+
 // The totals as {name, text} lines.
 std::vector<std::pair<std::string, std::string>> training_totals(const AnalyzedRun& run) {
   const TrainingCounts& t = *run.analysis->training;
@@ -53,6 +65,7 @@ std::vector<std::pair<std::string, std::string>> training_totals(const AnalyzedR
       {"per sample", with_separators(step / batch) + (step % batch == 0 ? "" : " (rounded down)") + " FLOPs (step / B, B = " +
                          std::to_string(batch) + ")"},
       {"vs 3 x forward", with_separators(3 * t.forward.flops()) + ": the step is " + ratio(step, 3 * t.forward.flops()) + " of it"},
+      {"vs 6 x params x tokens", six_params_tokens_text(t, step)},
       {"backward time", human_seconds(record.backward_seconds) + (run.recording->timed ? "" : " (dry run: no kernels)")},
   };
 }

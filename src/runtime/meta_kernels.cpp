@@ -78,6 +78,13 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> native_batch_norm_backward(
   return norm_gradients(input, weight, weight, mask);
 }
 
+// GroupNorm's weight and bias are per channel, like BatchNorm's.
+std::tuple<at::Tensor, at::Tensor, at::Tensor> native_group_norm_backward(const at::Tensor&, const at::Tensor& input, const at::Tensor&,
+                                                                          const at::Tensor&, const c10::optional<at::Tensor>& weight,
+                                                                          int64_t, int64_t, int64_t, int64_t, std::array<bool, 3> mask) {
+  return norm_gradients(input, weight, weight, mask);
+}
+
 // Statistics have the normalized dims reduced to 1.
 std::tuple<at::Tensor, at::Tensor, at::Tensor> native_layer_norm(const at::Tensor& input, c10::IntArrayRef normalized_shape,
                                                                  const c10::optional<at::Tensor>&,
@@ -134,6 +141,9 @@ std::vector<int64_t> broadcast(std::initializer_list<const at::Tensor*> tensors)
 at::Tensor relu(const at::Tensor& self) { return same_shape(self); }
 at::Tensor abs(const at::Tensor& self) { return same_shape(self); }
 at::Tensor hardtanh(const at::Tensor& self, const c10::Scalar&, const c10::Scalar&) { return same_shape(self); }
+at::Tensor hardtanh_backward(const at::Tensor& grad_output, const at::Tensor&, const c10::Scalar&, const c10::Scalar&) {
+  return same_shape(grad_output);
+}
 at::Tensor flip(const at::Tensor& self, c10::IntArrayRef) { return same_shape(self); }
 at::Tensor roll(const at::Tensor& self, c10::IntArrayRef, c10::IntArrayRef) { return same_shape(self); }
 at::Tensor rsub(const at::Tensor& self, const at::Tensor& other, const c10::Scalar&) {
@@ -234,6 +244,7 @@ std::vector<std::string> register_meta_kernels() {
     add("embedding_dense_backward", embedding_dense_backward);
     add("native_layer_norm_backward", native_layer_norm_backward);
     add("native_batch_norm_backward", native_batch_norm_backward);
+    add("native_group_norm_backward", native_group_norm_backward);
     add("native_layer_norm", native_layer_norm);
     add("native_batch_norm", native_batch_norm);
     add("native_group_norm", native_group_norm);
@@ -250,6 +261,7 @@ std::vector<std::string> register_meta_kernels() {
     add("relu", relu);
     add("abs", abs);
     add("hardtanh", hardtanh);
+    add("hardtanh_backward", hardtanh_backward);
     add("flip", flip);
     add("roll", roll);
     add("rsub.Tensor", rsub);

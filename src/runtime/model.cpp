@@ -46,6 +46,7 @@ ValueInfo describe_value(const c10::IValue& value) {
     if (tensor.defined()) {
       info.shape = tensor.sizes().vec();
       info.dtype = dtype_text(tensor.scalar_type());
+      info.requires_grad = tensor.requires_grad();
     } else {
       info.kind = Kind::None;  // an undefined tensor is TorchScript's "no tensor"
     }

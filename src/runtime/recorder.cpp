@@ -728,8 +728,10 @@ void count_trainable(const Model::Impl& impl, const std::vector<std::string>& fr
   std::unordered_set<const c10::TensorImpl*> seen;
   for (const auto& p : impl.module.named_parameters()) {
     const c10::TensorImpl* tensor = p.value.unsafeGetTensorImpl();
-    if (!p.value.is_floating_point() || !seen.insert(tensor).second) continue;
-    (kept_out.count(tensor) > 0 ? training.frozen_params : training.trainable_params) += p.value.numel();
+    if (!p.value.is_floating_point()) continue;
+    const bool frozen = kept_out.count(tensor) > 0;
+    if (frozen) training.frozen_parameters.insert(p.name);  // every name of a tied parameter
+    if (seen.insert(tensor).second) (frozen ? training.frozen_params : training.trainable_params) += p.value.numel();
   }
 }
 

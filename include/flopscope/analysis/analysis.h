@@ -6,6 +6,7 @@
 // cross-check compares the rule against. Pure function of (Model, Recording): no LibTorch.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,10 @@ struct CallCounts {
   Traffic traffic;   // every op inside the call reads its arguments and writes its results (unfused)
   Traffic boundary;  // the call's inputs and output and its subtree's parameters, once (one fused kernel)
   Counts backward;   // training: the backward ops attributed to this call and its children (op level)
+  // Training, product layers (backward_rules.h): the backward rule and how the ops that ran compare
+  // with it in matmul FLOPs.
+  Counts backward_rule;
+  CheckStatus backward_status = CheckStatus::NoRule;
 };
 
 struct ModuleCounts {
@@ -69,6 +74,15 @@ struct TrainingCounts {
   Counts backward;       // every backward op: the calls' and loss_backward
   Counts forward;        // Analysis::total + loss
   Counts step() const { return forward + backward; }
+  // The rule of thumb "6 x params x tokens" (2 forward + 4 backward FLOPs per weight and token), taken
+  // layer by layer over the product weights of Linear and MultiheadAttention calls: tokens -> the
+  // weight elements that processed that many rows in this step.
+  std::map<int64_t, int64_t> product_weights_by_tokens;
+  int64_t six_params_tokens() const {
+    int64_t total = 0;
+    for (const auto& [tokens, weights] : product_weights_by_tokens) total += 6 * weights * tokens;
+    return total;
+  }
 };
 
 struct Analysis {
@@ -80,6 +94,7 @@ struct Analysis {
   std::vector<UncoveredOp> uncovered_ops;
   std::vector<UnruledModule> modules_without_rule;  // leaf calls (no child calls) whose type has no rule
   int rule_calls = 0, matched_calls = 0, mismatched_calls = 0, failed_rule_calls = 0;
+  int backward_rule_calls = 0, backward_matched_calls = 0, backward_mismatched_calls = 0;  // training
   std::optional<TrainingCounts> training;  // set for a training step's recording
 };
 

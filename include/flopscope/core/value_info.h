@@ -22,6 +22,7 @@ struct ValueInfo {
   bool repeats_earlier_tensor = false;  // Tensor: the same tensor as an earlier argument (op arguments only)
   bool is_out_argument = false;     // Tensor: an out= buffer, written and not read (op arguments only)
   bool is_view_of_input = false;    // Tensor: shares an argument's memory and is not written (op outputs only)
+  bool requires_grad = false;       // Tensor: autograd was to compute its gradient (training steps)
 
   bool is_tensor() const { return kind == Kind::Tensor; }
   int64_t numel() const;

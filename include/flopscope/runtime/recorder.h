@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,7 @@ struct TrainingRecord {
   double backward_seconds = 0.0;            // real runs
   int64_t trainable_params = 0;             // distinct parameter elements that required grad
   int64_t frozen_params = 0;                // distinct floating-point parameter elements that did not
+  std::set<std::string> frozen_parameters;  // qualified names of floating-point parameters kept out of grad
 };
 
 struct Recording {
