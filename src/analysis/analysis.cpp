@@ -103,7 +103,7 @@ Analysis analyze(const Model& model, const Recording& recording) {
   result.modules.resize(modules.size());
   std::map<std::string, size_t> uncovered_index;  // op name -> entry
   std::map<std::string, size_t> unruled_index;
-  std::map<int64_t, int64_t> product_tokens;  // training: see TrainingCounts::linear_weights_by_tokens
+  std::map<int64_t, int64_t> product_tokens;  // training: see TrainingCounts::product_weights_by_tokens
 
   // Children come after their parents in Recording::calls, so a reverse walk sees children first.
   for (size_t i = recording.calls.size(); i-- > 0;) {
