@@ -78,8 +78,7 @@ std::vector<ModuleGrowth> loss_carriers(const std::vector<int64_t>& x, const std
     }
   }
   std::vector<ModuleGrowth> carriers;
-  for (auto& [op, series] : by_op) {
-    series.resize(points.size(), 0);
+  for (const auto& [op, series] : by_op) {
     ModuleGrowth growth = classify(x, series);
     if (growth.growth == Growth::FasterThanLinear || growth.growth == Growth::NotPolynomial) {
       growth.module = op;
