@@ -4,13 +4,15 @@
 //
 //   flopscope_bench [--output docs/perf.md] [--repeat 5] [--big CHECKPOINT.pt]
 //
-// Time: for each model and batch, a warm-up, then `repeat` rounds of {plain forward, analyze,
-// analyze + cross-check report} in alternation. Each ratio is taken within its round and the median
-// of the rounds' ratios is reported, so a slow spell of the machine moves numerator and denominator
-// together. analyze = the instrumented forward + analysis + report; the instrumented forward alone
+// Time: for each model and batch, a warm-up, then rounds of {plain forward, analyze, analyze +
+// cross-check report}, each round starting with the next of the three (a fixed order favoured
+// whichever ran second). Each ratio is taken within its round and the median of the rounds' ratios
+// is reported, so a slow spell of the machine moves numerator and denominator together. Fast
+// forwards get more rounds (kRowSeconds each row): at 0.3 s a single round's ratio varies by 10%. analyze = the instrumented forward + analysis + report; the instrumented forward alone
 // (the module and op hooks, timed inside analyze) has its own ratio. Peak memory: each mode runs once in a fresh child process (this binary,
 // re-executed), and the children's peak RSS are compared. Dry runs and the big checkpoint are
 // measured in children too.
+#include <malloc.h>
 #include <sys/wait.h>
 #include <torch/torch.h>
 #include <unistd.h>
@@ -148,9 +150,14 @@ double matmul_gflops(int repeat) {
   return 2.0 * n * n * n / median(times) / 1e9;
 }
 
+constexpr int kMmapThreshold = 256 << 20, kTrimThreshold = 1 << 30;  // bytes; see main()
+constexpr double kRowSeconds = 30;  // rounds for a row: at least `repeat`, more while they fit in this
+constexpr int kMostRounds = 25;
+
 struct OverheadRow {
   std::string model;
   int64_t batch = 0;
+  int rounds = 0;
   double load_seconds = 0, plain = 0, analyze = 0;
   double recorded_ratio = 0, analyze_ratio = 0, crosscheck_ratio = 0;  // medians of the rounds' ratios
   double plain_mib = 0, analyze_mib = 0, crosscheck_mib = 0;
@@ -166,13 +173,21 @@ OverheadRow measure_overhead(const std::string& path, int64_t batch, int repeat)
   flopscope::Model model = flopscope::Model::load(path);
   row.load_seconds = seconds_since(load_start);
   const flopscope::RunPlan plan = plan_for(model, batch);
-  flopscope::run_plain(model, plan.options);  // warm-up
+  const double warm_plain = flopscope::run_plain(model, plan.options);  // warm-up
   analyze_once(model, plan, false);
+  row.rounds = std::clamp(static_cast<int>(kRowSeconds / (3 * warm_plain)), repeat, std::max(repeat, kMostRounds));
   std::vector<double> plain, analyze, recorded_ratio, analyze_ratio, crosscheck_ratio;
-  for (int i = 0; i < repeat; ++i) {
-    plain.push_back(flopscope::run_plain(model, plan.options));
-    const AnalyzeTimes analyzed = analyze_once(model, plan, false);
-    const AnalyzeTimes crosschecked = analyze_once(model, plan, true);
+  for (int i = 0; i < row.rounds; ++i) {
+    double plain_seconds = 0;
+    AnalyzeTimes analyzed, crosschecked;
+    for (int k = 0; k < 3; ++k) {
+      switch ((i + k) % 3) {
+        case 0: plain_seconds = flopscope::run_plain(model, plan.options); break;
+        case 1: analyzed = analyze_once(model, plan, false); break;
+        default: crosschecked = analyze_once(model, plan, true); break;
+      }
+    }
+    plain.push_back(plain_seconds);
     analyze.push_back(analyzed.whole);
     recorded_ratio.push_back(analyzed.recorded / plain.back());
     analyze_ratio.push_back(analyzed.whole / plain.back());
@@ -223,6 +238,11 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  // glibc's dynamic mmap threshold decides, run by run, whether a large activation is mapped afresh,
+  // and then every page of it faults: ViT-B-16 at B=8 took 2.7 to 3.9 s a forward with 90k to 225k
+  // page faults, plain and hooked alike, and 1.95 to 2.0 s with none once the thresholds were fixed.
+  // Fixed, the ratios measure flopscope's work rather than the allocator's state.
+  const bool fixed_allocator = mallopt(M_MMAP_THRESHOLD, kMmapThreshold) == 1 && mallopt(M_TRIM_THRESHOLD, kTrimThreshold) == 1;
   const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(threads);
   const std::string models = std::string(FLOPSCOPE_SOURCE_DIR) + "/torchscript_models/";
@@ -234,19 +254,27 @@ int main(int argc, char** argv) {
   std::cerr << "matmul baseline\n";
   const double matmul = matmul_gflops(repeat);
   md << "### Overhead of analyze vs a plain forward (CPU)\n\n"
-     << repeat << " alternating rounds after a warm-up; times are medians, and each ratio is the median of the "
+     << "Rounds of the three modes after a warm-up, each round starting with the next mode (at least " << repeat
+     << "; more for fast forwards, about " << kRowSeconds << " s a row); times are medians, and each ratio is the median of the "
         "rounds' ratios (numerator and denominator from the same round). *hooks* = the instrumented forward alone (module "
         "enter/exit hooks with their timers, op recorder); *analyze* = instrumented forward + analysis + JSON report; "
-        "*crosscheck* = the same with the cross-check table. Peak RSS: each mode once in a fresh process. "
+        "*crosscheck* = the same with the cross-check table. "
+     << (fixed_allocator ? "The timing process fixes glibc's malloc thresholds (mmap 256 MiB, trim 1 GiB): with the default, dynamic "
+                           "threshold a forward's large activations are mapped afresh in some runs and not others, and ViT-B-16 at "
+                           "B=8 then took 2.7 to 3.9 s with 90k to 225k page faults, plain and hooked alike (1.95 to 2.0 s and no "
+                           "faults when fixed); the same environment variables, MALLOC_MMAP_THRESHOLD_=268435456 "
+                           "MALLOC_TRIM_THRESHOLD_=1073741824, steady any LibTorch CPU run. "
+                         : "glibc's malloc thresholds could not be fixed: large-batch rows vary with page faults. ")
+     << "Peak RSS: each mode once in a fresh process (default allocator). "
         "Targets: time <= 1.05x (at most 1.10x), memory <= 1.10x.\n\n"
-     << "| model | B | load (s) | plain (s) | analyze (s) | hooks ratio | analyze ratio | crosscheck ratio | plain peak (MiB) | analyze peak ratio | crosscheck peak ratio | forward GFLOP/s | vs 2048^2 matmul |\n"
-     << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+     << "| model | B | rounds | load (s) | plain (s) | analyze (s) | hooks ratio | analyze ratio | crosscheck ratio | plain peak (MiB) | analyze peak ratio | crosscheck peak ratio | forward GFLOP/s | vs 2048^2 matmul |\n"
+     << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   // The PyTorch 2.6 export runs scaled_dot_product_attention: flopscope's stand-in on 1.13, native on 2.x.
   for (const char* model : {"openclip/ViT-B-16.pt", "openclip/ViT-L-14-336.pt", "torch2/openclip/ViT-B-16.pt"}) {
     for (const int64_t batch : {1, 8}) {
       std::cerr << "overhead " << model << " B=" << batch << "\n";
       const OverheadRow r = measure_overhead(models + model, batch, repeat);
-      md << "| " << r.model << " | " << r.batch << " | " << fixed(r.load_seconds, 2) << " | " << fixed(r.plain, 3) << " | "
+      md << "| " << r.model << " | " << r.batch << " | " << r.rounds << " | " << fixed(r.load_seconds, 2) << " | " << fixed(r.plain, 3) << " | "
          << fixed(r.analyze, 3) << " | " << fixed(r.recorded_ratio, 3) << "x | " << fixed(r.analyze_ratio, 3) << "x | "
          << fixed(r.crosscheck_ratio, 3) << "x | " << fixed(r.plain_mib, 0) << " | " << fixed(r.analyze_mib / r.plain_mib, 3) << "x | "
          << fixed(r.crosscheck_mib / r.plain_mib, 3) << "x | " << fixed(r.gflops, 1) << " | "

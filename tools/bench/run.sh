@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One command: build, make the big real-weight checkpoint (once, in a scratch directory), run the
-# benchmarks and write this LibTorch's section of docs/perf.md. About 15 minutes on 2 cores. The
+# benchmarks and write this LibTorch's section of docs/perf.md. About 25 minutes on 2 cores. The
 # LibTorch 2.6 section: tools/in-debian13.sh tools/bench/run.sh (builds into build-debian13/).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
