@@ -73,7 +73,7 @@ TEST_F(Install, CppProjectFindsTheInstalledLibrary) {
   const fs::path prefix = dir_ / "prefix", build = dir_ / "consumer";
   const Result install = run("cmake --install '" FLOPSCOPE_BUILD_DIR "' --prefix '" + prefix.string() + "'");
   ASSERT_EQ(install.code, 0) << install.err;
-  for (const char* file : {"bin/flopscope", "share/man/man1/flopscope.1", "share/bash-completion/completions/flopscope",
+  for (const char* file : {"bin/flopscope", "share/man/man1/flopscope.1.gz", "share/bash-completion/completions/flopscope",
                            "share/flopscope/hardware/h100-sxm.json", "share/doc/flopscope/docs/cli.md",
                            "include/flopscope/analysis/analysis.h", "lib/cmake/flopscope/flopscopeConfig.cmake"}) {
     EXPECT_TRUE(fs::exists(prefix / file)) << file;

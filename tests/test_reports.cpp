@@ -154,6 +154,25 @@ TEST_F(Reports, SchemasRefuseWhatTheyDoNotDescribe) {
   EXPECT_NE(testing::schema_errors(good, "zoo"), "");  // an analyze report is not a zoo report
 }
 
+// The table and the HTML page show the same total lines; the table's stay within 120 columns.
+TEST_F(Reports, TableAndPageShowTheSameTotals) {
+  const std::string table = render_table(run(), {0, true, false});
+  const std::string page = render_html(run(), {0, true, false});
+  const std::vector<TotalLine> lines = total_lines(run());
+  ASSERT_GE(lines.size(), 8u);
+  EXPECT_EQ(lines[1].exact, "41,225,670,624");  // FLOPs
+  EXPECT_EQ(lines[2].exact, "41,086,447,616");  // of which matmul
+  for (const auto& line : lines) {
+    const std::string shown = line.exact.empty() ? line.human : line.exact;
+    EXPECT_NE(table.find(line.name + std::string(18 - line.name.size() - 2 * static_cast<size_t>(line.depth), ' ') + shown),
+              std::string::npos)
+        << line.name;
+    EXPECT_NE(page.find(">" + line.name + "</th><td class=\"n\">" + line.exact + "</td>"), std::string::npos) << line.name;
+  }
+  const size_t from = table.find("\nTotals"), to = table.find("\n\n", from + 1);
+  for (const auto& row : lines_of(table.substr(from, to - from))) EXPECT_LE(row.size(), 120u) << row;
+}
+
 TEST_F(Reports, TheTableGivesTheForwardTimeInThreeDigits) {
   const std::string table = render_table(run(), {0, true, false});
   const size_t at = table.find("forward time      ");

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <regex>
+#include <sstream>
 
 #include "flopscope/core/error.h"
 #include "flopscope/analysis/sweep.h"
@@ -199,6 +200,21 @@ TEST(Sweep, ChartOfOtherBatchesIsLinearFromZero) {
   EXPECT_EQ(svg.find("log2"), std::string::npos);
   for (const char* tick : {">0 FLOPs<", ">2 MFLOPs<", ">4 MFLOPs<", ">6 MFLOPs<"}) EXPECT_NE(svg.find(tick), std::string::npos) << tick;
   EXPECT_EQ(batch_label_positions(svg).size(), 6u);  // 0, 2, 4, 6, 8, 10
+}
+
+// Every sweep format is found by name; a real run's table, with its per-module time tables, keeps
+// eight sizes within 120 columns.
+TEST(Sweep, FormatsByNameAndEightSizesIn120Columns) {
+  const Swept s = sweep("test/flexible_vit.pt", {8, 12, 16, 20, 24, 28, 32, 36}, false, "0:2,3");
+  const SweepContext context{&s.model, &s.plan, &s.options, &s.result, "x"};
+  EXPECT_EQ(find_format(sweep_formats(), "table").render(context), render_sweep_table(context));
+  EXPECT_EQ(nlohmann::json::parse(find_format(sweep_formats(), "json").render(context))["points"].size(), 8u);
+  EXPECT_EQ(find_format(sweep_formats(), "csv").render(context), render_sweep_csv(context));
+  EXPECT_THROW(find_format(sweep_formats(), "html"), Error);
+  const std::string table = table_of(s);
+  ASSERT_NE(table.find("FLOP/s each module achieved"), std::string::npos);
+  std::istringstream lines(table);
+  for (std::string line; std::getline(lines, line);) EXPECT_LE(line.size(), 120u) << line;
 }
 
 TEST(Sweep, TableWritesTimesAndRatesToThreeDigits) {

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "flopscope/core/error.h"
+#include "flopscope/runtime/model.h"
 
 namespace flopscope {
 
@@ -62,8 +63,7 @@ Side read_side(const json& report, const std::string& name) {
     diff.depth = depth_of(diff.path);
     DiffSide& s = diff.a;
     s.present = true;
-    s.type = module.at("type").get<std::string>();
-    s.type = s.type.substr(s.type.rfind('.') + 1);
+    s.type = last_component(module.at("type").get<std::string>());
     s.params = module.at("params").get<int64_t>();
     s.calls = module.at("calls").get<int64_t>();
     read_counts(module.at("counts"), s);

@@ -26,7 +26,7 @@
 #include "flopscope/analysis/run_plan.h"
 #include "flopscope/analysis/sweep.h"
 #include "flopscope/reports/sweep_report.h"
-#include "flopscope/analysis/zoo.h"
+#include "flopscope/reports/zoo_report.h"
 #include "flopscope/hardware/hardware.h"
 #include "flopscope/hardware/measure_machine.h"
 #include "flopscope/hardware/roofline.h"
@@ -250,9 +250,7 @@ int sweep_command(ModelOptions& o, const SweepFlags& flags, const std::string& c
     const flopscope::SweepContext context{&model, &plan, &options, &result, cmdline};
     flopscope::WorkResult work;
     if (!flags.chart.empty()) work.outputs.push_back({flags.chart, flopscope::render_sweep_svg(context)});
-    work.outputs.push_back({o.output, o.format == "json"  ? flopscope::render_sweep_json(context).dump(2) + "\n"
-                                      : o.format == "csv" ? flopscope::render_sweep_csv(context)
-                                                          : flopscope::render_sweep_table(context)});
+    work.outputs.push_back({o.output, flopscope::find_format(flopscope::sweep_formats(), o.format).render(context)});
     return work;
   }));
 }
@@ -337,7 +335,7 @@ int zoo_command(const std::string& directory, const std::string& format, const s
                 flopscope::ZooOptions options, const IsolationFlags& isolation, const std::string& cmdline) {
   options.isolation = isolation.resolve();
   const flopscope::Zoo zoo = analyze_zoo_with_progress(directory, options);
-  emit(format == "json" ? flopscope::render_zoo_json(zoo).dump(2) + "\n" : flopscope::render_zoo_markdown(zoo, cmdline), output);
+  emit(flopscope::find_format(flopscope::zoo_formats(), format).render(zoo, cmdline), output);
   if (!zoo.failures.empty()) throw zoo_failure(zoo);
   return 0;
 }
@@ -404,7 +402,7 @@ int run_cli(int argc, char** argv) {
                         "(0:2,3=160,224,288,336: image sizes; 1:1=16,32,77: sequence lengths); fits run on P = N^(number of dims)");
   sweep_app->add_option("--repeat", sweep_flags.repeat, "timed runs per size; the median is reported (default 5)");
   sweep_app->add_option("--warmup", sweep_flags.warmup, "untimed runs before them (default 1)");
-  sweep_app->add_option("--format,-f", sweep.format, "table, json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
+  add_format_option(*sweep_app, sweep.format, flopscope::sweep_formats());
   sweep_app->add_option("--chart", sweep_flags.chart, "also write an SVG chart of FLOPs and time against the swept size");
 
   std::string zoo_directory, zoo_format = "markdown", zoo_output;
@@ -412,7 +410,7 @@ int run_cli(int argc, char** argv) {
   IsolationFlags zoo_isolation;
   CLI::App* zoo_app = app.add_subcommand("zoo", "parameters and FLOPs of every OpenCLIP model in a directory (batch 1)");
   zoo_app->add_option("directory", zoo_directory, "directory of OpenCLIP TorchScript files")->required();
-  zoo_app->add_option("--format,-f", zoo_format, "markdown or json")->check(CLI::IsMember({"markdown", "json"}));
+  add_format_option(*zoo_app, zoo_format, flopscope::zoo_formats());
   zoo_app->add_option("--output,-o", zoo_output, "write to FILE (atomically) instead of stdout");
   zoo_app->add_option("--threads", zoo_options.threads, "CPU threads per model (default: the cores shared among the jobs)");
   zoo_app->add_flag("--dry-run", zoo_options.dry_run, "count on shape-only tensors: no kernel runs, any model size");

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "flopscope/reports/module_rows.h"
+#include "flopscope/runtime/model.h"
 #include "flopscope/reports/number_format.h"
 #include "flopscope/reports/text_table.h"
 
@@ -51,10 +52,7 @@ std::vector<DiffRow> diff_rows(const ReportDiff& diff, const DiffOptions& option
   }
   RowTree tree;
   tree.children = [&](int index) -> const std::vector<int>& { return children[static_cast<size_t>(index)]; };
-  tree.local_name = [&](int index) {
-    const std::string& path = diff.modules[static_cast<size_t>(index)].path;
-    return path.substr(path.rfind('.') + 1);
-  };
+  tree.local_name = [&](int index) { return last_component(diff.modules[static_cast<size_t>(index)].path); };
   tree.own_signature = [&](int index) {
     const ModuleDiff& m = diff.modules[static_cast<size_t>(index)];
     return side_signature(m.a) + "/" + side_signature(m.b);

@@ -37,6 +37,7 @@ svg text { font-family: system-ui, sans-serif; }
 pre { background: #f7f8fb; padding: 8px; overflow-x: auto; font-size: 12px; }
 .muted { color: #5b6578; }
 #totals td.muted, #conventions td.muted { white-space: normal; }
+#totals th.depth1 { padding-left: 1.5em; font-weight: normal; } #totals th.depth2 { padding-left: 3em; font-weight: normal; }
 )CSS";
 
 // Runs at the end of <body>. Rows carry data-p (parent row index, -1 for the model) and numeric

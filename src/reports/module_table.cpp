@@ -33,7 +33,7 @@ std::vector<ModuleLine> module_lines(const AnalyzedRun& run, const TableOptions&
     const ModuleCounts& c = run.analysis->modules[static_cast<size_t>(index)];
     ModuleLine line;
     line.repeat = static_cast<int64_t>(row.modules.size());  // group members count the same
-    line.type = m.type.substr(m.type.rfind('.') + 1);
+    line.type = m.class_name();
     line.calls = c.calls * line.repeat;
     const auto found = first_call.find(index);
     line.inputs = found == first_call.end() ? "-" : shapes(found->second->inputs);

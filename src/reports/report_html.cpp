@@ -7,7 +7,6 @@
 #include <set>
 #include <sstream>
 
-#include "flopscope/analysis/memory_estimate.h"
 #include "flopscope/reports/module_table.h"
 #include "flopscope/reports/number_format.h"
 #include "flopscope/reports/report.h"
@@ -42,7 +41,7 @@ std::vector<int> parents_of(const std::vector<ModuleLine>& lines) {
 std::string local_name(const ModuleLine& line) {
   const std::string& path = line.row.path;
   if (path.empty()) return "(model)";
-  const std::string name = path.substr(path.rfind('.') + 1);  // a group's "[0-11]" holds no dot
+  const std::string name = last_component(path);  // a group's "[0-11]" holds no dot
   return line.repeat > 1 ? name + " (x" + std::to_string(line.repeat) + ")" : name;
 }
 
@@ -74,27 +73,13 @@ void write_header(std::ostringstream& out, const AnalyzedRun& run) {
 }
 
 void write_totals(std::ostringstream& out, const AnalyzedRun& run) {
-  const Analysis& a = *run.analysis;
-  const Counts& t = a.total;
-  const auto row = [&](const std::string& name, const std::string& exact, const std::string& human, const std::string& meaning) {
-    out << "<tr><th scope=\"row\">" << name << "</th><td class=\"n\">" << exact << "</td><td class=\"n\">" << human
-        << "</td><td class=\"muted\">" << meaning << "</td></tr>\n";
-  };
+  const Counts& t = run.analysis->total;
   out << "<h2>Totals</h2>\n<table id=\"totals\">\n";
-  row("parameters", with_separators(run.model->total_params()), human_count(run.model->total_params()),
-      with_separators(run.model->total_param_bytes()) + " bytes");
-  row("FLOPs", with_separators(t.flops()), human_flops(t.flops()), "matmul + elementwise");
-  row("matmul FLOPs", with_separators(t.matmul_flops), human_flops(t.matmul_flops), "matrix products and convolutions, 2 x MACs");
-  row("of which activation x activation", with_separators(t.activation_flops), human_flops(t.activation_flops),
-      "attention QK<sup>T</sup> and AV, similarity matrices");
-  row("elementwise FLOPs", with_separators(t.elementwise_flops), human_flops(t.elementwise_flops),
-      "norms, activations, softmax, bias and residual adds (docs/counting.md)");
-  row("MACs", with_separators(t.macs), human_count(t.macs), "multiply-adds");
-  row("bytes moved", with_separators(a.traffic.bytes), human_bytes(a.traffic.bytes), "each op reads its arguments and writes its results once");
-  const MemoryEstimate memory = estimate_memory(*run.model, *run.recording);
-  row("memory (estimate)", with_separators(memory.total()), human_bytes(memory.total()),
-      "parameters and buffers + live activations, a low estimate; activations peak at " + escape(memory.peak_at));
-  if (run.recording->timed) row("forward time", "", human_seconds(run.recording->seconds), "with recording hooks");
+  for (const auto& line : total_lines(run)) {
+    out << "<tr><th scope=\"row\" class=\"depth" << line.depth << "\">" << escape(line.name) << "</th><td class=\"n\">"
+        << line.exact << "</td><td class=\"n\">" << escape(line.human) << "</td><td class=\"muted\">" << escape(line.meaning)
+        << "</td></tr>\n";
+  }
   out << "</table>\n";
   if (run.towers.empty()) return;
   out << "<h2>Towers</h2>\n<table id=\"towers\"><tr><th>tower</th><th class=\"n\">params</th><th class=\"n\">FLOPs</th>"

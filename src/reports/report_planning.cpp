@@ -5,7 +5,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "flopscope/analysis/zoo.h"
+#include "flopscope/reports/zoo_report.h"
 #include "flopscope/hardware/planning.h"
 #include "flopscope/hardware/roofline.h"
 #include "flopscope/reports/number_format.h"

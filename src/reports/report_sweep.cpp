@@ -106,28 +106,33 @@ int depth_of(const Model& model, size_t module) {
   return depth;
 }
 
-// Each module's time between its hooks in the recorded run, and the FLOP/s that makes, per batch.
-std::string module_time_table(const SweepContext& s) {
+// Each module's time between its hooks in the recorded run, and the FLOP/s that makes, per size: two
+// tables of short cells, so that eight sizes fit in 120 columns.
+std::string module_time_tables(const SweepContext& s) {
   const auto& points = s.result->points;
   if (points.empty() || !points.front().timed) return "";
-  std::vector<std::vector<std::string>> rows = {{"module"}};
-  for (const auto& p : points) rows[0].push_back(size_name(*s.options) + "=" + std::to_string(p.size));
+  std::vector<std::string> header = {"module"};
+  for (const auto& p : points) header.push_back(size_name(*s.options) + "=" + std::to_string(p.size));
+  std::vector<std::vector<std::string>> times = {header}, rates = {header};
   const auto& modules = s.model->modules();
   for (size_t m = 0; m < modules.size(); ++m) {
     if (depth_of(*s.model, m) > kTimedDepth) continue;
-    std::vector<std::string> row = {module_label(modules[m].name)};
+    std::vector<std::string> time = {module_label(modules[m].name)}, rate = time;
     bool ran = false;
     for (const auto& p : points) {
       const double seconds = p.module_seconds[m];
       ran = ran || seconds > 0;
       const int64_t flops = p.modules[m].flops();
-      row.push_back(seconds <= 0 ? "-" : flops == 0 ? human_seconds(seconds)
-                                                    : human_seconds(seconds) + " " + human_rate(static_cast<double>(flops) / seconds, "FLOP/s"));
+      time.push_back(seconds <= 0 ? "-" : human_seconds(seconds));
+      rate.push_back(seconds <= 0 || flops == 0 ? "-" : human_count(static_cast<int64_t>(static_cast<double>(flops) / seconds)));
     }
-    if (ran) rows.push_back(row);
+    if (!ran) continue;
+    times.push_back(time);
+    rates.push_back(rate);
   }
-  return "\nPer-module time of the recorded forward (hooks on, after the warm-up) and the FLOP/s it achieved:\n" +
-         format_text_table(rows, 1);
+  return "\nPer-module time of the recorded forward (hooks on, after the warm-up; the model and two levels below it):\n" +
+         format_text_table(times, 1) + "\nThe FLOP/s each module achieved in it (its FLOPs, children included, / its time; K, M, G = 1e3, 1e6, 1e9):\n" +
+         format_text_table(rates, 1);
 }
 
 // Per module (down to two levels), the exact fit of its total and its quadratic share at each size.
@@ -192,7 +197,7 @@ std::string render_sweep_table(const SweepContext& s) {
     rows.push_back(row);
   }
   out << format_text_table(rows, 0);
-  out << module_time_table(s) << (o.varied ? module_fit_table(s) : "") << '\n' << verdict_text(s);
+  out << module_time_tables(s) << (o.varied ? module_fit_table(s) : "") << '\n' << verdict_text(s);
   return out.str();
 }
 
@@ -278,6 +283,16 @@ std::string render_sweep_csv(const SweepContext& s) {
     out << ',' << p.size << ',' << p.variable << '\n';
   }
   return out.str();
+}
+
+const std::vector<SweepFormat>& sweep_formats() {
+  static const std::vector<SweepFormat> formats = {
+      {"table", "one row per size: counts, time, the quadratic share; the exact fits and the verdict", render_sweep_table},
+      {"json", "every point, the exact fits per module (docs/json-schema.md)",
+       [](const SweepContext& sweep) { return render_sweep_json(sweep).dump(2) + "\n"; }},
+      {"csv", "one row per size, exact integers", render_sweep_csv},
+  };
+  return formats;
 }
 
 }  // namespace flopscope

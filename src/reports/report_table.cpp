@@ -4,7 +4,6 @@
 #include <map>
 #include <sstream>
 
-#include "flopscope/analysis/memory_estimate.h"
 #include "flopscope/reports/module_table.h"
 #include "flopscope/reports/number_format.h"
 #include "flopscope/reports/text_table.h"
@@ -16,32 +15,22 @@ namespace flopscope {
 namespace {
 
 void write_totals(std::ostringstream& out, const AnalyzedRun& run) {
-  const Analysis& a = *run.analysis;
-  const Counts& t = a.total;
   out << "\nTotals (B = dim 0 of the inputs; 1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs, rates FLOP/s)\n";
-  out << "  parameters        " << with_separators(run.model->total_params()) << " (" << human_count(run.model->total_params())
-      << "), " << with_separators(run.model->total_param_bytes()) << " bytes\n";
-  out << "  FLOPs             " << with_separators(t.flops()) << " (" << human_flops(t.flops()) << ")\n";
-  out << "    matmul          " << with_separators(t.matmul_flops) << " (" << human_flops(t.matmul_flops)
-      << "): matrix products and convolutions, 2 x MACs\n";
-  out << "      of which      " << with_separators(t.activation_flops) << " (" << human_flops(t.activation_flops)
-      << ") multiply two activations (attention QK^T and AV, similarity matrices)\n";
-  out << "    elementwise     " << with_separators(t.elementwise_flops) << " (" << human_flops(t.elementwise_flops)
-      << "): norms, activations, softmax, bias and residual adds (docs/counting.md)\n";
-  out << "  MACs              " << with_separators(t.macs) << " (" << human_count(t.macs) << " multiply-adds)\n";
-  const MemoryEstimate memory = estimate_memory(*run.model, *run.recording);
-  out << "  memory (estimate) " << human_bytes(memory.total()) << ": parameters and buffers " << human_bytes(memory.parameter_bytes)
-      << " + live activations " << human_bytes(memory.activation_bytes) << " (a low estimate, docs/isolation.md)\n"
-      << "                    activations peak at " << memory.peak_at << "\n";
+  const std::vector<TotalLine> lines = total_lines(run);
+  size_t width = 0;  // names and tower names share one column
+  for (const auto& line : lines) width = std::max(width, 2 * static_cast<size_t>(line.depth) + line.name.size() + 1);
+  for (const auto& tower : run.towers) width = std::max(width, tower.name.size() + 1);
+  for (const auto& line : lines) {
+    const std::string name = std::string(2 * static_cast<size_t>(line.depth), ' ') + line.name;
+    const std::string value = line.exact.empty() ? line.human : line.exact + (line.human.empty() ? "" : " (" + line.human + ")");
+    out << "  " << name << std::string(width - name.size(), ' ') << value << (value.empty() ? "" : ": ") << line.meaning << '\n';
+  }
   for (const auto& tower : run.towers) {
     const TowerTotals totals = tower_totals(*run.model, *run.recording, *run.analysis, tower);
-    out << "  " << tower.name << std::string(tower.name.size() < 18 ? 18 - tower.name.size() : 1, ' ') << "params "
-        << with_separators(totals.params) << ", FLOPs " << with_separators(totals.counts.flops()) << " ("
-        << human_flops(totals.counts.flops()) << "), matmul " << with_separators(totals.counts.matmul_flops) << "\n";
+    out << "  " << tower.name << std::string(width - tower.name.size(), ' ') << "params " << with_separators(totals.params)
+        << ", FLOPs " << with_separators(totals.counts.flops()) << " (" << human_flops(totals.counts.flops()) << "), matmul "
+        << with_separators(totals.counts.matmul_flops) << "\n";
   }
-  out << "  bytes             " << with_separators(a.traffic.bytes) << " (" << human_bytes(a.traffic.bytes)
-      << ") moved by the ops that ran, each reading its arguments and writing its results once (docs/bytes.md)\n";
-  out << "  forward time      " << human_seconds(run.recording->seconds) << " (with recording hooks)\n";
 }
 
 void write_conventions(std::ostringstream& out, const AnalyzedRun& run) {

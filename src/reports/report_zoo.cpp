@@ -3,10 +3,10 @@
 #include <cstdio>
 #include <sstream>
 
-#include "flopscope/analysis/zoo.h"
 #include "flopscope/reports/number_format.h"
 #include "flopscope/reports/report.h"
 #include "flopscope/reports/tool_identity.h"
+#include "flopscope/reports/zoo_report.h"
 
 namespace flopscope {
 
@@ -143,6 +143,15 @@ nlohmann::json render_zoo_json(const Zoo& zoo) {
   nlohmann::json failed = nlohmann::json::array();
   for (const auto& f : zoo.failures) failed.push_back({{"name", f.name}, {"exit_code", static_cast<int>(f.code)}, {"error", f.message}});
   return {{"schema_version", kJsonSchemaVersion}, {"tool", tool_json()}, {"batch", 1}, {"models", models}, {"failed", failed}};
+}
+
+const std::vector<ZooFormat>& zoo_formats() {
+  static const std::vector<ZooFormat> formats = {
+      {"markdown", "docs/openclip-zoo.md: parameters and FLOPs per tower, the seed's figures recomputed", render_zoo_markdown},
+      {"json", "every model's exact integers",
+       [](const Zoo& zoo, const std::string&) { return render_zoo_json(zoo).dump(2) + "\n"; }},
+  };
+  return formats;
 }
 
 }  // namespace flopscope

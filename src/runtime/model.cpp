@@ -96,10 +96,11 @@ std::string normalize_type_name(const std::string& qualified) {
   return name;
 }
 
-std::string ModuleInfo::local_name() const {
-  const auto dot = name.rfind('.');
-  return dot == std::string::npos ? name : name.substr(dot + 1);
-}
+std::string last_component(const std::string& dotted) { return dotted.substr(dotted.rfind('.') + 1); }
+
+std::string ModuleInfo::local_name() const { return last_component(name); }
+
+std::string ModuleInfo::class_name() const { return last_component(type); }
 
 const TensorEntry* ModuleInfo::parameter(const std::string& local) const {
   for (const auto& p : parameters) {

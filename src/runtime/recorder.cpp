@@ -655,8 +655,7 @@ std::string failure_location() {
   std::string where;
   if (call >= 0) {
     const ModuleInfo& module = g_active->model->modules[static_cast<size_t>(g_active->recording->calls[static_cast<size_t>(call)].module)];
-    const std::string type = module.type.substr(module.type.rfind('.') + 1);
-    where = " in module '" + (module.name.empty() ? std::string("(model)") : module.name) + "' (" + type + ")";
+    where = " in module '" + (module.name.empty() ? std::string("(model)") : module.name) + "' (" + module.class_name() + ")";
   } else if (g_active->phase == Phase::Loss) {
     where = " in the training loss";
   }

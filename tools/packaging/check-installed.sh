@@ -19,7 +19,7 @@ expect "$(flopscope analyze torchscript_models/test/mixed.pt --crosscheck --stri
 expect "$(flopscope analyze torchscript_models/openclip/ViT-B-16.pt --dry-run --format json)" '"flops": 41225670624'
 flopscope analyze torchscript_models/test/mixed.pt --format html -o /tmp/report.html
 expect "$(cat /tmp/report.html)" "544,896"
-for file in /usr/share/man/man1/flopscope.1 /usr/share/bash-completion/completions/flopscope \
+for file in /usr/share/man/man1/flopscope.1.gz /usr/share/bash-completion/completions/flopscope \
             /usr/share/doc/flopscope/README.md /usr/lib/cmake/flopscope/flopscopeConfig.cmake /usr/include/flopscope/runtime/model.h; do
   [ -f "$file" ] || { echo "check-deb: $file is missing" >&2; exit 1; }
 done

@@ -17,8 +17,14 @@ add_custom_command(OUTPUT flopscope.1
           ${CMAKE_CURRENT_SOURCE_DIR}/docs/cli.md ${CMAKE_CURRENT_BINARY_DIR}/flopscope.1
   DEPENDS flopscope_cli tools/packaging/make-manpage.sh docs/cli.md
   COMMENT "Writing the man page from flopscope --help")
-add_custom_target(flopscope_man ALL DEPENDS flopscope.1)
-install(FILES ${CMAKE_CURRENT_BINARY_DIR}/flopscope.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+# Installed compressed, as Debian policy asks (-n: no name or time stamp, so the file is
+# reproducible; -k keeps flopscope.1 for the tests).
+add_custom_command(OUTPUT flopscope.1.gz
+  COMMAND gzip -9nkf flopscope.1
+  DEPENDS ${CMAKE_CURRENT_BINARY_DIR}/flopscope.1
+  COMMENT "Compressing the man page")
+add_custom_target(flopscope_man ALL DEPENDS flopscope.1 flopscope.1.gz)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/flopscope.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 
 install(TARGETS flopscope flopscope_core EXPORT flopscopeTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY include/flopscope DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

@@ -12,7 +12,6 @@
 #include "flopscope/core/counts.h"
 #include "flopscope/core/error.h"
 #include "flopscope/core/traffic.h"
-#include "flopscope/hardware/hardware.h"
 #include "flopscope/runtime/isolation.h"
 
 namespace flopscope {
@@ -59,12 +58,5 @@ Zoo analyze_zoo(const std::string& directory, const ZooOptions& options,
 nlohmann::json zoo_entry_json(const ZooEntry& entry);
 ZooEntry zoo_entry_from_json(const nlohmann::json& json);
 
-// Rendered by src/reports/report_zoo.cpp.
-std::string render_zoo_markdown(const Zoo& zoo, const std::string& command_line);
-nlohmann::json render_zoo_json(const Zoo& zoo);
-// docs/planning.md: the seed document's hardware arithmetic recomputed, and the models on each
-// device in `devices` at fp32, bf16 and int8 (src/reports/report_planning.cpp).
-std::string render_planning_markdown(const std::vector<ZooEntry>& entries, const std::vector<Hardware>& devices,
-                                     const std::string& command_line);
 
 }  // namespace flopscope

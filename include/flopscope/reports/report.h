@@ -36,6 +36,17 @@ struct TableOptions {
   bool crosscheck = false;  // append the rule vs op-level cross-check
 };
 
+// One line of the totals, the same facts in the table and the HTML page.
+struct TotalLine {
+  std::string name;     // "matmul"
+  int depth = 0;        // 1: a part of the line above at depth 0 (matmul of FLOPs)
+  std::string exact;    // "41,225,670,624"; "" where there is no exact integer (a time)
+  std::string human;    // "41.23 GFLOPs"
+  std::string meaning;  // "matrix products and convolutions, 2 x MACs"
+};
+// Parameters, FLOPs and their parts, MACs, bytes, the memory estimate, the forward time (towers apart).
+std::vector<TotalLine> total_lines(const AnalyzedRun& run);
+
 std::string render_table(const AnalyzedRun& run, const TableOptions& options);
 nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck);
 // One row per table row, every column, exact integers (columns: docs/cli.md).

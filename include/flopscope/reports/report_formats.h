@@ -1,5 +1,6 @@
 // Report formats — how a command writes its report, found by name (--format) as rules are found by
-// type. `analyze`: table, json, csv, markdown, html; `diff`: table, json, markdown (reports/diff_report.h).
+// type. `analyze`: table, json, csv, markdown, html; `diff`: table, json, markdown (reports/diff_report.h);
+// `sweep`: table, json, csv (reports/sweep_report.h); `zoo`: markdown, json (reports/zoo_report.h).
 #pragma once
 
 #include <functional>
@@ -11,16 +12,17 @@
 
 namespace flopscope {
 
-template <class Report, class Options>
+// Options: what else a command's renderers take beside the report (analyze: TableOptions; sweep: none).
+template <class Report, class... Options>
 struct Format {
   std::string name;         // "csv"
   std::string description;  // one line, for --help and docs
-  std::function<std::string(const Report&, const Options&)> render;
+  std::function<std::string(const Report&, const Options&...)> render;
 };
 
 // Throws Error(Usage) naming the formats there are.
-template <class Report, class Options>
-const Format<Report, Options>& find_format(const std::vector<Format<Report, Options>>& formats, const std::string& name) {
+template <class Report, class... Options>
+const Format<Report, Options...>& find_format(const std::vector<Format<Report, Options...>>& formats, const std::string& name) {
   std::string names;
   for (const auto& format : formats) {
     if (format.name == name) return format;

@@ -9,6 +9,7 @@
 #include "flopscope/runtime/model.h"
 #include "flopscope/analysis/run_plan.h"
 #include "flopscope/analysis/sweep.h"
+#include "flopscope/reports/report_formats.h"
 
 namespace flopscope {
 
@@ -24,5 +25,8 @@ std::string render_sweep_table(const SweepContext& sweep);
 nlohmann::json render_sweep_json(const SweepContext& sweep);
 std::string render_sweep_csv(const SweepContext& sweep);
 std::string render_sweep_svg(const SweepContext& sweep);
+
+using SweepFormat = Format<SweepContext>;
+const std::vector<SweepFormat>& sweep_formats();  // table, json, csv (the chart is --chart, beside any of them)
 
 }  // namespace flopscope

@@ -36,7 +36,8 @@ struct ModuleInfo {
   std::map<std::string, ValueInfo> attributes;  // own plain attributes (ints, floats, bools, strings, int lists)
   int64_t subtree_params = 0;  // distinct parameter elements in this module and all below it
 
-  std::string local_name() const;  // last component of `name`
+  std::string local_name() const;  // last component of `name` ("attn")
+  std::string class_name() const;  // last component of `type` ("MultiheadAttention")
   const TensorEntry* parameter(const std::string& local) const;  // nullptr when absent or None
   const ValueInfo* attribute(const std::string& local) const;
 };
@@ -113,5 +114,9 @@ class Model {
 
 // "__torch__.torch.nn.modules.linear.___torch_mangle_3.Linear" -> "torch.nn.modules.linear.Linear"
 std::string normalize_type_name(const std::string& qualified);
+
+// The part after the last dot: "Linear" for "torch.nn.modules.linear.Linear", "attn" for
+// "visual.transformer.resblocks.0.attn"; the whole text when it has no dot.
+std::string last_component(const std::string& dotted);
 
 }  // namespace flopscope

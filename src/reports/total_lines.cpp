@@ -1,0 +1,33 @@
+// The totals every full report shows, as lines the table and the HTML page each lay out their way.
+#include "flopscope/analysis/memory_estimate.h"
+#include "flopscope/reports/number_format.h"
+#include "flopscope/reports/report.h"
+
+namespace flopscope {
+
+std::vector<TotalLine> total_lines(const AnalyzedRun& run) {
+  const Counts& t = run.analysis->total;
+  const MemoryEstimate memory = estimate_memory(*run.model, *run.recording);
+  const auto flops = [](const std::string& name, int depth, int64_t value, const std::string& meaning) {
+    return TotalLine{name, depth, with_separators(value), human_flops(value), meaning};
+  };
+  return {
+      {"parameters", 0, with_separators(run.model->total_params()), human_count(run.model->total_params()),
+       with_separators(run.model->total_param_bytes()) + " bytes"},
+      flops("FLOPs", 0, t.flops(), "matmul + elementwise"),
+      flops("matmul", 1, t.matmul_flops, "matrix products and convolutions, 2 x MACs"),
+      flops("of which", 2, t.activation_flops, "activation x activation (attention QK^T and AV, similarities)"),
+      flops("elementwise", 1, t.elementwise_flops, "norms, activations, softmax, bias and residual adds (docs/counting.md)"),
+      {"MACs", 0, with_separators(t.macs), human_count(t.macs), "multiply-adds"},
+      {"bytes moved", 0, with_separators(run.analysis->traffic.bytes), human_bytes(run.analysis->traffic.bytes),
+       "every op reads its arguments and writes its results once (docs/bytes.md)"},
+      {"memory (estimate)", 0, with_separators(memory.total()), human_bytes(memory.total()), "a low estimate (docs/isolation.md)"},
+      {"weights", 1, with_separators(memory.parameter_bytes), human_bytes(memory.parameter_bytes), "parameters and buffers"},
+      {"activations", 1, with_separators(memory.activation_bytes), human_bytes(memory.activation_bytes),
+       memory.peak_at.empty() ? "live at their peak" : "live at their peak, " + memory.peak_at},
+      {"forward time", 0, "", human_seconds(run.recording->seconds),
+       run.recording->timed ? "with the recording hooks on" : "of this dry run (shapes only, no kernels ran)"},
+  };
+}
+
+}  // namespace flopscope
