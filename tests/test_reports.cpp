@@ -10,6 +10,7 @@
 #include "flopscope/reports/diff_report.h"
 #include "flopscope/reports/module_table.h"
 #include "flopscope/reports/report_formats.h"
+#include "flopscope/reports/text_table.h"
 #include "test_helpers.h"
 
 namespace flopscope {
@@ -109,11 +110,42 @@ TEST_F(Reports, MarkdownHasTheTableRowsAndTheTotals) {
   const std::vector<std::string> lines = lines_of(markdown);
   const auto table_rows = std::count_if(lines.begin(), lines.end(), [](const std::string& l) { return l.rfind("| ", 0) == 0; });
   EXPECT_EQ(static_cast<size_t>(table_rows), module_lines(run(), options).size() + 1);  // and the header
-  EXPECT_NE(markdown.find("| `visual.conv1` | Conv2d | 1 | 1x3x224x224 | 1x768x14x14 | 589,824 | 231,211,008 |"), std::string::npos)
+  // params, FLOPs, matmul FLOPs, elementwise FLOPs, MACs
+  EXPECT_NE(markdown.find("| `visual.conv1` | Conv2d | 1 | 1x3x224x224 | 1x768x14x14 | 589,824 | 231,211,008 | 231,211,008 | 0 | "
+                          "115,605,504 |"),
+            std::string::npos)
       << markdown;
   EXPECT_NE(markdown.find("FLOPs 41,225,670,624 (41.23 GFLOPs)"), std::string::npos);
   EXPECT_NE(markdown.find("1 multiply-add = 1 MAC = 2 FLOPs"), std::string::npos);
   EXPECT_NE(markdown.find("(dry run: shapes only)"), std::string::npos);
+}
+
+TEST(TextTable, ColumnsAreLeftOutInOrderUntilTheRowsFit) {
+  const std::vector<std::vector<std::string>> rows = {{"name", "a", "b", "n"}, {"x", "aaaaaaaaaa", "bbbbbbbbbb", "1"}};
+  EXPECT_TRUE(fit_text_table(rows, 3, {"a", "b"}, 31).left_out.empty());  // 4 + 10 + 10 + 1 + 3 gaps of 2
+  const FittedTable narrower = fit_text_table(rows, 3, {"b", "a"}, 30);
+  EXPECT_EQ(narrower.left_out, std::vector<std::string>{"b"});
+  EXPECT_EQ(narrower.text, "name  a           n\n-------------------\nx     aaaaaaaaaa  1\n");
+  EXPECT_EQ(left_out_line(narrower, 30), "  (to fit 30 columns: left out\n   b; --width 0 shows all)\n");  // wrapped too
+  const FittedTable too_narrow = fit_text_table(rows, 3, {"a"}, 5);  // only what may go goes; cells are never cut
+  EXPECT_EQ(too_narrow.left_out, std::vector<std::string>{"a"});
+  EXPECT_NE(too_narrow.text.find("bbbbbbbbbb"), std::string::npos);
+  // Then the cells of one column are cut in the middle, to no fewer than 16 characters.
+  const std::vector<std::vector<std::string>> named = {{"name", "type"}, {"x", "RelativePositionalMultiHeadAttention"}, {"y", "Linear"}};
+  const FittedTable cut = fit_text_table(named, 2, {}, 30, "type");
+  EXPECT_EQ(cut.text, "name  type\n----------\nx     RelativePos..adAttention\ny     Linear\n");  // 4 + 2 + 24
+  EXPECT_EQ(left_out_line(cut, 80), "  (to fit 80 columns: type cut to 24 characters at '..'; --width 0 shows all)\n");
+  EXPECT_EQ(fit_text_table(named, 2, {}, 10, "type").shortened_to, 16u);
+  EXPECT_TRUE(fit_text_table(rows, 3, {"a", "b"}, 0).left_out.empty());
+  EXPECT_EQ(left_out_line(fit_text_table(rows, 3, {"a", "b"}, 0), 0), "");
+}
+
+TEST(TextTable, LinesWrapWithinTheWidthOnlyWhereAllowed) {
+  EXPECT_EQ(wrap_text("  lead: ", "one two three four", 18), "  lead: one two\n        three four\n");
+  EXPECT_EQ(wrap_text("  lead: ", "one two three four", 0), "  lead: one two three four\n");
+  EXPECT_EQ(wrap_text("  ", "a; b c; d", 9, "; "), "  a; b c;\n  d\n");  // never between b and c
+  EXPECT_EQ(wrap_text("  ", "calls 3  e.g. x", 120), "  calls 3  e.g. x\n");  // spacing kept
+  EXPECT_EQ(wrap_text("", "averyveryverylongword short", 5), "averyveryverylongword\nshort\n");
 }
 
 TEST(NumberFormat, RoundNumbersForTicksAndSignificantDigitsForTables) {
@@ -173,6 +205,35 @@ TEST_F(Reports, TableAndPageShowTheSameTotals) {
   for (const auto& row : lines_of(table.substr(from, to - from))) EXPECT_LE(row.size(), 120u) << row;
 }
 
+// At the default width every line of the table fits 120 columns, the roofline's on three devices and
+// three precisions too; the columns left out are named, and --width 0 shows them all.
+TEST_F(Reports, TheTableFits120Columns) {
+  const HardwareQuestion question = parse_hardware_question("h100-sxm,rtx4090,ryzen-7950x", "fp32,bf16,int8", "", 30);
+  AnalyzedRun with_roofline = run();
+  with_roofline.hardware = &question;
+  const std::string table = render_table(with_roofline, {});
+  for (const auto& line : lines_of(table)) EXPECT_LE(line.size(), 120u) << line;
+  EXPECT_NE(table.find("\n  (to fit 120 columns: left out inputs, outputs, matmul FLOPs, elementwise FLOPs; --width 0 shows all)\n"),
+            std::string::npos)
+      << table;
+  // The tree: each module by its name under its parent, the 12 image blocks' c_fc with their FLOPs.
+  const std::string c_fc = with_separators(12 * module_flops("visual.transformer.resblocks.0.mlp.c_fc"));
+  EXPECT_NE(table.find("\n            c_fc  "), std::string::npos) << table;
+  EXPECT_NE(table.find("\n        [0-11] (x12)  "), std::string::npos) << table;
+  EXPECT_NE(table.find(c_fc), std::string::npos) << c_fc;
+  EXPECT_EQ(table.find("visual.transformer.resblocks.[0-11]"), std::string::npos);
+  TableOptions unlimited;
+  unlimited.width = 0;
+  const std::string wide = render_table(with_roofline, unlimited);
+  EXPECT_EQ(wide.find("left out"), std::string::npos);
+  for (const std::string column : {"inputs", "elementwise FLOPs", "fused bytes"}) {  // a dry run measures no time to show
+    EXPECT_NE(wide.find(column), std::string::npos) << column;
+  }
+  size_t widest = 0;
+  for (const auto& line : lines_of(wide)) widest = std::max(widest, line.size());
+  EXPECT_GT(widest, 120u);
+}
+
 TEST_F(Reports, TheTableGivesTheForwardTimeInThreeDigits) {
   const std::string table = render_table(run(), {0, true, false});
   const size_t at = table.find("forward time      ");
@@ -210,8 +271,12 @@ TEST(ReportDiff, MatchesModulesByPathAndExplainsTheChange) {
   EXPECT_EQ(block->b.inputs, "197x1x768");  // 14 x 14 + 1
 
   const std::string table = render_diff_table(diff, {});
-  EXPECT_NE(table.find("visual.transformer.resblocks.[0-11] (x12)"), std::string::npos) << table;
-  EXPECT_NE(table.find("50x1x768 -> 197x1x768"), std::string::npos);
+  EXPECT_NE(table.find("\n        [0-11] (x12)  "), std::string::npos) << table;  // the image blocks, under resblocks
+  for (const auto& line : lines_of(table)) EXPECT_LE(line.size(), 120u) << line;  // the inputs column left out
+  EXPECT_NE(table.find("(to fit 120 columns: left out inputs, type; --width 0 shows all)"), std::string::npos);
+  DiffOptions unlimited;
+  unlimited.width = 0;
+  EXPECT_NE(render_diff_table(diff, unlimited).find("50x1x768 -> 197x1x768"), std::string::npos);
   EXPECT_NE(table.find("+" + with_separators(diff.b_total.flops - diff.a_total.flops)), std::string::npos);
   const nlohmann::json json = render_diff_json(diff);
   EXPECT_EQ(json["modules"].size(), a["modules"].size());  // the same architecture: every module matched

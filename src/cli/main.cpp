@@ -40,6 +40,8 @@ namespace {
 using flopscope::Error;
 using flopscope::ExitCode;
 
+constexpr const char* kWidthHelp = "columns the table fits in (default 120): columns left out, lines wrapped; 0: no limit";
+
 // The child process a model runs in (docs/isolation.md): --timeout, --max-memory, --no-isolate.
 struct IsolationFlags {
   flopscope::IsolationLimits limits;
@@ -162,6 +164,7 @@ int deliver(const flopscope::WorkResult& result) {
  // analyze's own options.
 struct AnalyzeFlags {
   int depth = -1;
+  size_t width = flopscope::kTerminalWidth;
   bool no_group = false, crosscheck = false, strict = false;
   std::string hardware, precision, weight_precision;
   double fps = 0.0;
@@ -196,7 +199,7 @@ int analyze_command(ModelOptions& o, const AnalyzeFlags& flags, const std::strin
     const flopscope::Recording recording = flopscope::record(model, plan.options);
     const flopscope::Analysis analysis = flopscope::analyze(model, recording);
     flopscope::AnalyzedRun analyzed{&model, &plan.options, &recording, &analysis, towers, cmdline, roofline ? &question : nullptr};
-    const flopscope::TableOptions table{flags.depth, !flags.no_group, flags.crosscheck};
+    const flopscope::TableOptions table{flags.depth, !flags.no_group, flags.crosscheck, flags.width};
     flopscope::WorkResult result;
     if (!flags.chart.empty()) result.outputs.push_back({flags.chart, flopscope::render_roofline_svg(analyzed, table)});
     result.outputs.push_back({o.output, flopscope::find_format(flopscope::report_formats(), o.format).render(analyzed, table)});
@@ -278,7 +281,7 @@ std::string hardware_listing(const std::vector<flopscope::Hardware>& devices) {
   out << "Dense peaks (never the sparsity figures) and memory bandwidth; ridge = peak / bandwidth in FLOP/byte.\n"
          "Sources are in each file. Add a device with --hardware FILE.json (format: docs/hardware.md).\n";
   for (const auto& device : devices) {
-    out << "\n" << device.name << "  " << device.description << "\n  from " << device.origin << "\n  memory "
+    out << "\n" << flopscope::wrap_text(device.name + "  ", device.description, flopscope::kTerminalWidth) << "  from " << device.origin << "\n  memory "
         << flopscope::human_rate(device.bandwidth.value, "B/s") << "\n";
     for (const auto& [precision, rate] : device.peaks) {
       out << "  " << flopscope::to_string(precision) << "  " << flopscope::human_rate(rate.value, "FLOP/s") << "  ridge "
@@ -370,6 +373,7 @@ int run_cli(int argc, char** argv) {
   CLI::Option* analyze_batch_option = analyze_app->add_option("--batch,-b", analyze_batch, "replace dim 0 of every input by N");
   analyze_app->add_option("--depth,-d", flags.depth, "deepest module level shown in the table (0 = model only)");
   analyze_app->add_flag("--no-group", flags.no_group, "list identical consecutive siblings one by one");
+  analyze_app->add_option("--width", flags.width, kWidthHelp);
   analyze_app->add_flag("--crosscheck", flags.crosscheck, "compare each module rule with the op-level count of what ran");
   analyze_app->add_flag("--strict", flags.strict, "exit 9 on any cross-check mismatch, failed rule or uncovered op");
   analyze_app->add_option("--hardware", flags.hardware,
@@ -431,6 +435,7 @@ int run_cli(int argc, char** argv) {
   diff_app->add_option("b", diff_b, "the second report (B)")->required();
   add_format_option(*diff_app, diff_format, flopscope::diff_formats());
   diff_app->add_option("--depth,-d", diff_options.depth, "deepest module level listed (default 4)");
+  diff_app->add_option("--width", diff_options.width, kWidthHelp);
   diff_app->add_option("--output,-o", diff_output, "write to FILE (atomically) instead of stdout");
 
   std::string formulas_output;

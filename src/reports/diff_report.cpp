@@ -93,12 +93,13 @@ std::string shapes_change(const DiffRow& row) {
   return a.inputs + " -> " + b.inputs;
 }
 
-std::vector<std::vector<std::string>> module_cells(const ReportDiff& diff, const DiffOptions& options) {
+// `label`: the tree's (terminal) or the qualified path's (Markdown, which drops indentation).
+std::vector<std::vector<std::string>> module_cells(const ReportDiff& diff, const DiffOptions& options, std::string ModuleRow::*label) {
   std::vector<std::vector<std::string>> cells = {{"module", "type", "params A", "params B", "FLOPs A", "FLOPs B", "FLOPs change", "inputs"}};
   for (const DiffRow& row : diff_rows(diff, options)) {
     const DiffSide& a = row.a;
     const DiffSide& b = row.b;
-    cells.push_back({row.row.label, a.present ? a.type : b.type,
+    cells.push_back({row.row.*label, a.present ? a.type : b.type,
                      side_number(a, &DiffSide::params), side_number(b, &DiffSide::params), side_flops(a), side_flops(b),
                      a.calls + b.calls > 0 ? change(a, b, &DiffSide::flops) : "-", shapes_change(row)});
   }
@@ -121,8 +122,10 @@ std::vector<std::vector<std::string>> total_cells(const ReportDiff& diff) {
   return cells;
 }
 
-std::string header(const ReportDiff& diff) {
-  return "A: " + diff.a_label + "\nB: " + diff.b_label + "\nConvention (both): " + diff.convention + "\n";
+// The two sides and their convention, lines wrapped within `width` columns (0: one line each).
+std::string header(const ReportDiff& diff, size_t width) {
+  return wrap_text("A: ", diff.a_label, width) + wrap_text("B: ", diff.b_label, width) +
+         wrap_text("Convention (both): ", diff.convention, width);
 }
 
 nlohmann::json side_json(const DiffSide& s) {
@@ -137,15 +140,16 @@ nlohmann::json side_json(const DiffSide& s) {
 }  // namespace
 
 std::string render_diff_table(const ReportDiff& diff, const DiffOptions& options) {
-  return "flopscope diff\n" + header(diff) + "\n" + format_text_table(total_cells(diff), 1) + "\n" +
-         format_text_table(module_cells(diff, options), 2);
+  const FittedTable modules = fit_text_table(module_cells(diff, options, &ModuleRow::tree_label), 2, {"inputs", "type"}, options.width);
+  return "flopscope diff\n" + header(diff, options.width) + "\n" + format_text_table(total_cells(diff), 1) + "\n" + modules.text +
+         left_out_line(modules, options.width);
 }
 
 std::string render_diff_markdown(const ReportDiff& diff, const DiffOptions& options) {
   std::string text = "## flopscope diff\n\n";
-  std::istringstream lines(header(diff));
+  std::istringstream lines(header(diff, 0));
   for (std::string line; std::getline(lines, line);) text += line + "  \n";
-  return text + "\n" + format_markdown_table(total_cells(diff), "lrrr") + "\n" + format_markdown_table(module_cells(diff, options), "llrrrrrl");
+  return text + "\n" + format_markdown_table(total_cells(diff), "lrrr") + "\n" + format_markdown_table(module_cells(diff, options, &ModuleRow::label), "llrrrrrl");
 }
 
 nlohmann::json render_diff_json(const ReportDiff& diff) {

@@ -14,7 +14,7 @@ class RowLister {
 
   std::vector<ModuleRow> rows() {
     std::vector<ModuleRow> rows;
-    emit({0}, "", 0, rows);
+    emit({0}, "", "(model)", 0, rows);
     return rows;
   }
 
@@ -33,9 +33,11 @@ class RowLister {
   }
 
   // `members`: the module shown, and for a group its counterpart in every repeat (same structure).
-  void emit(const std::vector<int>& members, const std::string& path, int depth, std::vector<ModuleRow>& rows) {
+  void emit(const std::vector<int>& members, const std::string& path, const std::string& local_name, int depth,
+            std::vector<ModuleRow>& rows) {
     if (options_.depth >= 0 && depth > options_.depth) return;
-    rows.push_back({std::string(static_cast<size_t>(depth) * 2, ' ') + (path.empty() ? "(model)" : path), path, depth, members});
+    const std::string indent(static_cast<size_t>(depth) * 2, ' ');
+    rows.push_back({indent + (path.empty() ? "(model)" : path), indent + local_name, path, depth, members});
     const auto& children = tree_.children(members[0]);
     const std::string prefix = path.empty() ? "" : path + ".";
     for (size_t i = 0; i < children.size();) {
@@ -54,10 +56,15 @@ class RowLister {
       }
       if (j - i > 1) {
         const size_t before = rows.size();
-        emit(child_members, prefix + "[" + first_name + "-" + tree_.local_name(children[j - 1]) + "]", depth + 1, rows);
-        if (rows.size() > before) rows[before].label += " (x" + std::to_string(j - i) + ")";
+        const std::string range = "[" + first_name + "-" + tree_.local_name(children[j - 1]) + "]";
+        emit(child_members, prefix + range, range, depth + 1, rows);
+        if (rows.size() > before) {
+          const std::string repeats = " (x" + std::to_string(j - i) + ")";
+          rows[before].label += repeats;
+          rows[before].tree_label += repeats;
+        }
       } else {
-        emit(child_members, prefix + first_name, depth + 1, rows);
+        emit(child_members, prefix + first_name, first_name, depth + 1, rows);
       }
       i = j;
     }

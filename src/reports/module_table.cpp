@@ -54,11 +54,11 @@ std::vector<ModuleLine> module_lines(const AnalyzedRun& run, const TableOptions&
 std::vector<std::vector<std::string>> module_table_cells(const std::vector<ModuleLine>& lines,
                                                          const std::function<std::string(const ModuleLine&)>& label) {
   std::vector<std::vector<std::string>> cells = {
-      {"module", "type", "calls", "inputs", "outputs", "params", "matmul FLOPs", "elementwise FLOPs", "MACs", "% FLOPs"}};
+      {"module", "type", "calls", "inputs", "outputs", "params", "FLOPs", "matmul FLOPs", "elementwise FLOPs", "MACs", "% FLOPs"}};
   for (const ModuleLine& l : lines) {
     const auto counted = [&](int64_t n) { return l.called ? with_separators(n) : "-"; };
     cells.push_back({label(l), l.type, std::to_string(l.calls), l.inputs, l.outputs, with_separators(l.params),
-                     counted(l.counts.matmul_flops), counted(l.counts.elementwise_flops), counted(l.counts.macs),
+                     counted(l.counts.flops()), counted(l.counts.matmul_flops), counted(l.counts.elementwise_flops), counted(l.counts.macs),
                      l.called ? fixed(l.percent_of_flops, 2) + "%" : "-"});
   }
   return cells;

@@ -21,7 +21,7 @@ std::string render_markdown(const AnalyzedRun& run, const TableOptions& options)
   const auto label = [](const ModuleLine& l) {
     return (l.row.path.empty() ? "(model)" : "`" + l.row.path + "`") + (l.repeat > 1 ? " (x" + std::to_string(l.repeat) + ")" : "");
   };
-  out << format_markdown_table(module_table_cells(module_lines(run, options), label), "llrllrrrrr");
+  out << format_markdown_table(module_table_cells(module_lines(run, options), label), "llrllrrrrrr");
   const Counts& t = run.analysis->total;
   out << "\n**Totals:** parameters " << with_separators(run.model->total_params()) << "; FLOPs " << with_separators(t.flops())
       << " (" << human_flops(t.flops()) << ") = matmul " << with_separators(t.matmul_flops) << " + elementwise "

@@ -33,17 +33,18 @@ std::string max_fps_text(const Workload& w, const Hardware& device, const Precis
 std::string fps_text(double fps) { return fixed(fps, fps == std::floor(fps) ? 0 : 2); }
 
 // Each device's bandwidth and, at the chosen precisions, its dense peak and ridge point.
-void write_hardware(std::ostringstream& out, const HardwareQuestion& question) {
+void write_hardware(std::ostringstream& out, const HardwareQuestion& question, size_t width) {
   if (question.devices.empty()) return;
   out << "\nHardware (dense peaks, never the sparsity figures; ridge = peak / bandwidth; sources in each file)\n";
   for (const Hardware& device : question.devices) {
-    out << "  " << device.name << "  memory " << human_rate(device.bandwidth.value, "B/s");
+    std::string facts = "memory " + human_rate(device.bandwidth.value, "B/s");
     for (const PrecisionChoice& precision : question.precisions) {
       const Rate* peak = device.peak(precision.compute);
-      out << "; " << to_string(precision.compute) << " "
-          << (peak == nullptr ? "n/a" : human_rate(peak->value, "FLOP/s") + " (ridge " + fixed(ridge_point(device, precision.compute), 1) + " FLOP/B)");
+      facts += "; " + to_string(precision.compute) + " " +
+               (peak == nullptr ? "n/a" : human_rate(peak->value, "FLOP/s") + " (ridge " + fixed(ridge_point(device, precision.compute), 1) + " FLOP/B)");
     }
-    out << "\n    " << (device.description.empty() ? "" : device.description + "; ") << "from " << device.origin << '\n';
+    out << wrap_text("  " + device.name + "  ", facts, width, "; ")
+        << wrap_text("    ", (device.description.empty() ? "" : device.description + "; ") + "from " + device.origin, width);
   }
 }
 
@@ -93,7 +94,7 @@ std::vector<std::string> row(const AnalyzedRun& run, const std::string& label, c
 std::string render_roofline_table(const AnalyzedRun& run, const TableOptions& options) {
   std::ostringstream out;
   const HardwareQuestion& question = *run.hardware;
-  write_hardware(out, question);
+  write_hardware(out, question, options.width);
   write_required(out, run);
   const bool measured = run.recording->timed;
   const std::vector<ModuleRow> rows = module_rows(run, options);
@@ -106,25 +107,36 @@ std::string render_roofline_table(const AnalyzedRun& run, const TableOptions& op
         << "\n  bound = max(FLOPs / peak, bytes / bandwidth), 'mem' or 'cmp' the roof that binds; bytes: every op reads its\n"
         << "  arguments and writes its results once; fused: the module's inputs, outputs and parameters once (docs/bytes.md)\n";
     if (measured) {
-      out << "  measured: this machine, " << to_string(run_precision(run)) << ", between each module's enter and exit hooks"
-          << (measured_on != nullptr ? "; of bound: this-machine's bound / measured time" : "") << "\n";
+      out << wrap_text("  measured: ",
+                       "this machine, " + to_string(run_precision(run)) + ", between each module's enter and exit hooks" +
+                           (measured_on != nullptr ? "; of bound: this-machine's bound / measured time" : ""),
+                       options.width);
     }
     std::vector<std::vector<std::string>> cells = {header(run, measured, measured_on != nullptr)};
     for (const ModuleRow& shown : rows) {
       const Workload w = module_workload(*run.analysis, shown.modules);
-      if (w.calls == 0) continue;
-      cells.push_back(row(run, shown.label, w, precision, measured, measured_on));
+      if (w.calls == 0) {  // a container that is never called (ModuleList): kept, its children are indented under it
+        std::vector<std::string> dashes(cells[0].size(), "-");
+        dashes[0] = shown.tree_label;
+        dashes[1] = "0";
+        cells.push_back(dashes);
+        continue;
+      }
+      cells.push_back(row(run, shown.tree_label, w, precision, measured, measured_on));
     }
-    out << format_text_table(cells, 1);
-    const Workload total = model_workload(run);
-    out << "  max fps (1 / bound of the whole forward):";
-    for (const Hardware& device : question.devices) out << "  " << device.name << " " << max_fps_text(total, device, precision);
-    out << '\n';
+    // When the devices need the room, the achieved rate (FLOPs / measured), the fused bytes and the
+    // calls (the module table has them) go first.
+    const FittedTable table = fit_text_table(cells, 1, {"achieved", "fused bytes", "calls"}, options.width);
+    out << table.text << left_out_line(table, options.width);
+    const auto max_fps_list = [&](const Workload& w) {
+      std::string list;
+      for (const Hardware& device : question.devices) list += device.name + " " + max_fps_text(w, device, precision) + "  ";
+      return list;
+    };
+    out << wrap_text("  max fps (1 / bound of the whole forward):  ", max_fps_list(model_workload(run)), options.width, "  ");
     for (const auto& [name, w] : towers) {
-      out << "  " << name << ": " << human_flops(w.flops) << ", " << human_bytes(projected_bytes(w.traffic, precision))
-          << ", max fps";
-      for (const Hardware& device : question.devices) out << "  " << device.name << " " << max_fps_text(w, device, precision);
-      out << '\n';
+      out << wrap_text("  " + name + ": " + human_flops(w.flops) + ", " + human_bytes(projected_bytes(w.traffic, precision)) + ", max fps  ",
+                       max_fps_list(w), options.width, "  ");
     }
     for (const Hardware& device : question.devices) {
       if (device.peak(precision.compute) == nullptr) {

@@ -78,8 +78,8 @@ std::string verdict_text(const SweepContext& s) {
   const int64_t x0 = s.result->points.front().variable;
   out << "Proportional: " << flops_of(s) << " == " << variable << " * FLOPs(" << x0 << ")/" << x0 << " exactly: "
       << (l.proportional ? "yes" : "NO") << "; matmul FLOPs alone: " << (l.matmul_proportional ? "yes" : "NO") << '\n';
-  out << "  exact fit: " << flops_of(s) << " = " << formula_of(s, l.total_fit) << "  ("
-      << fit_evidence(s, l.total_fit) << ")\n";
+  out << wrap_text("  exact fit: ", flops_of(s) + " = " + formula_of(s, l.total_fit) + "  (" + fit_evidence(s, l.total_fit) + ")",
+                   kTerminalWidth);
   out << "  least squares line: " << flops_of(s) << " = " << fixed(l.slope, 1) << " * " << variable << ' '
       << (l.intercept < 0 ? "- " : "+ ") << fixed(std::abs(l.intercept), 1) << "  (R^2 = " << fixed(l.r_squared, 12) << ")\n";
   if (!l.not_proportional.empty()) out << "Work not proportional to " << variable << " (each module's own, children excluded):\n";
@@ -91,7 +91,9 @@ std::string verdict_text(const SweepContext& s) {
       ++linear;
       continue;
     }
-    out << "  " << growth_line(s, g) << '\n';
+    const std::string line = growth_line(s, g);
+    const size_t after_name = line.find(": ") + 2;  // "visual: ": further lines start under what follows it
+    out << wrap_text("  " + line.substr(0, after_name), line.substr(after_name), kTerminalWidth);
     for (const auto& op : g.carriers) out << "    carried by " << op.module << ": " << formula_of(s, op.fit) << " FLOPs\n";
   }
   if (linear > 0) out << "  and " << linear << " module(s) linear in " << variable << " with a constant term\n";
@@ -161,11 +163,13 @@ std::string sweep_description(const SweepContext& s) {
                                     (o.varied->dims.size() > 1 ? "^" + std::to_string(o.varied->dims.size()) : "") +
                                     ", the positions those dims span"
                               : std::string("sizes: the batch B (dim 0 of every input); fits in B");
+  text += "\n";
   if (s.plan->options.training) {
-    text += "\neach point is one training step (loss '" + s.plan->options.loss +
-            "'): forward, loss and backward, FLOPs per module include their backward; time = the whole step";
+    text += wrap_text("", "each point is one training step (loss '" + s.plan->options.loss +
+                              "'): forward, loss and backward, FLOPs per module include their backward; time = the whole step",
+                      kTerminalWidth);
   }
-  return text + "\n";
+  return text;
 }
 
 std::string render_sweep_table(const SweepContext& s) {

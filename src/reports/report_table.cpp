@@ -14,7 +14,7 @@ namespace flopscope {
 
 namespace {
 
-void write_totals(std::ostringstream& out, const AnalyzedRun& run) {
+void write_totals(std::ostringstream& out, const AnalyzedRun& run, size_t table_width) {
   out << "\nTotals (B = dim 0 of the inputs; 1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs, rates FLOP/s)\n";
   const std::vector<TotalLine> lines = total_lines(run);
   size_t width = 0;  // names and tower names share one column
@@ -23,7 +23,7 @@ void write_totals(std::ostringstream& out, const AnalyzedRun& run) {
   for (const auto& line : lines) {
     const std::string name = std::string(2 * static_cast<size_t>(line.depth), ' ') + line.name;
     const std::string value = line.exact.empty() ? line.human : line.exact + (line.human.empty() ? "" : " (" + line.human + ")");
-    out << "  " << name << std::string(width - name.size(), ' ') << value << (value.empty() ? "" : ": ") << line.meaning << '\n';
+    out << wrap_text("  " + name + std::string(width - name.size(), ' ') + value + (value.empty() ? "" : ": "), line.meaning, table_width);
   }
   for (const auto& tower : run.towers) {
     const TowerTotals totals = tower_totals(*run.model, *run.recording, *run.analysis, tower);
@@ -33,31 +33,35 @@ void write_totals(std::ostringstream& out, const AnalyzedRun& run) {
   }
 }
 
-void write_conventions(std::ostringstream& out, const AnalyzedRun& run) {
+void write_conventions(std::ostringstream& out, const AnalyzedRun& run, size_t width) {
   out << "\nThe same run in other tools' conventions (see docs/conventions.md)\n";
   const auto list = conventions(*run.model, *run.recording, *run.analysis, run.towers);
-  size_t width = 0;
-  for (const auto& c : list) width = std::max(width, c.name.size());
+  size_t name_width = 0;
+  for (const auto& c : list) name_width = std::max(name_width, c.name.size());
   for (const auto& c : list) {
     const bool macs = c.name.rfind("MACs", 0) == 0;
-    out << "  " << c.name << std::string(width - c.name.size(), ' ') << "  "
-        << (macs ? human_count(c.value) + " MACs" : human_flops(c.value)) << "  " << c.meaning << '\n';
+    const std::string value = macs ? human_count(c.value) + " MACs" : human_flops(c.value);
+    out << wrap_text("  " + c.name + std::string(name_width - c.name.size(), ' ') + "  " + value +
+                         std::string(value.size() < 12 ? 12 - value.size() : 0, ' ') + "  ",
+                     c.meaning, width);
   }
 }
 
-void write_coverage(std::ostringstream& out, const Analysis& a) {
+void write_coverage(std::ostringstream& out, const Analysis& a, size_t width) {
   if (!a.modules_without_rule.empty()) {
     out << "\nModules without a rule (counted from the aten ops they ran):\n";
     for (const auto& m : a.modules_without_rule) {
-      out << "  " << m.type << "  calls " << m.calls << "  e.g. " << (m.example.empty() ? "(model)" : m.example)
-          << (m.fully_counted ? "" : "  [has uncovered ops]") << '\n';
+      out << wrap_text("  " + m.type + "  ", "calls " + std::to_string(m.calls) + "  e.g. " + (m.example.empty() ? "(model)" : m.example) +
+                                                 (m.fully_counted ? "" : "  [has uncovered ops]"),
+                       width);
     }
   }
   if (!a.uncovered_ops.empty()) {
     out << "\nUncovered ops (their work is NOT, or not fully, in the counts):\n";
     for (const auto& op : a.uncovered_ops) {
-      out << "  " << op.op << "  x" << op.count << "  in " << (op.module.empty() ? "(model)" : op.module)
-          << "  inputs " << (op.shapes.empty() ? "-" : op.shapes) << "  (" << op.reason << ")\n";
+      out << wrap_text("  " + op.op + "  ", "x" + std::to_string(op.count) + "  in " + (op.module.empty() ? "(model)" : op.module) +
+                                               "  inputs " + (op.shapes.empty() ? "-" : op.shapes) + "  (" + op.reason + ")",
+                       width);
     }
   }
 }
@@ -92,16 +96,19 @@ void write_check_failures(std::ostringstream& out, const AnalyzedRun& run, const
   }
 }
 
-void write_crosscheck(std::ostringstream& out, const AnalyzedRun& run) {
+void write_crosscheck(std::ostringstream& out, const AnalyzedRun& run, size_t width) {
   const Analysis& a = *run.analysis;
   out << "\nCross-check: module rule vs op-level count of the ops that actually ran (matmul FLOPs)\n";
   out << "  rule calls " << a.rule_calls << ": match " << a.matched_calls << ", mismatch " << a.mismatched_calls
       << ", rule failed " << a.failed_rule_calls << '\n';
   write_check_failures(out, run, [](const CallCounts& c) { return Checked{c.status, c.rule.matmul_flops, c.op_level.matmul_flops}; });
-  out << "  totals: reported " << with_separators(a.total.matmul_flops) << " matmul FLOPs, op-level "
-      << with_separators(a.op_level_total.matmul_flops) << (a.total.matmul_flops == a.op_level_total.matmul_flops ? " (equal)" : " (DIFFERENT)")
-      << "; elementwise reported " << with_separators(a.total.elementwise_flops) << ", op-level "
-      << with_separators(a.op_level_total.elementwise_flops) << '\n';
+  out << wrap_text("  totals: ",
+                   "reported " + with_separators(a.total.matmul_flops) + " matmul FLOPs, op-level " +
+                       with_separators(a.op_level_total.matmul_flops) +
+                       (a.total.matmul_flops == a.op_level_total.matmul_flops ? " (equal)" : " (DIFFERENT)") +
+                       "; elementwise reported " + with_separators(a.total.elementwise_flops) + ", op-level " +
+                       with_separators(a.op_level_total.elementwise_flops),
+                   width, "; ");
   if (!a.training) return;
   out << "\nBackward cross-check: product layers (Linear, ConvNd), forward MACs x the gradients needed (input, weight) vs\n"
          "the backward ops attributed to the call (matmul FLOPs)\n"
@@ -114,17 +121,22 @@ void write_crosscheck(std::ostringstream& out, const AnalyzedRun& run) {
 
 std::string render_table(const AnalyzedRun& run, const TableOptions& options) {
   std::ostringstream out;
-  out << "flopscope: " << run.model->path() << "  method " << run.options->method << "  inputs";
-  for (const auto& spec : run.options->inputs) out << ' ' << to_string(spec);
-  out << "\n" << tool_identity() << "\n\n";
-  const auto indented = [](const ModuleLine& l) { return l.row.label; };
-  out << format_text_table(module_table_cells(module_lines(run, options), indented), 5);  // numbers from "params" on right-aligned
-  write_totals(out, run);
+  std::string inputs;
+  for (const auto& spec : run.options->inputs) inputs += ' ' + to_string(spec);
+  out << wrap_text("flopscope: ", run.model->path() + "  method " + run.options->method + "  inputs" + inputs, options.width)
+      << tool_identity() << "\n\n";
+  const auto tree = [](const ModuleLine& l) { return l.row.tree_label; };
+  // Numbers from "params" on right-aligned; inputs and outputs are the first to go (CSV and JSON keep
+  // them), then the split of FLOPs, which MACs (= matmul / 2) and FLOPs give, and last long type names.
+  const FittedTable modules = fit_text_table(module_table_cells(module_lines(run, options), tree), 5,
+                                             {"inputs", "outputs", "matmul FLOPs", "elementwise FLOPs"}, options.width, "type");
+  out << modules.text << left_out_line(modules, options.width);
+  write_totals(out, run, options.width);
   if (run.hardware != nullptr) out << render_roofline_table(run, options);
   if (run.analysis->training) out << render_training_table(run, options);
-  write_conventions(out, run);
-  write_coverage(out, *run.analysis);
-  if (options.crosscheck) write_crosscheck(out, run);
+  write_conventions(out, run, options.width);
+  write_coverage(out, *run.analysis, options.width);
+  if (options.crosscheck) write_crosscheck(out, run, options.width);
   return out.str();
 }
 

@@ -23,12 +23,15 @@ int64_t batch_of(const AnalyzedRun& run) {
   return inputs.empty() || inputs[0].shape.empty() || inputs[0].shape[0] <= 0 ? 1 : inputs[0].shape[0];
 }
 
-// Per called module row: forward, backward, step and their ratio (header first).
+// Per module row: forward, backward, step and their ratio (header first).
 std::vector<std::vector<std::string>> training_cells(const std::vector<ModuleLine>& lines,
                                                      const std::function<std::string(const ModuleLine&)>& label) {
-  std::vector<std::vector<std::string>> cells = {{"module", "type", "forward FLOPs", "backward FLOPs", "step FLOPs", "backward / forward"}};
+  std::vector<std::vector<std::string>> cells = {{"module", "type", "forward FLOPs", "backward FLOPs", "step FLOPs", "bwd / fwd"}};
   for (const ModuleLine& l : lines) {
-    if (!l.called) continue;
+    if (!l.called) {  // a container that is never called (ModuleList): kept, its children are indented under it
+      cells.push_back({label(l), l.type, "-", "-", "-", "-"});
+      continue;
+    }
     cells.push_back({label(l), l.type, with_separators(l.counts.flops()), with_separators(l.backward.flops()),
                      with_separators(l.counts.flops() + l.backward.flops()), ratio(l.backward.flops(), l.counts.flops())});
   }
@@ -80,10 +83,11 @@ std::string heading(const AnalyzedRun& run) {
 std::string render_training_table(const AnalyzedRun& run, const TableOptions& options) {
   std::ostringstream out;
   out << "\n" << heading(run) << "\n";
-  const auto indented = [](const ModuleLine& l) { return l.row.label; };
-  out << format_text_table(training_cells(module_lines(run, options), indented), 2);
+  const auto tree = [](const ModuleLine& l) { return l.row.tree_label; };
+  const FittedTable table = fit_text_table(training_cells(module_lines(run, options), tree), 2, {}, options.width, "type");
+  out << table.text << left_out_line(table, options.width);
   for (const auto& [name, text] : training_totals(run)) {
-    out << "  " << name << std::string(name.size() < 18 ? 18 - name.size() : 1, ' ') << text << "\n";
+    out << wrap_text("  " + name + std::string(name.size() < 18 ? 18 - name.size() : 1, ' '), text, options.width);
   }
   return out.str();
 }

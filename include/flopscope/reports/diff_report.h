@@ -8,11 +8,13 @@
 
 #include "flopscope/analysis/diff.h"
 #include "flopscope/reports/report_formats.h"
+#include "flopscope/reports/text_table.h"
 
 namespace flopscope {
 
 struct DiffOptions {
   int depth = 4;  // deepest module level listed; identical consecutive blocks at the last level shown are one row
+  size_t width = kTerminalWidth;  // the table's columns: inputs, then types left out to fit; 0: no limit
 };
 
 using DiffFormat = Format<ReportDiff, DiffOptions>;

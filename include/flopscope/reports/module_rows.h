@@ -13,6 +13,7 @@ namespace flopscope {
 
 struct ModuleRow {
   std::string label;         // "visual.transformer.resblocks.[0-11] (x12)", indented two spaces per level
+  std::string tree_label;    // "[0-11] (x12)", the name under the row above, indented the same (terminal tables)
   std::string path;          // "visual.transformer.resblocks.[0-11]"; "" for the model
   int depth = 0;
   std::vector<int> modules;  // the module, or for a group row the corresponding module of every repeat

@@ -32,8 +32,8 @@ struct ModuleLine {
 std::vector<ModuleLine> module_lines(const AnalyzedRun& run, const TableOptions& options);
 
 // The cells of the module table (header first) shown by the text table and Markdown: module (as
-// `label` writes it), type, calls, inputs, outputs, params, matmul FLOPs, elementwise FLOPs, MACs,
-// % FLOPs; "-" for the counts of a module that never ran.
+// `label` writes it), type, calls, inputs, outputs, params, FLOPs, matmul FLOPs, elementwise FLOPs,
+// MACs, % FLOPs; "-" for the counts of a module that never ran.
 std::vector<std::vector<std::string>> module_table_cells(const std::vector<ModuleLine>& lines,
                                                          const std::function<std::string(const ModuleLine&)>& label);
 

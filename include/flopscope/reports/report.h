@@ -15,6 +15,7 @@
 #include "flopscope/hardware/hardware.h"
 #include "flopscope/hardware/roofline.h"
 #include "flopscope/reports/number_format.h"
+#include "flopscope/reports/text_table.h"
 #include "flopscope/runtime/model.h"
 #include "flopscope/runtime/recorder.h"
 
@@ -34,6 +35,7 @@ struct TableOptions {
   int depth = -1;        // deepest module level shown; -1: all
   bool group = true;     // group identical consecutive siblings
   bool crosscheck = false;  // append the rule vs op-level cross-check
+  size_t width = kTerminalWidth;  // terminal tables: columns left out and prose wrapped to fit; 0: no limit
 };
 
 // One line of the totals, the same facts in the table and the HTML page.
