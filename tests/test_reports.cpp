@@ -9,8 +9,10 @@
 #include "flopscope/core/error.h"
 #include "flopscope/reports/diff_report.h"
 #include "flopscope/reports/module_table.h"
+#include "flopscope/reports/number_format.h"
 #include "flopscope/reports/report_formats.h"
 #include "flopscope/reports/text_table.h"
+#include "flopscope/reports/workload.h"
 #include "test_helpers.h"
 
 namespace flopscope {
@@ -232,6 +234,66 @@ TEST_F(Reports, TheTableFits120Columns) {
   size_t widest = 0;
   for (const auto& line : lines_of(wide)) widest = std::max(widest, line.size());
   EXPECT_GT(widest, 120u);
+}
+
+// After a real run each module's time sits beside the FLOP/s it achieved and the share of
+// this-machine's bound it reached (bound / measured); four devices still fit 120 columns, and the JSON
+// carries the same three figures. Times are set by hand (every called module 2 ms: conv1 at 68% of its
+// bound) so that the expected cells are exact.
+TEST_F(Reports, MeasuredTimesAreComparedWithThisMachinesBound) {
+  constexpr double kSeconds = 0.002;
+  HardwareQuestion question = parse_hardware_question("h100-sxm,rtx4090,ryzen-7950x", "fp32", "", 0);
+  const nlohmann::json this_machine = {
+      {"name", kThisMachine},
+      {"memory_bandwidth_GBps", {{"value", 64}, {"source", "test"}}},
+      {"dense_peak_TFLOPS", {{"fp32", {{"value", 0.17}, {"source", "test"}}}}}};
+  question.devices.push_back(parse_hardware(this_machine, "this-machine.json"));
+  Recording timed = *recording_;
+  timed.timed = true;
+  Analysis measured_analysis = *analysis_;
+  for (ModuleCounts& m : measured_analysis.modules) m.seconds = m.calls > 0 ? kSeconds : 0.0;
+  AnalyzedRun measured = {model_, &plan_->options, &timed, &measured_analysis, plan_->towers, "test"};
+  measured.hardware = &question;
+
+  const std::string table = render_table(measured, {});
+  for (const auto& line : lines_of(table)) EXPECT_LE(line.size(), 120u) << line;
+  EXPECT_NE(table.find("; of bound: this-machine's bound / measured"), std::string::npos) << table;
+  EXPECT_NE(table.find("(to fit 120 columns: left out achieved, fused bytes, calls, FLOPs; --width 0 shows all)"), std::string::npos)
+      << table;
+
+  const int conv1 = model_->find_module("visual.conv1");
+  const Workload w = module_workload(measured_analysis, {conv1});
+  const PrecisionChoice fp32 = question.precisions.at(0);
+  const double bound = roofline_bound(w.flops, projected_bytes(w.traffic, fp32), question.devices.back(), Precision::FP32).seconds();
+  ASSERT_GT(bound, 0.0);
+  TableOptions unlimited;
+  unlimited.width = 0;
+  const std::string wide = render_table(measured, unlimited);
+  const size_t row = wide.find("\n    conv1 ", wide.find("\nRoofline at fp32"));
+  ASSERT_NE(row, std::string::npos) << wide;
+  const std::string conv1_row = wide.substr(row, wide.find('\n', row + 1) - row);
+  for (const std::string& cell : {human_seconds(kSeconds), human_rate(static_cast<double>(w.flops) / kSeconds, "FLOP/s"),
+                                 fixed(100.0 * bound / kSeconds, 1) + "%"}) {
+    EXPECT_NE(conv1_row.find("  " + cell), std::string::npos) << cell << " in " << conv1_row;
+  }
+
+  const nlohmann::json j = render_json(measured, false);
+  EXPECT_EQ(testing::schema_errors(j, "analyze"), "");
+  int conv1_entries = 0;
+  for (const auto& m : j["roofline"]["precisions"][0]["modules"]) {
+    EXPECT_EQ(m["measured_seconds"], kSeconds) << m["name"];
+    if (m["name"] != "visual.conv1") continue;
+    ++conv1_entries;
+    EXPECT_DOUBLE_EQ(m["achieved_flop_per_second"].get<double>(), static_cast<double>(w.flops) / kSeconds);
+    EXPECT_DOUBLE_EQ(m["fraction_of_bound"].get<double>(), bound / kSeconds);
+  }
+  EXPECT_EQ(conv1_entries, 1);
+  // A dry run has no times: none of the three appear.
+  AnalyzedRun dry = run();
+  dry.hardware = &question;
+  const nlohmann::json dry_json = render_json(dry, false);
+  EXPECT_FALSE(dry_json["roofline"]["precisions"][0]["total"].contains("measured_seconds"));
+  EXPECT_EQ(render_table(dry, unlimited).find("of bound"), std::string::npos);
 }
 
 TEST_F(Reports, TheTableGivesTheForwardTimeInThreeDigits) {

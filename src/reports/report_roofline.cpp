@@ -30,6 +30,12 @@ std::string max_fps_text(const Workload& w, const Hardware& device, const Precis
   return bound->seconds() > 0 ? fixed(1.0 / bound->seconds(), 1) : "-";
 }
 
+// this-machine's bound over the time measured here: 1 would be the roofline reached; 0 when unmeasured.
+double fraction_of_bound(const Workload& w, const Hardware& here, const PrecisionChoice& precision) {
+  const double bound = roofline_bound(w.flops, projected_bytes(w.traffic, precision), here, precision.compute).seconds();
+  return w.seconds > 0 ? bound / w.seconds : 0.0;
+}
+
 std::string fps_text(double fps) { return fixed(fps, fps == std::floor(fps) ? 0 : 2); }
 
 // Each device's bandwidth and, at the chosen precisions, its dense peak and ridge point.
@@ -82,8 +88,8 @@ std::vector<std::string> row(const AnalyzedRun& run, const std::string& label, c
     cells.push_back(w.seconds > 0 && w.flops > 0 ? human_rate(static_cast<double>(w.flops) / w.seconds, "FLOP/s") : "-");
   }
   if (measured_on != nullptr) {
-    const Bound bound = roofline_bound(w.flops, bytes, *measured_on, precision.compute);
-    cells.push_back(w.seconds > 0 && bound.seconds() > 0 ? fixed(100.0 * bound.seconds() / w.seconds, 1) + "%" : "-");
+    const double fraction = fraction_of_bound(w, *measured_on, precision);
+    cells.push_back(fraction > 0 ? fixed(100.0 * fraction, 1) + "%" : "-");
   }
   for (const Hardware& device : run.hardware->devices) cells.push_back(bound_cell(w, device, precision));
   return cells;
@@ -124,9 +130,9 @@ std::string render_roofline_table(const AnalyzedRun& run, const TableOptions& op
       }
       cells.push_back(row(run, shown.tree_label, w, precision, measured, measured_on));
     }
-    // When the devices need the room, the achieved rate (FLOPs / measured), the fused bytes and the
-    // calls (the module table has them) go first.
-    const FittedTable table = fit_text_table(cells, 1, {"achieved", "fused bytes", "calls"}, options.width);
+    // When the devices need the room, the achieved rate (FLOPs / measured), the fused bytes, then the
+    // calls and the FLOPs (the module table has both) go first.
+    const FittedTable table = fit_text_table(cells, 1, {"achieved", "fused bytes", "calls", "FLOPs"}, options.width);
     out << table.text << left_out_line(table, options.width);
     const auto max_fps_list = [&](const Workload& w) {
       std::string list;
@@ -169,6 +175,11 @@ nlohmann::json render_roofline_json(const AnalyzedRun& run) {
     const int64_t bytes = projected_bytes(w.traffic, precision);
     nlohmann::json entry = {{"bytes", bytes}, {"fused_bytes", projected_bytes(w.boundary, precision)}};
     entry["flop_per_byte"] = bytes > 0 ? nlohmann::json(static_cast<double>(w.flops) / static_cast<double>(bytes)) : nlohmann::json(nullptr);
+    if (run.recording->timed && w.seconds > 0) {
+      entry["measured_seconds"] = w.seconds;
+      entry["achieved_flop_per_second"] = static_cast<double>(w.flops) / w.seconds;
+      if (const Hardware* here = measured_device(run, precision)) entry["fraction_of_bound"] = fraction_of_bound(w, *here, precision);
+    }
     nlohmann::json per_device = nlohmann::json::object();
     for (const Hardware& device : question.devices) {
       const std::optional<Bound> b = projected_bound(w.flops, w.traffic, device, precision);
