@@ -171,14 +171,15 @@ nlohmann::json render_roofline_json(const AnalyzedRun& run) {
     j["required"] = {{"flop_per_second", static_cast<double>(run.analysis->total.flops()) * question.fps},
                      {"mac_per_second", static_cast<double>(run.analysis->total.macs) * question.fps}};
   }
-  const auto bounds_json = [&](const Workload& w, const PrecisionChoice& precision) {
+  // `here`: this-machine when a measured time can be compared with its bound at `precision`.
+  const auto bounds_json = [&](const Workload& w, const PrecisionChoice& precision, const Hardware* here) {
     const int64_t bytes = projected_bytes(w.traffic, precision);
     nlohmann::json entry = {{"bytes", bytes}, {"fused_bytes", projected_bytes(w.boundary, precision)}};
     entry["flop_per_byte"] = bytes > 0 ? nlohmann::json(static_cast<double>(w.flops) / static_cast<double>(bytes)) : nlohmann::json(nullptr);
     if (run.recording->timed && w.seconds > 0) {
       entry["measured_seconds"] = w.seconds;
       entry["achieved_flop_per_second"] = static_cast<double>(w.flops) / w.seconds;
-      if (const Hardware* here = measured_device(run, precision)) entry["fraction_of_bound"] = fraction_of_bound(w, *here, precision);
+      if (here != nullptr) entry["fraction_of_bound"] = fraction_of_bound(w, *here, precision);
     }
     nlohmann::json per_device = nlohmann::json::object();
     for (const Hardware& device : question.devices) {
@@ -195,10 +196,11 @@ nlohmann::json render_roofline_json(const AnalyzedRun& run) {
   };
   nlohmann::json precisions = nlohmann::json::array();
   for (const PrecisionChoice& precision : question.precisions) {
+    const Hardware* here = measured_device(run, precision);
     nlohmann::json p = {{"name", to_string(precision)},
                         {"compute", to_string(precision.compute)},
                         {"weights", to_string(precision.weights)},
-                        {"total", bounds_json(model_workload(run), precision)}};
+                        {"total", bounds_json(model_workload(run), precision, here)}};
     nlohmann::json ridges = nlohmann::json::object();
     for (const Hardware& device : question.devices) {
       ridges[device.name] = device.peak(precision.compute) == nullptr ? nlohmann::json(nullptr)
@@ -209,7 +211,7 @@ nlohmann::json render_roofline_json(const AnalyzedRun& run) {
     for (size_t i = 0; i < run.model->modules().size(); ++i) {
       const Workload w = module_workload(*run.analysis, {static_cast<int>(i)});
       if (w.calls == 0) continue;
-      nlohmann::json m = bounds_json(w, precision);
+      nlohmann::json m = bounds_json(w, precision, here);
       m["name"] = run.model->modules()[i].name;
       m["flops"] = w.flops;
       modules.push_back(m);

@@ -36,13 +36,17 @@ void write_totals(std::ostringstream& out, const AnalyzedRun& run, size_t table_
 void write_conventions(std::ostringstream& out, const AnalyzedRun& run, size_t width) {
   out << "\nThe same run in other tools' conventions (see docs/conventions.md)\n";
   const auto list = conventions(*run.model, *run.recording, *run.analysis, run.towers);
-  size_t name_width = 0;
-  for (const auto& c : list) name_width = std::max(name_width, c.name.size());
+  std::vector<std::string> values;
+  size_t name_width = 0, value_width = 0;
   for (const auto& c : list) {
-    const bool macs = c.name.rfind("MACs", 0) == 0;
-    const std::string value = macs ? human_count(c.value) + " MACs" : human_flops(c.value);
-    out << wrap_text("  " + c.name + std::string(name_width - c.name.size(), ' ') + "  " + value +
-                         std::string(value.size() < 12 ? 12 - value.size() : 0, ' ') + "  ",
+    values.push_back(c.name.rfind("MACs", 0) == 0 ? human_count(c.value) + " MACs" : human_flops(c.value));
+    name_width = std::max(name_width, c.name.size());
+    value_width = std::max(value_width, values.back().size());
+  }
+  for (size_t i = 0; i < list.size(); ++i) {  // meanings start in one column, wrapped under it
+    const auto& c = list[i];
+    out << wrap_text("  " + c.name + std::string(name_width - c.name.size(), ' ') + "  " + values[i] +
+                         std::string(value_width - values[i].size(), ' ') + "  ",
                      c.meaning, width);
   }
 }
