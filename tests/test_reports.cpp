@@ -345,6 +345,31 @@ TEST(ReportDiff, MatchesModulesByPathAndExplainsTheChange) {
   EXPECT_FALSE(render_diff_markdown(diff, {}).empty());
 }
 
+TEST(ReportDiff, JsonCarriesTheChangeOfEveryCount) {
+  const nlohmann::json a = dry_report("openclip/ViT-L-14.pt");
+  const nlohmann::json b = dry_report("openclip/ViT-L-14-336.pt");
+  const nlohmann::json json = render_diff_json(diff_reports(a, "a.json", b, "b.json"));
+  EXPECT_EQ(testing::schema_errors(json, "diff"), "");
+  const nlohmann::json& total = json["totals"]["change"];
+  EXPECT_EQ(total["status"], "changed");
+  EXPECT_EQ(total["matmul_flops"]["delta"].get<int64_t>(), 219'894'251'520);  // the terminal's "+219,894,251,520"
+  const double flops_a = static_cast<double>(a["totals"]["matmul_flops"].get<int64_t>());
+  EXPECT_DOUBLE_EQ(total["matmul_flops"]["ratio"].get<double>(), (flops_a + 219'894'251'520.0) / flops_a);
+  const int64_t params_delta = b["totals"]["params"].get<int64_t>() - a["totals"]["params"].get<int64_t>();
+  EXPECT_EQ(total["params"]["delta"].get<int64_t>(), params_delta);
+  EXPECT_EQ(params_delta, (577 - 257) * 1024);  // only the position embedding grows: 24 x 24 + 1 tokens, not 16 x 16 + 1
+
+  const auto module = [&](const std::string& path) {
+    for (const auto& m : json["modules"]) if (m["module"] == path) return m;
+    return nlohmann::json();
+  };
+  EXPECT_EQ(module("visual.conv1")["change"]["params"]["delta"], 0);
+  EXPECT_EQ(module("visual.conv1")["change"]["params"]["ratio"], 1.0);
+  EXPECT_EQ(module("visual.conv1")["change"]["flops"]["ratio"], 576.0 / 256.0);  // 24 x 24 patches instead of 16 x 16
+  EXPECT_EQ(module("visual.conv1")["change"]["status"], "changed");
+  EXPECT_EQ(module("token_embedding")["change"]["status"], "unchanged");  // the text tower reads 77 tokens on both sides
+}
+
 TEST(ReportDiff, ModulesOnlyOneSideHasAreAddedOrRemoved) {
   nlohmann::json a = dry_report("openclip/ViT-B-32.pt");
   nlohmann::json b = a;
@@ -352,9 +377,19 @@ TEST(ReportDiff, ModulesOnlyOneSideHasAreAddedOrRemoved) {
   nlohmann::json extra = b["modules"][1];
   extra["name"] = "visual.extra";
   b["modules"].push_back(extra);
-  const std::string table = render_diff_table(diff_reports(a, "a.json", b, "b.json"), {-1});
+  const ReportDiff diff = diff_reports(a, "a.json", b, "b.json");
+  const std::string table = render_diff_table(diff, {-1});
   EXPECT_NE(table.find("removed"), std::string::npos) << table;
   EXPECT_NE(table.find("added"), std::string::npos) << table;
+  const nlohmann::json json = render_diff_json(diff);
+  EXPECT_EQ(testing::schema_errors(json, "diff"), "");
+  const nlohmann::json& removed = json["modules"][a["modules"].size() - 1]["change"];
+  EXPECT_EQ(removed["status"], "removed");
+  EXPECT_EQ(removed["params"]["delta"].get<int64_t>(), -a["modules"].back()["params"].get<int64_t>());
+  EXPECT_TRUE(removed["params"]["ratio"].is_null());
+  const nlohmann::json& added = json["modules"].back()["change"];
+  EXPECT_EQ(added["status"], "added");
+  EXPECT_EQ(added["flops"]["delta"].get<int64_t>(), extra["counts"]["flops"].get<int64_t>());
 }
 
 TEST(ReportDiff, RefusesReportsThatDoNotCompare) {

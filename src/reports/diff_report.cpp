@@ -137,6 +137,36 @@ nlohmann::json side_json(const DiffSide& s) {
           {"bytes", s.bytes},     {"inputs", s.inputs}};
 }
 
+// The counts a diff compares, by their JSON names (the side objects use the same names).
+const std::pair<const char*, int64_t DiffSide::*> kComparedCounts[] = {
+    {"params", &DiffSide::params},
+    {"calls", &DiffSide::calls},
+    {"flops", &DiffSide::flops},
+    {"matmul_flops", &DiffSide::matmul_flops},
+    {"activation_matmul_flops", &DiffSide::activation_flops},
+    {"elementwise_flops", &DiffSide::elementwise_flops},
+    {"macs", &DiffSide::macs},
+    {"bytes", &DiffSide::bytes}};
+
+// What the terminal's change column says, as data: for each count B - A (a missing side counts 0) and
+// B / A where both sides have the module and A is non-zero (null otherwise).
+nlohmann::json change_json(const DiffSide& a, const DiffSide& b) {
+  const char* status = !a.present ? "added" : !b.present ? "removed" : "changed";
+  nlohmann::json change = nlohmann::json::object();
+  bool same = true;
+  for (const auto& [name, field] : kComparedCounts) {
+    const int64_t before = a.present ? a.*field : 0;
+    const int64_t after = b.present ? b.*field : 0;
+    same = same && before == after;
+    nlohmann::json ratio = nullptr;
+    if (a.present && b.present && before != 0) ratio = static_cast<double>(after) / static_cast<double>(before);
+    change[name] = {{"delta", after - before}, {"ratio", ratio}};
+  }
+  if (a.present && b.present && same && a.inputs == b.inputs) status = "unchanged";
+  change["status"] = status;
+  return change;
+}
+
 }  // namespace
 
 std::string render_diff_table(const ReportDiff& diff, const DiffOptions& options) {
@@ -154,19 +184,21 @@ std::string render_diff_markdown(const ReportDiff& diff, const DiffOptions& opti
 
 nlohmann::json render_diff_json(const ReportDiff& diff) {
   nlohmann::json modules = nlohmann::json::array();
-  for (const ModuleDiff& m : diff.modules) modules.push_back({{"module", m.path}, {"depth", m.depth}, {"a", side_json(m.a)}, {"b", side_json(m.b)}});
+  for (const ModuleDiff& m : diff.modules) {
+    modules.push_back({{"module", m.path}, {"depth", m.depth}, {"a", side_json(m.a)}, {"b", side_json(m.b)}, {"change", change_json(m.a, m.b)}});
+  }
   return {{"kind", "diff"},
           {"a", diff.a_label},
           {"b", diff.b_label},
           {"conventions", diff.convention},
-          {"totals", {{"a", side_json(diff.a_total)}, {"b", side_json(diff.b_total)}}},
+          {"totals", {{"a", side_json(diff.a_total)}, {"b", side_json(diff.b_total)}, {"change", change_json(diff.a_total, diff.b_total)}}},
           {"modules", modules}};
 }
 
 const std::vector<DiffFormat>& diff_formats() {
   static const std::vector<DiffFormat> formats = {
       {"table", "totals, then modules with both sides' parameters and FLOPs and the change", render_diff_table},
-      {"json", "every module, ungrouped, both sides' numbers",
+      {"json", "every module, ungrouped, both sides' numbers and the change of each count",
        [](const ReportDiff& diff, const DiffOptions&) { return render_diff_json(diff).dump(2) + "\n"; }},
       {"markdown", "the table as Markdown", render_diff_markdown},
   };
