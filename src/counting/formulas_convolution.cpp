@@ -1,6 +1,8 @@
 // Convolutions of every kind (1-D to 3-D, strided, dilated, grouped, depthwise, transposed): each output
 // element sums Cin/groups x kernel products; a transposed convolution multiplies each input element
 // into Cout/groups x kernel outputs. A bias adds one per output element.
+#include <stdexcept>
+
 #include "formula_kit.h"
 
 namespace flopscope {
