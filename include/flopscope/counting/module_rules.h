@@ -3,8 +3,8 @@
 //
 // Rules are keyed by the normalized class type name ("torch.nn.modules.linear.Linear"), so any file
 // scripted from torch.nn works whatever its author called things. Registering a rule is a single
-// REGISTER_MODULE_RULE line in src/module_rules.cpp. A rule throws std::exception when the call
-// contradicts its assumptions; the analysis then falls back to the op-level count and says so.
+// REGISTER_MODULE_RULE line in src/counting/module_rules.cpp. A rule throws std::exception when the
+// call contradicts its assumptions; the analysis then falls back to the op-level count and says so.
 #pragma once
 
 #include <string>

@@ -1,7 +1,8 @@
 // Op formulas — the cost of one aten op from the values it was called with.
 //
 // A formula is a small pure function of the recorded inputs (shapes and scalar arguments, in schema
-// order). Registering one is a single REGISTER_OP_FORMULA line in src/op_formulas.cpp. A formula for a
+// order). Registering one is a single `r.add(...)` line in the src/counting/formulas_*.cpp file of its
+// family (matrix, convolution, attention, elementwise, data movement, backward). A formula for a
 // composite op (aten::linear, aten::_native_multi_head_attention) stands for everything the op runs
 // inside: the recorder counts the outermost op that has a formula and skips its children.
 // Formulas throw std::exception when the inputs contradict their assumptions; the recorder then
