@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "flopscope/counting/formula_coverage.h"
 #include "flopscope/core/error.h"
 #include "flopscope/runtime/libtorch_compat.h"
 #include "test_helpers.h"
@@ -69,7 +70,7 @@ class Coverage : public ::testing::Test {
     flopscope::Model model = flopscope::Model::load(path);
     auto options = flopscope::testing::inputs({"3x4:float32"});
     options.threads = 1;
-    return flopscope::analyze(model, flopscope::record(model, options));
+    return flopscope::analyze(model, flopscope::record(model, options, flopscope::formula_coverage()));
   }
 
   std::filesystem::path dir_;

@@ -1,6 +1,7 @@
 // Dry runs (shape-only meta tensors) must report exactly what real runs report, timings aside.
 #include <gtest/gtest.h>
 
+#include "flopscope/counting/formula_coverage.h"
 #include "flopscope/analysis/memory_estimate.h"
 #include "flopscope/core/error.h"
 #include "flopscope/reports/report.h"
@@ -100,7 +101,7 @@ TEST(DryRun, LargestModelAtHugeBatchIsCheap) {
   RunRequest request;
   request.batch = 4096;
   const RunPlan plan = plan_run(model, request);
-  const Analysis analysis = analyze(model, record(model, plan.options));
+  const Analysis analysis = analyze(model, record(model, plan.options, formula_coverage()));
   // Matrix FLOPs at B=1 are 2,311,418,314,752 (docs/openclip-zoo.md) and exactly proportional.
   EXPECT_EQ(analysis.total.matmul_flops, int64_t{2'311'418'314'752} * 4096);
 }

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "flopscope/counting/formula_coverage.h"
 #include "flopscope/analysis/analysis.h"
 #include "flopscope/analysis/run_plan.h"
 #include "flopscope/reports/report.h"
@@ -34,7 +35,7 @@ struct Analyzed {
 inline Analyzed analyze_file(const std::string& relative, RunOptions options, const LoadOptions& load = {}) {
   Model model = Model::load(model_path(relative), load);
   if (options.threads == 0) options.threads = 1;
-  Recording recording = record(model, options);
+  Recording recording = record(model, options, formula_coverage());
   Analysis analysis = analyze(model, recording);
   return {std::move(model), std::move(recording), std::move(analysis)};
 }
@@ -51,7 +52,7 @@ inline nlohmann::json report_json(const std::string& relative, std::optional<int
   request.threads = threads;
   request.device = device;
   const RunPlan plan = plan_run(model, request);
-  const Recording recording = record(model, plan.options);
+  const Recording recording = record(model, plan.options, formula_coverage());
   const Analysis analysis = analyze(model, recording);
   nlohmann::json j = render_json({&model, &plan.options, &recording, &analysis, plan.towers, ""}, true);
   EXPECT_EQ(schema_errors(j, "analyze"), "") << relative;

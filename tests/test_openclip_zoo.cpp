@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "flopscope/counting/formula_coverage.h"
 #include "flopscope/core/manifest.h"
 #include "flopscope/analysis/presets.h"
 #include "flopscope/analysis/run_plan.h"
@@ -51,7 +52,7 @@ Towers analyze_openclip(const std::string& relative, bool meta = false) {
   request.preset = "openclip";
   request.threads = 2;
   const RunPlan plan = plan_run(model, request);
-  const Recording recording = record(model, plan.options);
+  const Recording recording = record(model, plan.options, formula_coverage());
   const Analysis analysis = analyze(model, recording);
   Towers towers;
   towers.params = model.total_params();

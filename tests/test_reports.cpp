@@ -5,6 +5,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "flopscope/counting/formula_coverage.h"
 #include "flopscope/analysis/diff.h"
 #include "flopscope/core/error.h"
 #include "flopscope/reports/diff_report.h"
@@ -48,7 +49,7 @@ class Reports : public ::testing::Test {
     RunRequest request;
     request.threads = 1;
     plan_ = new RunPlan(plan_run(*model_, request));
-    recording_ = new Recording(record(*model_, plan_->options));
+    recording_ = new Recording(record(*model_, plan_->options, formula_coverage()));
     analysis_ = new Analysis(analyze(*model_, *recording_));
   }
   static void TearDownTestSuite() {

@@ -5,6 +5,7 @@
 
 #include <torch/cuda.h>
 
+#include "flopscope/counting/formula_coverage.h"
 #include "flopscope/core/error.h"
 #include "flopscope/counting/module_rules.h"
 #include "test_helpers.h"
@@ -150,9 +151,9 @@ TEST(SmallModels, SameCountsOnFirstAndLaterRuns) {
   Model model = Model::load(testing::model_path("test/mixed.pt"));
   auto options = inputs({"1x3x16x16:float32"});
   options.threads = 1;
-  const Analysis first = analyze(model, record(model, options));
+  const Analysis first = analyze(model, record(model, options, formula_coverage()));
   for (int i = 0; i < 3; ++i) {
-    const Analysis again = analyze(model, record(model, options));
+    const Analysis again = analyze(model, record(model, options, formula_coverage()));
     EXPECT_EQ(again.total, first.total);
     EXPECT_EQ(again.op_level_total, first.op_level_total);
   }
@@ -199,7 +200,7 @@ TEST(SmallModels, RunErrorsHaveTheirCodes) {
   Model model = Model::load(testing::model_path("test/mixed.pt"));
   const auto code_of = [&](RunOptions options) {
     try {
-      record(model, options);
+      record(model, options, formula_coverage());
     } catch (const Error& e) {
       return e.code();
     }

@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "flopscope/counting/formula_coverage.h"
 #include "flopscope/core/error.h"
 #include "test_helpers.h"
 
@@ -138,7 +139,7 @@ TEST(Training, VisionLayersDryRunCountsTheSameAsARealRun) {
     request.training = true;
     request.threads = 1;
     const RunPlan plan = plan_run(model, request);
-    const Analysis a = analyze(model, record(model, plan.options));
+    const Analysis a = analyze(model, record(model, plan.options, formula_coverage()));
     EXPECT_EQ(a.backward_mismatched_calls, 0);
     EXPECT_TRUE(a.uncovered_ops.empty());
     return a.training->step();
@@ -151,11 +152,11 @@ TEST(Training, RepeatedStepsCountTheSame) {
   Model model = Model::load(testing::model_path("test/training.pt"));
   RunOptions options = training();
   options.threads = 1;
-  const Analysis first = analyze(model, record(model, options));
-  const Analysis second = analyze(model, record(model, options));
+  const Analysis first = analyze(model, record(model, options, formula_coverage()));
+  const Analysis second = analyze(model, record(model, options, formula_coverage()));
   EXPECT_EQ(first.training->backward, second.training->backward);
   // And a forward after a training step is an eval forward again: no autograd, train mode restored.
-  const Analysis after = analyze(model, record(model, inputs({"1x4x6x6:float32", "1x5:int64:randint:0:10"})));
+  const Analysis after = analyze(model, record(model, inputs({"1x4x6x6:float32", "1x5:int64:randint:0:10"}), formula_coverage()));
   EXPECT_FALSE(after.training.has_value());
   EXPECT_EQ(after.total, first.total);
 }
@@ -175,7 +176,7 @@ TEST(Training, ClipLossCarriesTheBatchSquaredTerm) {
     request.training = true;
     request.loss = "clip";
     const RunPlan plan = plan_run(model, request);
-    const Analysis a = analyze(model, record(model, plan.options));
+    const Analysis a = analyze(model, record(model, plan.options, formula_coverage()));
     loss.push_back(a.training->loss);
     loss_backward.push_back(a.training->loss_backward);
     EXPECT_EQ(a.training->loss.matmul_flops, 2 * 2 * batch * batch * 512) << batch;
@@ -195,7 +196,7 @@ TEST(Training, OpenClipStepIsCoveredAndNearThreeForwards) {
   request.preset = "openclip";
   request.training = true;
   const RunPlan plan = plan_run(model, request);
-  const Analysis a = analyze(model, record(model, plan.options));
+  const Analysis a = analyze(model, record(model, plan.options, formula_coverage()));
   EXPECT_TRUE(a.uncovered_ops.empty()) << a.uncovered_ops.front().op;
   // conv1's input is the image: its backward is the weight gradient only, 1 x its forward.
   const int conv1 = model.find_module("visual.conv1");
@@ -210,7 +211,7 @@ TEST(Training, ReportsShowTheStep) {
   Model model = Model::load(testing::model_path("test/training.pt"));
   RunOptions options = training({"conv"});
   options.threads = 1;
-  const Recording recording = record(model, options);
+  const Recording recording = record(model, options, formula_coverage());
   const Analysis analysis = analyze(model, recording);
   const AnalyzedRun run{&model, &options, &recording, &analysis, {}, ""};
   const std::string table = render_table(run, {});

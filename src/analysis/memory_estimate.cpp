@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "flopscope/core/error.h"
+#include "flopscope/counting/formula_coverage.h"
 #include "flopscope/reports/number_format.h"
 
 namespace flopscope {
@@ -109,7 +110,7 @@ std::optional<MemoryEstimate> estimate_run_memory(ModelFile& file, const RunRequ
   dry.device = "cpu";
   try {
     const RunPlan plan = plan_run(shapes, dry);
-    return estimate_memory(shapes, record(shapes, plan.options));
+    return estimate_memory(shapes, record(shapes, plan.options, formula_coverage()));
   } catch (const Error&) {
     return std::nullopt;  // e.g. a forward that makes its own CPU tensors can't run shape-only
   }

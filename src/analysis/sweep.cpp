@@ -6,6 +6,7 @@
 
 #include "flopscope/analysis/analysis.h"
 #include "flopscope/core/error.h"
+#include "flopscope/counting/formula_coverage.h"
 #include "flopscope/runtime/recorder.h"
 
 namespace flopscope {
@@ -210,12 +211,12 @@ SweepResult run_sweep(Model& model, const RunPlan& plan, const SweepOptions& opt
           run_plain(model, run);
         } catch (const Error&) {
           // The recorded run fails the same way and says in which module and op.
-          (void)record(model, run);
+          (void)record(model, run, formula_coverage());
           throw;
         }
       }
       if (progress) progress(label + ": counting");
-      count_point(model, record(model, run), point);
+      count_point(model, record(model, run, formula_coverage()), point);
       for (int i = 0; !options.dry_run && i < options.repeat; ++i) {
         if (progress) progress(label + ": run " + std::to_string(i + 1) + "/" + std::to_string(options.repeat));
         point.samples.push_back(run_plain(model, run));

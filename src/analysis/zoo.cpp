@@ -6,6 +6,7 @@
 
 #include "flopscope/core/error.h"
 #include "flopscope/core/manifest.h"
+#include "flopscope/counting/formula_coverage.h"
 #include "flopscope/runtime/recorder.h"
 #include "flopscope/analysis/run_plan.h"
 
@@ -32,7 +33,7 @@ ZooEntry analyze_zoo_model(const std::string& path, const ZooOptions& options) {
   request.method = "forward";
   request.threads = options.threads;
   const RunPlan plan = plan_run(model, request);
-  const Recording recording = record(model, plan.options);
+  const Recording recording = record(model, plan.options, formula_coverage());
   const Analysis analysis = analyze(model, recording);
 
   ZooEntry entry;

@@ -17,6 +17,7 @@
 #include "flopscope/runtime/meta_kernels.h"
 #include "flopscope/runtime/model.h"
 #include "flopscope/counting/backward_rules.h"
+#include "flopscope/counting/formula_coverage.h"
 #include "flopscope/counting/module_rules.h"
 #include "flopscope/counting/op_formulas.h"
 #include "flopscope/reports/output_file.h"
@@ -196,7 +197,7 @@ int analyze_command(ModelOptions& o, const AnalyzeFlags& flags, const std::strin
     const flopscope::RunPlan plan = flopscope::plan_run(model, o.request);
     std::vector<flopscope::Tower> towers = plan.towers;
     for (const auto& text : flags.towers) towers.push_back(parse_tower(text, model));
-    const flopscope::Recording recording = flopscope::record(model, plan.options);
+    const flopscope::Recording recording = flopscope::record(model, plan.options, flopscope::formula_coverage());
     const flopscope::Analysis analysis = flopscope::analyze(model, recording);
     flopscope::AnalyzedRun analyzed{&model, &plan.options, &recording, &analysis, towers, cmdline, roofline ? &question : nullptr};
     const flopscope::TableOptions table{flags.depth, !flags.no_group, flags.crosscheck, flags.width};

@@ -12,8 +12,12 @@
 //    no Meta kernel exists, so a native one is never overridden (and LibTorch prints no warning).
 // 3. 1.13's RecordFunction events for ops the TorchScript interpreter calls boxed can carry the whole
 //    interpreter stack as inputs, and shifted values on optimized runs. The recorder reads the
-//    trailing schema-sized slice and checks each value's kind, which is right on both versions.
-// 4. The API flopscope uses is otherwise the same: torch::jit::Module, tryToGraphFunction, graph
+//    trailing schema-sized slice (event_argument_offset) and checks each value's kind, which is right
+//    on both versions.
+// 4. An op without a meta kernel fails a dry run with a different message: 1.13 "Could not run
+//    'aten::x' with arguments from the 'Meta' backend", 2.x "aten::x: attempted to run this operator
+//    with Meta tensors, but there was no fake impl or Meta kernel" (op_without_meta_kernel).
+// 5. The API flopscope uses is otherwise the same: torch::jit::Module, tryToGraphFunction, graph
 //    rewriting, RecordFunction callbacks and the Dispatcher queries below exist in both. GCC 14
 //    (Debian 13) no longer pulls <algorithm> in through other headers: include what you use.
 #include "flopscope/runtime/libtorch_compat.h"
@@ -27,6 +31,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <regex>
 
 namespace flopscope::compat {
 namespace {
@@ -107,6 +112,29 @@ bool has_meta_kernel(const std::string& qualified_op) {
 bool decomposes(const std::string& qualified_op) {
   const auto handle = c10::Dispatcher::singleton().findSchema(operator_name(qualified_op));
   return handle.has_value() && handle->hasKernelForDispatchKey(c10::DispatchKey::CompositeImplicitAutograd);
+}
+
+bool runs_as_dispatched_ops(const std::string& qualified_op) {
+  const auto handle = c10::Dispatcher::singleton().findSchema(operator_name(qualified_op));
+  if (!handle.has_value()) return false;
+  for (const auto key : {c10::DispatchKey::CompositeImplicitAutograd, c10::DispatchKey::CompositeExplicitAutograd,
+                         c10::DispatchKey::CompositeExplicitAutogradNonFunctional}) {
+    if (handle->hasKernelForDispatchKey(key)) return true;
+  }
+  return false;
+}
+
+std::optional<size_t> event_argument_offset(size_t event_values, size_t schema_arguments) {
+  if (event_values < schema_arguments) return std::nullopt;
+  return event_values - schema_arguments;
+}
+
+std::string op_without_meta_kernel(const std::string& message) {
+  static const std::regex no_meta(R"(Could not run '([^']+)' with arguments from the 'Meta' backend|)"
+                                  R"(([A-Za-z_][\w:.]*): attempted to run this operator with Meta tensors)");
+  std::smatch missing;
+  if (!std::regex_search(message, missing, no_meta)) return "";
+  return missing[1].matched ? missing[1].str() : missing[2].str();
 }
 
 void provide_newer_operators() {

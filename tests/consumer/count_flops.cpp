@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "flopscope/analysis/analysis.h"
+#include "flopscope/counting/formula_coverage.h"
 #include "flopscope/analysis/run_plan.h"
 #include "flopscope/core/error.h"
 #include "flopscope/runtime/model.h"
@@ -16,7 +17,7 @@ int main(int argc, char** argv) {
   try {
     flopscope::Model model = flopscope::Model::load(argv[1]);
     const flopscope::RunPlan plan = flopscope::plan_run(model, flopscope::RunRequest{});
-    const flopscope::Recording recording = flopscope::record(model, plan.options);
+    const flopscope::Recording recording = flopscope::record(model, plan.options, flopscope::formula_coverage());
     std::cout << flopscope::analyze(model, recording).total.flops() << "\n";
   } catch (const flopscope::Error& e) {
     std::cerr << e.what() << "\n";

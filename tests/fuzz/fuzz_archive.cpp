@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "flopscope/counting/formula_coverage.h"
 #include "flopscope/analysis/analysis.h"
 #include "flopscope/analysis/run_plan.h"
 #include "flopscope/core/error.h"
@@ -212,7 +213,7 @@ flopscope::WorkResult analyze_dry(const std::string& path, const std::string& sp
   for (std::string spec; words >> spec;) request.inputs.push_back(spec);
   request.threads = 1;
   const flopscope::RunPlan plan = flopscope::plan_run(model, request);
-  const flopscope::Recording recording = flopscope::record(model, plan.options);
+  const flopscope::Recording recording = flopscope::record(model, plan.options, flopscope::formula_coverage());
   const flopscope::Analysis analysis = flopscope::analyze(model, recording);
   const flopscope::AnalyzedRun run{&model, &plan.options, &recording, &analysis, plan.towers, "fuzz", nullptr};
   flopscope::render_table(run, {-1, true, true});

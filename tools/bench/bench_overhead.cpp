@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "flopscope/counting/formula_coverage.h"
 #include "flopscope/analysis/analysis.h"
 #include "flopscope/reports/output_file.h"
 #include "flopscope/runtime/recorder.h"
@@ -66,7 +67,7 @@ struct AnalyzeTimes {
 // then thrown away).
 AnalyzeTimes analyze_once(flopscope::Model& model, const flopscope::RunPlan& plan, bool crosscheck) {
   const auto start = Clock::now();
-  const flopscope::Recording recording = flopscope::record(model, plan.options);
+  const flopscope::Recording recording = flopscope::record(model, plan.options, flopscope::formula_coverage());
   AnalyzeTimes times;
   times.recorded = seconds_since(start);
   const flopscope::Analysis analysis = flopscope::analyze(model, recording);
@@ -198,7 +199,7 @@ OverheadRow measure_overhead(const std::string& path, int64_t batch, int repeat)
   row.recorded_ratio = median(recorded_ratio);
   row.analyze_ratio = median(analyze_ratio);
   row.crosscheck_ratio = median(crosscheck_ratio);
-  const flopscope::Recording recording = flopscope::record(model, plan.options);
+  const flopscope::Recording recording = flopscope::record(model, plan.options, flopscope::formula_coverage());
   row.gflops = static_cast<double>(flopscope::analyze(model, recording).total.flops()) / row.plain / 1e9;
   row.plain_mib = run_child("plain", path, batch).peak_mib;
   row.analyze_mib = run_child("analyze", path, batch).peak_mib;

@@ -6,6 +6,8 @@
 // difference met so far is listed in src/runtime/libtorch_compat.cpp with a comment.
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,5 +32,14 @@ bool has_meta_kernel(const std::string& qualified_op);
 bool decomposes(const std::string& qualified_op);
 // True when the operator exists in this LibTorch.
 bool has_operator(const std::string& qualified_op);
+// True when all the operator's work runs as other dispatched ops: a composite kernel, implicit or
+// explicit (as most 2.x view and factory ops are), so counting the ops it dispatches is exact.
+bool runs_as_dispatched_ops(const std::string& qualified_op);
+
+// Where an op's own arguments start among the values its RecordFunction event carries (the event may
+// carry more; see the .cpp), or nullopt when it carries too few.
+std::optional<size_t> event_argument_offset(size_t event_values, size_t schema_arguments);
+// The operator named by LibTorch's "no meta kernel" message in `message` ("aten::nonzero"), or "".
+std::string op_without_meta_kernel(const std::string& message);
 
 }  // namespace flopscope::compat

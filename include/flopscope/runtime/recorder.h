@@ -1,5 +1,5 @@
 // Recorder — runs one method of a Model on generated inputs and records every submodule call and
-// every aten op that does work.
+// every aten op that does work, as data (Recording) that the counting layer reads.
 //
 // Mechanism (docs/hooks.md): before the first run, every method graph of every module type in the
 // tree gets a flopscope::enter node at its top and a flopscope::exit node before its return. Both
@@ -7,9 +7,9 @@
 // share one graph. Aten ops are observed with an at::RecordFunction callback and attributed to the
 // innermost running module call. Works on any TorchScript file as saved; nothing is re-scripted.
 //
-// An op is counted once: the outermost op that has a formula (see op_formulas.h) is recorded and
-// everything it runs inside is skipped. An op with no formula whose children were not counted
-// either is recorded as uncovered. Ops that neither compute nor write memory (views) are not recorded.
+// An op is recorded once: the outermost op that the caller's OpCoverage counts is recorded and
+// everything it runs inside is skipped. An op it does not count, whose children were not counted
+// either, is recorded as uncovered. Ops that neither compute nor write memory (views) are not recorded.
 // Each module call is timed between its enter and exit hooks.
 //
 // Training (RunOptions::training): the forward runs in train mode with autograd, a scalar loss is
@@ -17,6 +17,10 @@
 // dispatches with grad on carries the sequence number of the autograd node it creates; the backward
 // node carries it too, so each backward op (and the gradient sums the engine does after that node)
 // is attributed to the call whose forward created the node (docs/training.md).
+//
+// The parts, in src/runtime/: graph_hooks (module calls), op_observer (aten ops), run_inputs
+// (argument checks, device, dtype, inputs), grad_state (autograd, --freeze), run_errors (LibTorch's
+// exceptions as flopscope errors), recorder.cpp (the run, with the recording session scoped around it).
 #pragma once
 
 #include <cstdint>
@@ -110,9 +114,29 @@ inline bool is_nested_self_call(const Recording& recording, size_t index) {
   return call.parent >= 0 && recording.calls[static_cast<size_t>(call.parent)].module == call.module;
 }
 
+// What the recorder asks while ops run, so that each op is recorded once and no cost is counted
+// twice. The counting layer answers with its formulas (formula_coverage() in
+// counting/formula_coverage.h); the recorder itself knows no formula.
+class OpCoverage {
+ public:
+  struct Verdict {
+    bool counted = false;          // a formula counts the op on these inputs: nothing inside it is recorded
+    bool does_work = false;        // ... and the count is not zero
+    std::string uncovered_reason;  // when not counted: "its formula rejected the inputs (...)"
+  };
+  virtual ~OpCoverage() = default;
+  // Whether a formula exists for the op ("aten::addmm"); without one it is recorded as uncovered
+  // ("no formula") unless its children account for it.
+  virtual bool has_formula(const std::string& op) const = 0;
+  // Whether the formula counts the op on these inputs (called only when has_formula(op)).
+  virtual Verdict count(const std::string& op, const std::vector<ValueInfo>& inputs) const = 0;
+  // Whether an op whose count is zero still moves memory (a copy, not a view): only then is it kept.
+  virtual bool moves_memory(const OpRecord& op) const = 0;
+};
+
 // Runs `options.method` once with hooks on (with options.training, one training step). Throws
 // Error(NoSuchMethod | BadInputs | ForwardFailed | OutOfMemory | Unsupported | Usage).
-Recording record(Model& model, const RunOptions& options);
+Recording record(Model& model, const RunOptions& options, const OpCoverage& coverage);
 
 // Runs the method once with no hooks and no recording: the baseline for overhead benchmarks. Returns
 // its wall time (with options.training, of the whole step: forward, loss and backward).

@@ -1,0 +1,36 @@
+#include "flopscope/counting/formula_coverage.h"
+
+#include <exception>
+
+#include "flopscope/counting/op_formulas.h"
+#include "flopscope/counting/op_traffic.h"
+
+namespace flopscope {
+namespace {
+
+class FormulaCoverage final : public OpCoverage {
+ public:
+  bool has_formula(const std::string& op) const override { return find_op_formula(op) != nullptr; }
+
+  Verdict count(const std::string& op, const std::vector<ValueInfo>& inputs) const override {
+    Verdict verdict;
+    try {
+      verdict.does_work = find_op_formula(op)->formula(inputs).flops() != 0;
+      verdict.counted = true;
+    } catch (const std::exception& e) {
+      verdict.uncovered_reason = std::string("its formula rejected the inputs (") + e.what() + ")";
+    }
+    return verdict;
+  }
+
+  bool moves_memory(const OpRecord& op) const override { return op_traffic(op).bytes != 0; }
+};
+
+}  // namespace
+
+const OpCoverage& formula_coverage() {
+  static const FormulaCoverage coverage;
+  return coverage;
+}
+
+}  // namespace flopscope
