@@ -20,8 +20,8 @@ class Cuda : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(Cuda, SameCountsAsCpu) {
-  const nlohmann::json cpu = testing::report_json(GetParam(), std::nullopt, false, 2, "cpu");
-  const nlohmann::json gpu = testing::report_json(GetParam(), std::nullopt, false, 2, "cuda");
+  const nlohmann::json cpu = testing::report_json(GetParam(), std::nullopt, false, 2, Device::Cpu);
+  const nlohmann::json gpu = testing::report_json(GetParam(), std::nullopt, false, 2, Device::Cuda);
   EXPECT_EQ(gpu["totals"], cpu["totals"]);
   // On a GPU, attention runs CUDA kernels (flash, memory-efficient): other ops, the same counts.
   testing::expect_same_counts(cpu, gpu);

@@ -43,7 +43,7 @@ inline Analyzed analyze_file(const std::string& relative, RunOptions options, co
 // The JSON report (with cross-check) of a bundled model run with its manifest's inputs, on real or
 // meta tensors, without what differs between runs (timings, the command line).
 inline nlohmann::json report_json(const std::string& relative, std::optional<int64_t> batch, bool meta, int threads = 2,
-                                  const std::string& device = "cpu") {
+                                  Device device = Device::Cpu) {
   LoadOptions load;
   load.meta = meta;
   Model model = Model::load(model_path(relative), load);

@@ -213,7 +213,7 @@ TEST(SmallModels, RunErrorsHaveTheirCodes) {
   options.method = "nope";
   EXPECT_EQ(code_of(options), ExitCode::NoSuchMethod);
   options.method = "forward";
-  options.device = "cuda";
+  options.device = Device::Cuda;
   if (!torch::cuda::is_available()) {
     EXPECT_EQ(code_of(options), ExitCode::Unsupported);  // CPU-only LibTorch or no GPU
   }

@@ -107,7 +107,7 @@ MemoryEstimate estimate_memory(const Model& model, const Recording& recording) {
 std::optional<MemoryEstimate> estimate_run_memory(ModelFile& file, const RunRequest& request) {
   Model shapes = file.load(true);
   RunRequest dry = request;
-  dry.device = "cpu";
+  dry.device = Device::Cpu;
   try {
     const RunPlan plan = plan_run(shapes, dry);
     return estimate_memory(shapes, record(shapes, plan.options, formula_coverage()));

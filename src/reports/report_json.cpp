@@ -97,7 +97,7 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
   j["tool"] = tool_json();
   j["conventions"] = "1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs, rates are FLOP/s; see docs/counting.md";
   // How it was run (not what was counted): excluded, like timing, when two reports are compared.
-  j["invocation"] = {{"command_line", run.command_line}, {"device", run.options->device}};
+  j["invocation"] = {{"command_line", run.command_line}, {"device", to_string(run.options->device)}};
   j["model"] = {{"path", model.path()},
                 {"params", model.total_params()},
                 {"param_bytes", model.total_param_bytes()},

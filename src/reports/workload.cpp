@@ -54,7 +54,7 @@ Precision run_precision(const AnalyzedRun& run) {
 }
 
 const Hardware* measured_device(const AnalyzedRun& run, const PrecisionChoice& precision) {
-  if (!run.recording->timed || run.options->device != "cpu") return nullptr;
+  if (!run.recording->timed || run.options->device != Device::Cpu) return nullptr;
   if (precision.compute != run_precision(run) || precision.weights != precision.compute) return nullptr;
   for (const Hardware& device : run.hardware->devices) {
     if (device.name == kThisMachine && device.peak(precision.compute) != nullptr) return &device;

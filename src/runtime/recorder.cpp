@@ -49,7 +49,7 @@ struct StepSeconds {
 };
 
 StepSeconds timed_call(torch::jit::Method& method, std::vector<c10::IValue> inputs, const RunOptions& options) {
-  const bool cuda = options.device == "cuda";
+  const bool cuda = options.device == Device::Cuda;
   std::optional<torch::NoGradGuard> no_grad;
   const bool grad = options.enable_grad || options.training;
   if (!grad) no_grad.emplace();
@@ -110,7 +110,7 @@ Recording record(Model& model, const RunOptions& options, const OpCoverage& cove
   recording.timed = !impl.meta;
   recording.timer_overhead_seconds = timer_overhead_seconds();
   if (options.training) {
-    if (options.device == "cuda") {
+    if (options.device == Device::Cuda) {
       // CUDA backward runs on the engine's device threads, which the single-threaded recorder does not follow.
       throw Error(ExitCode::Unsupported, "--training runs on the CPU or as a --dry-run; --device cuda records forwards only");
     }
@@ -120,7 +120,7 @@ Recording record(Model& model, const RunOptions& options, const OpCoverage& cove
     count_trainable(impl, options.frozen, *recording.training);
   }
   {
-    const RecordingSession session(impl, recording, coverage, options.device == "cuda");
+    const RecordingSession session(impl, recording, coverage, options.device == Device::Cuda);
     const OpObserver observer;
     const StepSeconds seconds = timed_call(prepared.method, std::move(prepared.inputs), options);
     recording.seconds = seconds.forward;

@@ -68,17 +68,14 @@ void check_arguments(const Model& model, const RunOptions& options) {
   }
 }
 
-c10::Device select_device(const RunOptions& options) {
-  if (options.device == "cpu") return c10::Device(c10::kCPU);
-  if (options.device == "cuda") {
-    if (!torch::cuda::is_available()) {
-      throw Error(ExitCode::Unsupported,
-                  "--device cuda: this flopscope is built against a LibTorch without CUDA (or no GPU is visible); "
-                  "rebuild with -DTorch_DIR=<CUDA LibTorch>/share/cmake/Torch");
-    }
-    return c10::Device(c10::kCUDA);
+c10::Device select_device(Device device) {
+  if (device == Device::Cpu) return c10::Device(c10::kCPU);
+  if (!torch::cuda::is_available()) {
+    throw Error(ExitCode::Unsupported,
+                "--device cuda: this flopscope is built against a LibTorch without CUDA (or no GPU is visible); "
+                "rebuild with -DTorch_DIR=<CUDA LibTorch>/share/cmake/Torch");
   }
-  throw Error(ExitCode::Usage, "--device must be cpu or cuda, got '" + options.device + "'");
+  return c10::Device(c10::kCUDA);
 }
 
 // --dtype: floating-point parameters and buffers only (integer buffers such as position ids keep
@@ -103,7 +100,7 @@ bool convert_floating_state(torch::jit::Module& module, c10::ScalarType type) {
 PreparedRun prepare_run(Model& model, const RunOptions& options) {
   check_arguments(model, options);
   Model::Impl& impl = model.impl();
-  const c10::Device device = impl.meta ? c10::Device(c10::kMeta) : select_device(options);
+  const c10::Device device = impl.meta ? c10::Device(c10::kMeta) : select_device(options.device);
   int64_t input_bytes = 0;
   for (const auto& spec : options.inputs) {
     input_bytes += checked_numel(spec.shape) * static_cast<int64_t>(c10::elementSize(scalar_type(spec.dtype)));

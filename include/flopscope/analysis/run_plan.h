@@ -22,7 +22,7 @@ struct RunRequest {
   std::optional<int64_t> batch;
   std::optional<SizedDims> sized_dims;  // sweep --vary: some dims of one input set to a size (after batch)
   int threads = 0;
-  std::string device = "cpu";
+  Device device = Device::Cpu;
   bool enable_grad = false;
   std::string dtype;                // --dtype: run in this floating-point dtype (empty: as saved)
   bool training = false;            // --training: one training step (forward, loss, backward)

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "flopscope/core/device.h"
 #include "flopscope/core/input_spec.h"
 #include "flopscope/runtime/model.h"
 #include "flopscope/core/value_info.h"
@@ -62,7 +63,7 @@ struct RunOptions {
   std::string method = "forward";
   std::vector<InputSpec> inputs;
   int threads = 0;             // 0: hardware concurrency
-  std::string device = "cpu";  // "cpu" or "cuda"
+  Device device = Device::Cpu;
   // Run as in training: autograd on and floating-point parameters requiring grad for the duration of
   // the run (restored after). Takes e.g. MultiheadAttention's unfused path. Counts do not change.
   bool enable_grad = false;
