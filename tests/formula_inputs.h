@@ -60,7 +60,7 @@ inline ValueInfo text(const std::string& value) {
 inline Counts run(const std::string& op, const std::vector<ValueInfo>& inputs) {
   const OpFormulaEntry* entry = find_op_formula(op);
   if (entry == nullptr) throw std::runtime_error("no formula for " + op);
-  return entry->formula(inputs);
+  return entry->function(inputs);
 }
 
 }  // namespace flopscope::testing

@@ -3,7 +3,14 @@
 // integers computed by hand in the comments.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <stdexcept>
+
+#include "flopscope/counting/backward_rules.h"
+#include "flopscope/counting/module_rules.h"
 #include "flopscope/counting/op_formulas.h"
+#include "flopscope/counting/op_traffic.h"
+#include "flopscope/counting/type_names.h"
 #include "formula_inputs.h"
 
 namespace flopscope {
@@ -125,6 +132,38 @@ TEST(OpFormulas, ElementwiseCosts) {
   EXPECT_EQ(run("aten::layer_norm", {tensor({2, 8}), ints({8}), tensor({8}), tensor({8})}).elementwise_flops, 16 * 7);
   EXPECT_EQ(run("aten::view", {tensor({2, 8}), ints({16})}).flops(), 0);
   EXPECT_EQ(find_op_formula("aten::logcumsumexp"), nullptr);
+}
+
+Counts no_cost(const std::vector<ValueInfo>&) { return {}; }
+
+TEST(CostRegistry, ANameRegisteredTwiceIsRefusedNamingBothFormulas) {
+  CostRegistry<OpFormula> table("op formulas");
+  table.add({"aten::mm", "aten::bmm"}, no_cost, "first");
+  try {
+    table.add({"aten::addmm", "aten::mm"}, no_cost, "second");
+    FAIL() << "a duplicate was accepted";
+  } catch (const std::logic_error& e) {
+    EXPECT_STREQ(e.what(), "op formulas: 'aten::mm' registered twice (\"first\" and \"second\")");
+  }
+  ASSERT_NE(table.find("aten::bmm"), nullptr);
+  EXPECT_EQ(table.find("aten::bmm")->description, "first");
+  EXPECT_EQ(table.find("aten::nope"), nullptr);
+}
+
+TEST(CostRegistry, EveryTableIsFilledAtStartUpFromTheRegistrationsNextToEachFunction) {
+  // One formula of each family (formulas_*.cpp), so none was left out of the link.
+  for (const char* op : {"aten::mm", "aten::convolution", "aten::scaled_dot_product_attention", "aten::gelu", "aten::cat",
+                         "aten::convolution_backward"}) {
+    EXPECT_NE(find_op_formula(op), nullptr) << op;
+  }
+  const auto ops = all_op_formulas();
+  EXPECT_TRUE(std::is_sorted(ops.begin(), ops.end(), [](const auto* a, const auto* b) { return a->name < b->name; }));
+  ASSERT_NE(find_module_rule(type_names::kLinear), nullptr);
+  EXPECT_EQ(find_module_rule(type_names::kLinear)->description, "2*B*I*O matmul; B*O bias adds");
+  EXPECT_EQ(all_backward_rules().size(), 8u);
+  EXPECT_NE(find_backward_rule(type_names::kConvTranspose2d), nullptr);
+  EXPECT_EQ(find_backward_rule("torch.nn.modules.activation.GELU"), nullptr);
+  EXPECT_NE(traffic_rule_registry().find("aten::embedding"), nullptr);
 }
 
 }  // namespace

@@ -142,7 +142,7 @@ TEST(ModuleRules, MultiheadAttentionWithKdimVdimAndSequenceFirstLayout) {
   CallRecord call;
   call.inputs = {tensor({5, 2, 16}), tensor({7, 2, 8}), tensor({7, 2, 12})};
   call.outputs = {tensor({5, 2, 16})};
-  const Counts c = find_module_rule(mha.type)->rule({Model::load(testing::model_path("test/mixed.pt")), mha, call});
+  const Counts c = find_module_rule(mha.type)->function({Model::load(testing::model_path("test/mixed.pt")), mha, call});
   EXPECT_EQ(c.macs, 11'840);
   EXPECT_EQ(c.activation_flops, 2 * 2'240);
 }

@@ -6,6 +6,7 @@
 #include "flopscope/counting/module_rules.h"
 #include "flopscope/counting/op_formulas.h"
 #include "flopscope/counting/op_traffic.h"
+#include "flopscope/counting/type_names.h"
 
 namespace flopscope {
 
@@ -22,7 +23,7 @@ std::string to_string(CheckStatus status) {
 Counts op_counts(const OpRecord& op) {
   if (!op.has_formula) return {};
   const OpFormulaEntry* entry = find_op_formula(op.op);
-  return entry == nullptr ? Counts{} : entry->formula(op.inputs);
+  return entry == nullptr ? Counts{} : entry->function(op.inputs);
 }
 
 namespace {
@@ -51,13 +52,13 @@ std::vector<Traffic> subtree_parameter_traffic(const Model& model) {
 }
 
 // Training: a product layer's backward against its rule (backward_rules.h).
-void check_backward(const ModuleInfo& module, const CallRecord& call, const TrainingRecord& training, CallCounts& counts,
-                    Analysis& result) {
+void check_backward(const BackwardRule& rule, const ModuleInfo& module, const CallRecord& call, const TrainingRecord& training,
+                    CallCounts& counts, Analysis& result) {
   const TensorEntry* weight = module.parameter("weight");
   const std::string weight_name = module.name.empty() ? "weight" : module.name + ".weight";
   const bool weight_trainable = weight != nullptr && is_floating_dtype(weight->dtype) && training.frozen_parameters.count(weight_name) == 0;
   const bool input_needs_grad = !call.inputs.empty() && call.inputs[0].is_tensor() && call.inputs[0].requires_grad;
-  counts.backward_rule = product_backward(counts.rule, input_needs_grad, weight_trainable);
+  counts.backward_rule = rule(counts.rule, input_needs_grad, weight_trainable);
   const bool same = counts.backward_rule.matmul_flops == counts.backward.matmul_flops;
   counts.backward_status = same ? CheckStatus::Match : CheckStatus::Mismatch;
   result.backward_rule_calls += 1;
@@ -79,9 +80,9 @@ void note_product_tokens(const Model& model, const ModuleInfo& module, const Cal
   const auto add = [&](int64_t rows, int64_t weights) {
     if (rows > 0 && weights > 0) weights_by_tokens[rows] += weights;
   };
-  if (module.type == "torch.nn.modules.linear.Linear" || module.type == "torch.nn.modules.linear.NonDynamicallyQuantizableLinear") {
+  if (module.type == type_names::kLinear || module.type == type_names::kNonDynamicallyQuantizableLinear) {
     if (const TensorEntry* weight = module.parameter("weight")) add(rows_of(call, 0), weight->numel);
-  } else if (module.type == "torch.nn.modules.activation.MultiheadAttention") {
+  } else if (module.type == type_names::kMultiheadAttention) {
     const TensorEntry* packed = module.parameter("in_proj_weight");
     if (packed == nullptr) return;  // separate q/k/v projections (kdim != embed_dim): not counted here
     for (size_t input = 0; input < 3; ++input) add(rows_of(call, input), packed->numel / 3);
@@ -134,12 +135,13 @@ Analysis analyze(const Model& model, const Recording& recording) {
     if (rule != nullptr) {
       result.rule_calls += 1;
       try {
-        counts.rule = rule->rule({model, module, call, &recording});
+        counts.rule = rule->function({model, module, call, &recording});
         counts.total = counts.rule;
         const bool same = counts.rule.matmul_flops == counts.op_level.matmul_flops;
         counts.status = same ? CheckStatus::Match : CheckStatus::Mismatch;
         (same ? result.matched_calls : result.mismatched_calls) += 1;
-        if (recording.training && has_backward_rule(module.type)) check_backward(module, call, *recording.training, counts, result);
+        const BackwardRuleEntry* backward = recording.training ? find_backward_rule(module.type) : nullptr;
+        if (backward != nullptr) check_backward(backward->function, module, call, *recording.training, counts, result);
         if (recording.training) note_product_tokens(model, module, call, product_tokens);
       } catch (const std::exception& e) {
         counts.status = CheckStatus::RuleFailed;
@@ -267,8 +269,7 @@ int64_t causal_skippable_matmul_flops(const Recording& recording) {
 }
 
 bool is_linear_or_conv(const std::string& type) {
-  for (const char* prefix : {"torch.nn.modules.linear.Linear", "torch.nn.modules.linear.NonDynamicallyQuantizableLinear",
-                             "torch.nn.modules.conv."}) {
+  for (const char* prefix : {type_names::kLinear, type_names::kNonDynamicallyQuantizableLinear, type_names::kConvPrefix}) {
     if (type.rfind(prefix, 0) == 0) return true;
   }
   return false;

@@ -15,7 +15,7 @@ class FormulaCoverage final : public OpCoverage {
   Verdict count(const std::string& op, const std::vector<ValueInfo>& inputs) const override {
     Verdict verdict;
     try {
-      verdict.does_work = find_op_formula(op)->formula(inputs).flops() != 0;
+      verdict.does_work = find_op_formula(op)->function(inputs).flops() != 0;
       verdict.counted = true;
     } catch (const std::exception& e) {
       verdict.uncovered_reason = std::string("its formula rejected the inputs (") + e.what() + ")";

@@ -1,9 +1,8 @@
-// Internal to src/counting/: reading an op's recorded arguments in schema order, and the registry that
-// each family of op formulas fills (formulas_*.cpp). Adding a formula is one `add` line in its family.
+// Internal to src/counting/: reading an op's recorded arguments in schema order, and the table each
+// family of op formulas (formulas_*.cpp) registers into. Adding a formula is a function and one
+// RegisterOpFormula object after it, in the file of its family.
 #pragma once
 
-#include <initializer_list>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -30,21 +29,20 @@ int64_t broadcast_numel(const Inputs& in);
 // Matrix work whose operands `a` and `b` are both activations counts as activation x activation.
 Counts product(Counts c, const ValueInfo& a, const ValueInfo& b);
 
-class Registry {
- public:
-  // Registers `formula` for each op ("aten::mm"); `description` says what it counts and leaves out.
-  void add(std::initializer_list<const char*> ops, OpFormula formula, const char* description);
-  const std::map<std::string, OpFormulaEntry>& entries() const { return entries_; }
+// The op formula table; each formula is registered right after its function with a RegisterOpFormula
+// object.
+CostRegistry<OpFormula>& op_formula_registry();
+using RegisterOpFormula = CostRegistration<OpFormula, op_formula_registry>;
 
- private:
-  std::map<std::string, OpFormulaEntry> entries_;
-};
-
-void add_matrix_formulas(Registry& registry);         // formulas_matrix.cpp
-void add_convolution_formulas(Registry& registry);    // formulas_convolution.cpp
-void add_attention_formulas(Registry& registry);      // formulas_attention.cpp
-void add_elementwise_formulas(Registry& registry);    // formulas_elementwise.cpp
-void add_data_movement_formulas(Registry& registry);  // formulas_data_movement.cpp
-void add_backward_formulas(Registry& registry);       // formulas_backward.cpp
+// The families of formulas, one per formulas_*.cpp, which defines its name. op_formulas.cpp lists
+// them all (kFormulaFamilies): a program linked against the static library then keeps every family's
+// object file, and with it the registrations nothing else refers to.
+extern const char kMatrixFormulas[];
+extern const char kConvolutionFormulas[];
+extern const char kAttentionFormulas[];
+extern const char kElementwiseFormulas[];
+extern const char kDataMovementFormulas[];
+extern const char kBackwardFormulas[];
+extern const char* const kFormulaFamilies[6];
 
 }  // namespace flopscope::formulas

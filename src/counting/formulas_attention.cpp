@@ -109,6 +109,9 @@ Counts native_multi_head_attention(const Inputs& in) {
   if (q.dim(-1) != s.embed_dim) throw std::invalid_argument("mha embed_dim");
   return attention_counts(s);
 }
+const RegisterOpFormula register_native_multi_head_attention(
+    {"aten::_native_multi_head_attention"}, native_multi_head_attention,
+    "in-projections, QK^T, AV, out-projection MACs; biases, scale, mask, softmax elementwise");
 
 // _transformer_encoder_layer_fwd(src, embed_dim, num_heads, qkv_weight, qkv_bias, proj_weight, proj_bias,
 //     use_gelu, norm_first, eps, norm_weight_1, norm_bias_1, norm_weight_2, norm_bias_2,
@@ -133,27 +136,28 @@ Counts transformer_encoder_layer(const Inputs& in) {
   }
   return encoder_layer_counts(s);
 }
+const RegisterOpFormula register_transformer_encoder_layer_fwd(
+    {"aten::_transformer_encoder_layer_fwd"}, transformer_encoder_layer,
+    "self-attention as _native_multi_head_attention, feed-forward 2 x rows*E*F MACs; biases, activation, "
+    "2 layer norms and 2 residual adds elementwise");
 
+// Every scaled-dot-product op of kDotProductOps, each with its own function.
 template <size_t... Index>
-void add_dot_product_formulas(Registry& r, std::index_sequence<Index...>) {
-  (r.add({kDotProductOps[Index].op}, dot_product_at<Index>,
-         kDotProductOps[Index].sequence_major
-             ? "as scaled_dot_product_attention, on [B, L, H, E] operands"
-             : "QK^T and AV MACs over every query head (grouped-query heads included); scale per query element, "
-               "softmax per score, +1 per score for a mask or causal masking, +1 for dropout; causal masking not discounted"),
+bool register_dot_products(std::index_sequence<Index...>) {
+  (op_formula_registry().add(
+       {kDotProductOps[Index].op}, dot_product_at<Index>,
+       kDotProductOps[Index].sequence_major
+           ? "as scaled_dot_product_attention, on [B, L, H, E] operands"
+           : "QK^T and AV MACs over every query head (grouped-query heads included); scale per query element, "
+             "softmax per score, +1 per score for a mask or causal masking, +1 for dropout; causal masking not discounted"),
    ...);
+  return true;
 }
+const bool dot_products_registered = register_dot_products(std::make_index_sequence<std::size(kDotProductOps)>());
 
 }  // namespace
 
-void add_attention_formulas(Registry& r) {
-  r.add({"aten::_native_multi_head_attention"}, native_multi_head_attention,
-        "in-projections, QK^T, AV, out-projection MACs; biases, scale, mask, softmax elementwise");
-  r.add({"aten::_transformer_encoder_layer_fwd"}, transformer_encoder_layer,
-        "self-attention as _native_multi_head_attention, feed-forward 2 x rows*E*F MACs; biases, activation, "
-        "2 layer norms and 2 residual adds elementwise");
-  add_dot_product_formulas(r, std::make_index_sequence<std::size(kDotProductOps)>());
-}
+const char kAttentionFormulas[] = "attention";
 
 }  // namespace formulas
 

@@ -33,6 +33,11 @@ Counts convolution_backward(const Inputs& in) {
   if (wanted(in, 10, 2)) c += elementwise(grad.numel(), cost::kAffineBiasBackward);
   return c;
 }
+const RegisterOpFormula register_convolution_backward(
+    {"aten::convolution_backward"},
+    convolution_backward,
+    "input gradient: the forward's MACs (grad x weight); weight gradient: the forward's MACs (grad x input, "
+    "activation x activation); bias gradient: 1 per grad element; each only when output_mask asks for it");
 
 // The normalization's gradient for each wanted output: input, weight, bias.
 Counts norm_backward(int64_t elements, bool input, bool has_weight, bool weight, bool bias) {
@@ -49,12 +54,18 @@ Counts layer_norm_backward(const Inputs& in) {
   return norm_backward(tensor_arg(in, 1).numel(), wanted(in, 7, 0), has_weight, has_weight && wanted(in, 7, 1),
                        present(in, 6) && wanted(in, 7, 2));
 }
+const RegisterOpFormula register_native_layer_norm_backward(
+    {"aten::native_layer_norm_backward"},
+    layer_norm_backward,
+    "per element: input gradient 8 (+1 with weight), weight gradient 2, bias gradient 1, each when asked for");
 
 // native_group_norm_backward(grad_out, x, mean, rstd, weight?, N, C, HxW, group, output_mask)
 Counts group_norm_backward(const Inputs& in) {
   const bool has_weight = present(in, 4);
   return norm_backward(tensor_arg(in, 1).numel(), wanted(in, 9, 0), has_weight, has_weight && wanted(in, 9, 1), wanted(in, 9, 2));
 }
+const RegisterOpFormula register_native_group_norm_backward(
+    {"aten::native_group_norm_backward"}, group_norm_backward, "as native_layer_norm_backward");
 
 // native_batch_norm_backward(grad_out, x, weight?, running_mean?, running_var?, save_mean?,
 // save_invstd?, train, eps, output_mask): with running statistics the input gradient is one scale.
@@ -67,18 +78,51 @@ Counts batch_norm_backward(const Inputs& in) {
   }
   return c;
 }
+const RegisterOpFormula register_native_batch_norm_backward(
+    {"aten::native_batch_norm_backward"},
+    batch_norm_backward,
+    "as native_layer_norm_backward with batch statistics; with running statistics the input gradient is 2 per element");
 
 template <int64_t PerElement>
 Counts per_gradient_element(const Inputs& in) { return elementwise(tensor_arg(in, 0).numel(), PerElement); }
+const RegisterOpFormula register_threshold_backward(
+    {"aten::threshold_backward"}, per_gradient_element<cost::kSelectBackward>, "1 per element (compare-select)");
+const RegisterOpFormula register_hardtanh_backward(
+    {"aten::hardtanh_backward"}, per_gradient_element<cost::kHardtanhBackward>, "2 per element (two compares)");
+const RegisterOpFormula register_sigmoid_backward(
+    {"aten::sigmoid_backward"}, per_gradient_element<cost::kSigmoidBackward>, "3 per element: g y (1 - y)");
+const RegisterOpFormula register_tanh_backward(
+    {"aten::tanh_backward"}, per_gradient_element<cost::kTanhBackward>, "3 per element: g (1 - y^2)");
+const RegisterOpFormula register_silu_backward(
+    {"aten::silu_backward"},
+    per_gradient_element<cost::kSiluBackward>, "8 per element: sigmoid, then g s (1 + x (1 - s))");
+const RegisterOpFormula register_softmax_backward_data(
+    {"aten::_softmax_backward_data", "aten::_log_softmax_backward_data"},
+    per_gradient_element<cost::kSoftmaxBackward>, "4 per element: y (g - sum(g y)), or g - exp(y) sum(g)");
+const RegisterOpFormula register_embedding_dense_backward(
+    {"aten::embedding_dense_backward"},
+    per_gradient_element<cost::kAccumulate>,
+    "1 add per element of the output gradient, scattered into the gathered rows");
+const RegisterOpFormula register_max_pool2d_with_indices_backward(
+    {"aten::max_pool2d_with_indices_backward", "aten::max_pool3d_with_indices_backward"},
+    per_gradient_element<cost::kAccumulate>,
+    "1 add per element of the output gradient, into the input position its maximum came from");
 
 Counts gelu_backward(const Inputs& in) {  // gelu_backward(grad_out, x, approximate)
   const bool tanh = in.size() > 2 && in[2].kind == ValueInfo::Kind::String && in[2].dtype == "tanh";
   return elementwise(tensor_arg(in, 0).numel(), tanh ? cost::kGeluTanhBackward : cost::kGeluBackward);
 }
+const RegisterOpFormula register_gelu_backward(
+    {"aten::gelu_backward"}, gelu_backward, "11 per element (tanh approximation: 16)");
 
 // nll_loss and its backward: one add (or one write of -1/N) per target.
 Counts nll_loss(const Inputs& in) { return elementwise(tensor_arg(in, 1).numel(), cost::kAccumulate); }
+const RegisterOpFormula register_nll_loss(
+    {"aten::nll_loss", "aten::nll_loss_forward", "aten::nll_loss_nd", "aten::nll_loss2d_forward"},
+    nll_loss, "1 per target (the picked log-probabilities summed)");
 Counts nll_loss_backward(const Inputs& in) { return elementwise(tensor_arg(in, 2).numel(), cost::kAccumulate); }
+const RegisterOpFormula register_nll_loss_backward(
+    {"aten::nll_loss_backward", "aten::nll_loss2d_backward"}, nll_loss_backward, "1 per target");
 
 // The fused attention backward kernels (grad_out, query, key, value, ...), heads as [..., L, E]:
 // dP = dO V^T, dV = P^T dO, dQ = dS K, dK = dS^T Q, all products of activations: 2 x the forward's
@@ -97,39 +141,16 @@ Counts attention_backward(const Inputs& in) {
   return activation_multiply_adds(2 * scores * (head_dim + value_dim)) + elementwise(scores, cost::kSoftmaxBackward) +
          elementwise(q.numel(), cost::kArithmetic);
 }
+const RegisterOpFormula register_scaled_dot_product_flash_attention_for_cpu_backward(
+    {"aten::_scaled_dot_product_flash_attention_for_cpu_backward", "aten::_scaled_dot_product_flash_attention_backward",
+     "aten::_scaled_dot_product_efficient_attention_backward", "aten::_scaled_dot_product_cudnn_attention_backward"},
+    attention_backward,
+    "2 x the forward's activation x activation MACs (dP, dV, dQ, dK); softmax backward 4 per score, 1 per query "
+    "element for the scale; the kernels' recomputation of the scores is not counted");
 
 }  // namespace
 
-void add_backward_formulas(Registry& r) {
-  r.add({"aten::convolution_backward"}, convolution_backward,
-        "input gradient: the forward's MACs (grad x weight); weight gradient: the forward's MACs (grad x input, "
-        "activation x activation); bias gradient: 1 per grad element; each only when output_mask asks for it");
-  r.add({"aten::native_layer_norm_backward"}, layer_norm_backward,
-        "per element: input gradient 8 (+1 with weight), weight gradient 2, bias gradient 1, each when asked for");
-  r.add({"aten::native_group_norm_backward"}, group_norm_backward, "as native_layer_norm_backward");
-  r.add({"aten::native_batch_norm_backward"}, batch_norm_backward,
-        "as native_layer_norm_backward with batch statistics; with running statistics the input gradient is 2 per element");
-  r.add({"aten::threshold_backward"}, per_gradient_element<cost::kSelectBackward>, "1 per element (compare-select)");
-  r.add({"aten::hardtanh_backward"}, per_gradient_element<cost::kHardtanhBackward>, "2 per element (two compares)");
-  r.add({"aten::sigmoid_backward"}, per_gradient_element<cost::kSigmoidBackward>, "3 per element: g y (1 - y)");
-  r.add({"aten::tanh_backward"}, per_gradient_element<cost::kTanhBackward>, "3 per element: g (1 - y^2)");
-  r.add({"aten::silu_backward"}, per_gradient_element<cost::kSiluBackward>, "8 per element: sigmoid, then g s (1 + x (1 - s))");
-  r.add({"aten::gelu_backward"}, gelu_backward, "11 per element (tanh approximation: 16)");
-  r.add({"aten::_softmax_backward_data", "aten::_log_softmax_backward_data"}, per_gradient_element<cost::kSoftmaxBackward>,
-        "4 per element: y (g - sum(g y)), or g - exp(y) sum(g)");
-  r.add({"aten::embedding_dense_backward"}, per_gradient_element<cost::kAccumulate>,
-        "1 add per element of the output gradient, scattered into the gathered rows");
-  r.add({"aten::max_pool2d_with_indices_backward", "aten::max_pool3d_with_indices_backward"}, per_gradient_element<cost::kAccumulate>,
-        "1 add per element of the output gradient, into the input position its maximum came from");
-  r.add({"aten::nll_loss", "aten::nll_loss_forward", "aten::nll_loss_nd", "aten::nll_loss2d_forward"}, nll_loss,
-        "1 per target (the picked log-probabilities summed)");
-  r.add({"aten::nll_loss_backward", "aten::nll_loss2d_backward"}, nll_loss_backward, "1 per target");
-  r.add({"aten::_scaled_dot_product_flash_attention_for_cpu_backward", "aten::_scaled_dot_product_flash_attention_backward",
-         "aten::_scaled_dot_product_efficient_attention_backward", "aten::_scaled_dot_product_cudnn_attention_backward"},
-        attention_backward,
-        "2 x the forward's activation x activation MACs (dP, dV, dQ, dK); softmax backward 4 per score, 1 per query "
-        "element for the scale; the kernels' recomputation of the scores is not counted");
-}
+const char kBackwardFormulas[] = "backward";
 
 }  // namespace formulas
 }  // namespace flopscope

@@ -16,6 +16,10 @@ Counts convolution(const Inputs& in) {  // convolution(x, w, b, stride, padding,
   return conv_counts(x, w, int_list(arg(in, 3), spatial), int_list(arg(in, 4), spatial), int_list(arg(in, 5), spatial),
                      arg(in, 6).int_value != 0, int_list(arg(in, 7), spatial), present(in, 2));
 }
+const RegisterOpFormula register_convolution(
+    {"aten::_convolution", "aten::convolution"},
+    convolution,
+    "output elements x Cin/groups x kernel MACs (transposed: input elements x Cout/groups x kernel); bias add per output element");
 
 Counts conv_nd(const Inputs& in) {  // conv1d/2d/3d(x, w, b, stride, padding, dilation, groups); padding may be "same"/"valid"
   const auto& x = tensor_arg(in, 0);
@@ -36,6 +40,8 @@ Counts conv_nd(const Inputs& in) {  // conv1d/2d/3d(x, w, b, stride, padding, di
   }
   return conv_counts(x, w, stride, padding, dilation, false, std::vector<int64_t>(spatial, 0), present(in, 2));
 }
+const RegisterOpFormula register_conv(
+    {"aten::conv1d", "aten::conv2d", "aten::conv3d"}, conv_nd, "as aten::convolution");
 
 Counts conv_transpose_nd(const Inputs& in) {  // conv_transposeNd(x, w, b, stride, padding, output_padding, groups, dilation)
   const auto& x = tensor_arg(in, 0);
@@ -44,16 +50,13 @@ Counts conv_transpose_nd(const Inputs& in) {  // conv_transposeNd(x, w, b, strid
   return conv_counts(x, w, int_list(arg(in, 3), spatial), int_list(arg(in, 4), spatial), int_list(arg(in, 7), spatial),
                      true, int_list(arg(in, 5), spatial), present(in, 2));
 }
+const RegisterOpFormula register_conv_transpose(
+    {"aten::conv_transpose1d", "aten::conv_transpose2d", "aten::conv_transpose3d"},
+    conv_transpose_nd, "as aten::convolution, transposed");
 
 }  // namespace
 
-void add_convolution_formulas(Registry& r) {
-  r.add({"aten::_convolution", "aten::convolution"}, convolution,
-        "output elements x Cin/groups x kernel MACs (transposed: input elements x Cout/groups x kernel); bias add per output element");
-  r.add({"aten::conv1d", "aten::conv2d", "aten::conv3d"}, conv_nd, "as aten::convolution");
-  r.add({"aten::conv_transpose1d", "aten::conv_transpose2d", "aten::conv_transpose3d"}, conv_transpose_nd,
-        "as aten::convolution, transposed");
-}
+const char kConvolutionFormulas[] = "convolution";
 
 }  // namespace formulas
 

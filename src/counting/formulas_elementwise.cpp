@@ -11,9 +11,52 @@ namespace {
 
 template <int64_t PerElement>
 Counts per_output_element(const Inputs& in) { return elementwise(broadcast_numel(in), PerElement); }
+const RegisterOpFormula register_add(
+    {"aten::add", "aten::sub", "aten::rsub", "aten::mul", "aten::div", "aten::neg", "aten::reciprocal", "aten::abs",
+     "aten::relu", "aten::relu6", "aten::clamp", "aten::clamp_min", "aten::clamp_max", "aten::hardtanh",
+     "aten::leaky_relu", "aten::prelu", "aten::_prelu_kernel", "aten::maximum", "aten::minimum", "aten::eq", "aten::ne",
+     "aten::lt", "aten::le", "aten::gt", "aten::ge", "aten::square", "aten::addcmul", "aten::addcdiv", "aten::lerp",
+     "aten::floor", "aten::ceil", "aten::round", "aten::trunc", "aten::sign", "aten::remainder", "aten::fmod",
+     "aten::floor_divide", "aten::threshold"}, per_output_element<cost::kArithmetic>, "1 FLOP per output element");
+const RegisterOpFormula register_exp(
+    {"aten::exp", "aten::log", "aten::log2", "aten::log1p", "aten::expm1", "aten::tanh", "aten::erf", "aten::sqrt",
+     "aten::rsqrt", "aten::sin", "aten::cos", "aten::pow"},
+    per_output_element<cost::kTranscendental>, "1 FLOP per output element");
 
 template <int64_t PerElement>
 Counts per_input_element(const Inputs& in) { return elementwise(tensor_arg(in, 0).numel(), PerElement); }
+const RegisterOpFormula register_sigmoid({"aten::sigmoid"}, per_input_element<cost::kSigmoid>, "3 FLOPs per element");
+const RegisterOpFormula register_silu({"aten::silu"}, per_input_element<cost::kSilu>, "4 FLOPs per element");
+const RegisterOpFormula register_hardsigmoid(
+    {"aten::hardsigmoid"}, per_input_element<cost::kHardsigmoid>, "3 FLOPs per element: add, clamp, divide");
+const RegisterOpFormula register_hardswish(
+    {"aten::hardswish"}, per_input_element<cost::kHardswish>, "4 FLOPs per element: add, clamp, multiply, divide");
+const RegisterOpFormula register_elu(
+    {"aten::elu", "aten::celu", "aten::selu"}, per_input_element<cost::kElu>, "4 FLOPs per element");
+const RegisterOpFormula register_softplus(
+    {"aten::softplus"}, per_input_element<cost::kSoftplus>, "3 FLOPs per element");
+const RegisterOpFormula register_mish({"aten::mish"}, per_input_element<cost::kMish>, "5 FLOPs per element");
+const RegisterOpFormula register_softmax(
+    {"aten::softmax", "aten::_softmax", "aten::log_softmax", "aten::_log_softmax"},
+    per_input_element<cost::kSoftmax>, "5 FLOPs per element");
+const RegisterOpFormula register_sum(
+    {"aten::sum", "aten::mean", "aten::amax", "aten::amin", "aten::max", "aten::min", "aten::argmax", "aten::argmin",
+     "aten::cumsum", "aten::prod", "aten::cumprod", "aten::all", "aten::any"},
+    per_input_element<cost::kArithmetic>, "1 FLOP per input element");
+const RegisterOpFormula register_linalg_vector_norm(
+    {"aten::linalg_vector_norm", "aten::norm", "aten::frobenius_norm"},
+    per_input_element<cost::kVectorNorm>, "2 FLOPs per input element (square, accumulate)");
+const RegisterOpFormula register_adaptive_avg_pool(
+    {"aten::adaptive_avg_pool1d", "aten::adaptive_avg_pool2d", "aten::adaptive_avg_pool3d",
+     "aten::_adaptive_avg_pool2d", "aten::_adaptive_avg_pool3d", "aten::adaptive_max_pool1d",
+     "aten::adaptive_max_pool2d", "aten::adaptive_max_pool3d"},
+    per_input_element<cost::kArithmetic>, "1 FLOP per input element");
+// _transform_bias_rescale_qkv only appears outside a counted attention op when that op's own inputs
+// could not be read; it adds the qkv bias and scales q.
+const RegisterOpFormula register_transform_bias_rescale_qkv(
+    {"aten::_transform_bias_rescale_qkv"},
+    per_input_element<2 * cost::kArithmetic>,
+    "bias add and q scaling: 2 FLOPs per qkv element (upper bound: q only is scaled)");
 
 int64_t affine(const Inputs& in, size_t weight, size_t bias) {
   return (present(in, weight) ? cost::kAffine : 0) + (present(in, bias) ? cost::kAffine : 0);
@@ -22,6 +65,9 @@ int64_t affine(const Inputs& in, size_t weight, size_t bias) {
 Counts layer_norm(const Inputs& in) {  // layer_norm / group_norm(x, shape or groups, weight?, bias?, ...)
   return elementwise(tensor_arg(in, 0).numel(), cost::kNormalize + affine(in, 2, 3));
 }
+const RegisterOpFormula register_layer_norm(
+    {"aten::layer_norm", "aten::native_layer_norm", "aten::group_norm", "aten::native_group_norm"},
+    layer_norm, "5 FLOPs per element, +1 each for weight and bias");
 
 // batch_norm, native_batch_norm, _native_batch_norm_legit, _batch_norm_impl_index(x, weight?, bias?,
 // running_mean?, running_var?, training, ...): eval with running stats folds into one multiply-add.
@@ -29,24 +75,35 @@ Counts batch_norm(const Inputs& in) {
   const bool statistics = flag(in, 5) || !present(in, 3);
   return elementwise(tensor_arg(in, 0).numel(), statistics ? cost::kNormalize + affine(in, 1, 2) : cost::kBatchNormEval);
 }
+const RegisterOpFormula register_batch_norm(
+    {"aten::batch_norm", "aten::native_batch_norm", "aten::_native_batch_norm_legit", "aten::_batch_norm_impl_index"},
+    batch_norm, "eval with running stats: 2 FLOPs per element; otherwise as layer_norm");
 
 // _native_batch_norm_legit_no_training(x, weight?, bias?, running_mean, running_var, momentum, eps)
 Counts batch_norm_eval(const Inputs& in) { return elementwise(tensor_arg(in, 0).numel(), cost::kBatchNormEval); }
+const RegisterOpFormula register_native_batch_norm_legit_no_training(
+    {"aten::_native_batch_norm_legit_no_training"}, batch_norm_eval, "2 FLOPs per element");
 
 // instance_norm(x, weight?, bias?, running_mean?, running_var?, use_input_stats, ...)
 Counts instance_norm(const Inputs& in) {
   return elementwise(tensor_arg(in, 0).numel(), flag(in, 5) ? cost::kNormalize + affine(in, 1, 2) : cost::kBatchNormEval);
 }
+const RegisterOpFormula register_instance_norm(
+    {"aten::instance_norm"}, instance_norm, "as layer_norm (input statistics)");
 
 Counts gelu(const Inputs& in) {  // gelu(x, approximate="none"|"tanh")
   const bool tanh = in.size() > 1 && in[1].kind == ValueInfo::Kind::String && in[1].dtype == "tanh";
   return elementwise(tensor_arg(in, 0).numel(), tanh ? cost::kGeluTanh : cost::kGelu);
 }
+const RegisterOpFormula register_gelu({"aten::gelu"}, gelu, "5 FLOPs per element (tanh approximation: 8)");
 
 Counts dropout(const Inputs& in) {  // dropout / native_dropout(x, p, train): in training, one mask multiply per element
   const bool active = flag(in, 2) && number(in, 1, 0.0) > 0.0;
   return elementwise(active ? tensor_arg(in, 0).numel() : 0, cost::kArithmetic);
 }
+const RegisterOpFormula register_dropout(
+    {"aten::dropout", "aten::native_dropout", "aten::feature_dropout", "aten::alpha_dropout",
+     "aten::feature_alpha_dropout"}, dropout, "training with p > 0: 1 FLOP per element (mask multiply); eval: 0");
 
 // One output size of a pooling window: floor((size + 2p - d(k-1) - 1) / s) + 1, or with ceil_mode the
 // ceiling, less one when the last window would start in the right padding (PyTorch's rule).
@@ -81,8 +138,14 @@ Counts pool(const Inputs& in, size_t dilation_index, size_t ceil_index) {
 }
 // max_poolNd(x, kernel, stride, padding, dilation, ceil_mode)
 Counts max_pool(const Inputs& in) { return pool(in, 4, 5); }
+const RegisterOpFormula register_max_pool(
+    {"aten::max_pool1d", "aten::max_pool2d", "aten::max_pool3d", "aten::max_pool1d_with_indices",
+     "aten::max_pool2d_with_indices", "aten::max_pool3d_with_indices"},
+    max_pool, "output elements x window size (dilation and ceil_mode as PyTorch computes them)");
 // avg_poolNd(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
 Counts avg_pool(const Inputs& in) { return pool(in, static_cast<size_t>(-1), 4); }
+const RegisterOpFormula register_avg_pool(
+    {"aten::avg_pool1d", "aten::avg_pool2d", "aten::avg_pool3d"}, avg_pool, "output elements x window size");
 
 // Output elements of an interpolation: from output_size when given, else floor(size x scale factor)
 // (upsample_*(x, output_size, ...) and the .vec overloads (x, output_size?, ..., scale_factors?)).
@@ -107,62 +170,20 @@ Counts interpolation(const Inputs& in) {
   for (size_t d = 0; d < Spatial; ++d) outputs = outputs / x.shape[x.shape.size() - Spatial + d] * out[d];
   return elementwise(outputs, PerOutput);
 }
+const RegisterOpFormula register_upsample_linear1d(
+    {"aten::upsample_linear1d"}, interpolation<1, cost::kLinearInterpolation>, "3 FLOPs per output element");
+const RegisterOpFormula register_upsample_bilinear2d(
+    {"aten::upsample_bilinear2d", "aten::_upsample_bilinear2d_aa"},
+    interpolation<2, cost::kBilinearInterpolation>, "7 FLOPs per output element (4 weighted inputs)");
+const RegisterOpFormula register_upsample_bicubic2d(
+    {"aten::upsample_bicubic2d", "aten::_upsample_bicubic2d_aa"},
+    interpolation<2, cost::kBicubicInterpolation>, "31 FLOPs per output element (16 weighted inputs)");
+const RegisterOpFormula register_upsample_trilinear3d(
+    {"aten::upsample_trilinear3d"},
+    interpolation<3, cost::kTrilinearInterpolation>, "15 FLOPs per output element (8 weighted inputs)");
 
 }  // namespace
 
-void add_elementwise_formulas(Registry& r) {
-  r.add({"aten::add", "aten::sub", "aten::rsub", "aten::mul", "aten::div", "aten::neg", "aten::reciprocal", "aten::abs",
-         "aten::relu", "aten::relu6", "aten::clamp", "aten::clamp_min", "aten::clamp_max", "aten::hardtanh",
-         "aten::leaky_relu", "aten::prelu", "aten::_prelu_kernel", "aten::maximum", "aten::minimum", "aten::eq", "aten::ne",
-         "aten::lt", "aten::le", "aten::gt", "aten::ge", "aten::square", "aten::addcmul", "aten::addcdiv", "aten::lerp",
-         "aten::floor", "aten::ceil", "aten::round", "aten::trunc", "aten::sign", "aten::remainder", "aten::fmod",
-         "aten::floor_divide", "aten::threshold"},
-        per_output_element<cost::kArithmetic>, "1 FLOP per output element");
-  r.add({"aten::exp", "aten::log", "aten::log2", "aten::log1p", "aten::expm1", "aten::tanh", "aten::erf", "aten::sqrt",
-         "aten::rsqrt", "aten::sin", "aten::cos", "aten::pow"},
-        per_output_element<cost::kTranscendental>, "1 FLOP per output element");
-  r.add({"aten::sigmoid"}, per_input_element<cost::kSigmoid>, "3 FLOPs per element");
-  r.add({"aten::silu"}, per_input_element<cost::kSilu>, "4 FLOPs per element");
-  r.add({"aten::gelu"}, gelu, "5 FLOPs per element (tanh approximation: 8)");
-  r.add({"aten::hardsigmoid"}, per_input_element<cost::kHardsigmoid>, "3 FLOPs per element: add, clamp, divide");
-  r.add({"aten::hardswish"}, per_input_element<cost::kHardswish>, "4 FLOPs per element: add, clamp, multiply, divide");
-  r.add({"aten::elu", "aten::celu", "aten::selu"}, per_input_element<cost::kElu>, "4 FLOPs per element");
-  r.add({"aten::softplus"}, per_input_element<cost::kSoftplus>, "3 FLOPs per element");
-  r.add({"aten::mish"}, per_input_element<cost::kMish>, "5 FLOPs per element");
-  r.add({"aten::softmax", "aten::_softmax", "aten::log_softmax", "aten::_log_softmax"},
-        per_input_element<cost::kSoftmax>, "5 FLOPs per element");
-  r.add({"aten::dropout", "aten::native_dropout", "aten::feature_dropout", "aten::alpha_dropout",
-         "aten::feature_alpha_dropout"},
-        dropout, "training with p > 0: 1 FLOP per element (mask multiply); eval: 0");
-  r.add({"aten::layer_norm", "aten::native_layer_norm", "aten::group_norm", "aten::native_group_norm"}, layer_norm,
-        "5 FLOPs per element, +1 each for weight and bias");
-  r.add({"aten::batch_norm", "aten::native_batch_norm", "aten::_native_batch_norm_legit", "aten::_batch_norm_impl_index"},
-        batch_norm, "eval with running stats: 2 FLOPs per element; otherwise as layer_norm");
-  r.add({"aten::_native_batch_norm_legit_no_training"}, batch_norm_eval, "2 FLOPs per element");
-  r.add({"aten::instance_norm"}, instance_norm, "as layer_norm (input statistics)");
-  r.add({"aten::sum", "aten::mean", "aten::amax", "aten::amin", "aten::max", "aten::min", "aten::argmax",
-         "aten::argmin", "aten::cumsum", "aten::prod", "aten::cumprod", "aten::all", "aten::any"},
-        per_input_element<cost::kArithmetic>, "1 FLOP per input element");
-  r.add({"aten::linalg_vector_norm", "aten::norm", "aten::frobenius_norm"}, per_input_element<cost::kVectorNorm>,
-        "2 FLOPs per input element (square, accumulate)");
-  r.add({"aten::max_pool1d", "aten::max_pool2d", "aten::max_pool3d", "aten::max_pool1d_with_indices",
-         "aten::max_pool2d_with_indices", "aten::max_pool3d_with_indices"},
-        max_pool, "output elements x window size (dilation and ceil_mode as PyTorch computes them)");
-  r.add({"aten::avg_pool1d", "aten::avg_pool2d", "aten::avg_pool3d"}, avg_pool, "output elements x window size");
-  r.add({"aten::adaptive_avg_pool1d", "aten::adaptive_avg_pool2d", "aten::adaptive_avg_pool3d", "aten::_adaptive_avg_pool2d",
-         "aten::_adaptive_avg_pool3d", "aten::adaptive_max_pool1d", "aten::adaptive_max_pool2d", "aten::adaptive_max_pool3d"},
-        per_input_element<cost::kArithmetic>, "1 FLOP per input element");
-  r.add({"aten::upsample_linear1d"}, interpolation<1, cost::kLinearInterpolation>, "3 FLOPs per output element");
-  r.add({"aten::upsample_bilinear2d", "aten::_upsample_bilinear2d_aa"}, interpolation<2, cost::kBilinearInterpolation>,
-        "7 FLOPs per output element (4 weighted inputs)");
-  r.add({"aten::upsample_bicubic2d", "aten::_upsample_bicubic2d_aa"}, interpolation<2, cost::kBicubicInterpolation>,
-        "31 FLOPs per output element (16 weighted inputs)");
-  r.add({"aten::upsample_trilinear3d"}, interpolation<3, cost::kTrilinearInterpolation>,
-        "15 FLOPs per output element (8 weighted inputs)");
-  // _transform_bias_rescale_qkv only appears outside a counted attention op when that op's own inputs
-  // could not be read; it adds the qkv bias and scales q.
-  r.add({"aten::_transform_bias_rescale_qkv"}, per_input_element<2 * cost::kArithmetic>,
-        "bias add and q scaling: 2 FLOPs per qkv element (upper bound: q only is scaled)");
-}
+const char kElementwiseFormulas[] = "elementwise";
 
 }  // namespace flopscope::formulas

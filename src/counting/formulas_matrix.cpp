@@ -15,11 +15,13 @@ Counts mm(const Inputs& in) {  // mm(a[n,k], b[k,m]): n*k*m multiply-adds
   if (a.shape.size() != 2 || b.shape.size() != 2 || a.dim(1) != b.dim(0)) throw std::invalid_argument("mm shapes");
   return product(multiply_adds(a.dim(0) * a.dim(1) * b.dim(1)), a, b);
 }
+const RegisterOpFormula register_mm({"aten::mm"}, mm, "n*k*m MACs");
 
 Counts addmm(const Inputs& in) {  // addmm(bias, a, b): mm + one add per output element
   const Inputs ab{tensor_arg(in, 1), tensor_arg(in, 2)};
   return mm(ab) + elementwise(in[1].dim(0) * in[2].dim(1), cost::kArithmetic);
 }
+const RegisterOpFormula register_addmm({"aten::addmm"}, addmm, "n*k*m MACs; bias add n*m elementwise");
 
 Counts bmm(const Inputs& in) {  // bmm(a[b,n,k], c[b,k,m]): b*n*k*m multiply-adds
   const auto& a = tensor_arg(in, 0);
@@ -29,11 +31,13 @@ Counts bmm(const Inputs& in) {  // bmm(a[b,n,k], c[b,k,m]): b*n*k*m multiply-add
   }
   return product(multiply_adds(a.dim(0) * a.dim(1) * a.dim(2) * b.dim(2)), a, b);
 }
+const RegisterOpFormula register_bmm({"aten::bmm"}, bmm, "b*n*k*m MACs");
 
 Counts baddbmm(const Inputs& in) {  // baddbmm(self, a, b): bmm + one add per output element
   const Inputs ab{tensor_arg(in, 1), tensor_arg(in, 2)};
   return bmm(ab) + elementwise(in[1].dim(0) * in[1].dim(1) * in[2].dim(2), cost::kArithmetic);
 }
+const RegisterOpFormula register_baddbmm({"aten::baddbmm"}, baddbmm, "b*n*k*m MACs; add b*n*m elementwise");
 
 Counts matmul(const Inputs& in) {  // torch.matmul with 1-D and broadcast batch dimensions
   const ValueInfo& left = tensor_arg(in, 0);
@@ -51,6 +55,8 @@ Counts matmul(const Inputs& in) {  // torch.matmul with 1-D and broadcast batch 
   batch_b.shape.assign(b.begin(), b.end() - 2);
   return product(multiply_adds(broadcast_numel({batch_a, batch_b}) * n * k * m), left, right);
 }
+const RegisterOpFormula register_matmul(
+    {"aten::matmul"}, matmul, "broadcast batch x n*k*m MACs (1-D operands promoted)");
 
 Counts linear(const Inputs& in) {  // linear(x[..., I], W[O, I], b?): rows*I*O MACs + rows*O bias adds
   const auto& x = tensor_arg(in, 0);
@@ -61,6 +67,7 @@ Counts linear(const Inputs& in) {  // linear(x[..., I], W[O, I], b?): rows*I*O M
   if (present(in, 2)) c += elementwise(rows * w.dim(0), cost::kArithmetic);
   return c;
 }
+const RegisterOpFormula register_linear({"aten::linear"}, linear, "rows*I*O MACs; bias add rows*O elementwise");
 
 Counts einsum(const Inputs& in) {  // einsum(equation, tensors): contracted left to right, as torch does
   const std::string eq = arg(in, 0).dtype;
@@ -105,23 +112,18 @@ Counts einsum(const Inputs& in) {  // einsum(equation, tensors): contracted left
   }
   return total;
 }
+const RegisterOpFormula register_einsum(
+    {"aten::einsum"}, einsum, "pairwise left-to-right contraction: product of the letter sizes per step");
 
 Counts addmm_activation(const Inputs& in) {  // _addmm_activation(bias, a, b, *, beta, alpha, use_gelu): addmm, then ReLU or GELU
   const int64_t outputs = tensor_arg(in, 1).dim(0) * tensor_arg(in, 2).dim(1);
   return addmm(in) + elementwise(outputs, flag(in, 5) ? cost::kGelu : cost::kArithmetic);
 }
+const RegisterOpFormula register_addmm_activation(
+    {"aten::_addmm_activation"}, addmm_activation, "as addmm, then ReLU (1) or GELU (5) per output element");
 
 }  // namespace
 
-void add_matrix_formulas(Registry& r) {
-  r.add({"aten::mm"}, mm, "n*k*m MACs");
-  r.add({"aten::addmm"}, addmm, "n*k*m MACs; bias add n*m elementwise");
-  r.add({"aten::_addmm_activation"}, addmm_activation, "as addmm, then ReLU (1) or GELU (5) per output element");
-  r.add({"aten::bmm"}, bmm, "b*n*k*m MACs");
-  r.add({"aten::baddbmm"}, baddbmm, "b*n*k*m MACs; add b*n*m elementwise");
-  r.add({"aten::matmul"}, matmul, "broadcast batch x n*k*m MACs (1-D operands promoted)");
-  r.add({"aten::linear"}, linear, "rows*I*O MACs; bias add rows*O elementwise");
-  r.add({"aten::einsum"}, einsum, "pairwise left-to-right contraction: product of the letter sizes per step");
-}
+const char kMatrixFormulas[] = "matrix";
 
 }  // namespace flopscope::formulas

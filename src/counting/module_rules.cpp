@@ -1,29 +1,22 @@
-// The module rule table. Each rule states its formula next to the code; B is the batch (all leading
-// dims), and elementwise costs come from counts.h.
+// The module rule table. Each rule states its formula next to the code and is registered right after
+// it; B is the batch (all leading dims), and elementwise costs come from counts.h.
 #include "flopscope/counting/module_rules.h"
 
-#include <map>
 #include <stdexcept>
 
 #include "flopscope/counting/op_formulas.h"
+#include "flopscope/counting/type_names.h"
 
 namespace flopscope {
-namespace {
 
-std::map<std::string, ModuleRuleEntry>& registry() {
-  static std::map<std::string, ModuleRuleEntry> rules;
-  return rules;
+CostRegistry<ModuleRule>& module_rule_registry() {
+  static CostRegistry<ModuleRule> table("module rules");
+  return table;
 }
 
-struct Registrar {
-  Registrar(std::initializer_list<const char*> types, ModuleRule rule, const char* formula) {
-    for (const char* type : types) registry()[type] = ModuleRuleEntry{type, rule, formula};
-  }
-};
+namespace {
 
-#define FLOPSCOPE_CONCAT_INNER(a, b) a##b
-#define FLOPSCOPE_CONCAT(a, b) FLOPSCOPE_CONCAT_INNER(a, b)
-#define REGISTER_MODULE_RULE const Registrar FLOPSCOPE_CONCAT(registrar_, __LINE__)
+using RegisterModuleRule = CostRegistration<ModuleRule, module_rule_registry>;
 
 const ValueInfo& input(const CallRecord& call, size_t i) {
   if (i >= call.inputs.size() || !call.inputs[i].is_tensor()) throw std::invalid_argument("input is not a tensor");
@@ -66,6 +59,8 @@ Counts linear_rule(const RuleContext& context) {
   if (module.parameter("bias") != nullptr) c += elementwise(rows * w.shape[0], cost::kArithmetic);
   return c;
 }
+const RegisterModuleRule register_linear(
+    {type_names::kLinear, type_names::kNonDynamicallyQuantizableLinear}, linear_rule, "2*B*I*O matmul; B*O bias adds");
 
 // ConvNd: MACs = B*Cout*prod(out spatial) * (Cin/groups)*prod(kernel), read from the output shape and
 // weight [Cout, Cin/groups, k...]; depthwise and pointwise are the groups=Cin and 1x1 cases. Bias adds
@@ -81,6 +76,9 @@ Counts conv_rule(const RuleContext& context) {
   if (module.parameter("bias") != nullptr) c += elementwise(y.numel(), cost::kArithmetic);
   return c;
 }
+const RegisterModuleRule register_conv(
+    {type_names::kConv1d, type_names::kConv2d, type_names::kConv3d},
+    conv_rule, "2*B*Cout*prod(out)*(Cin/groups)*prod(kernel) matmul; one bias add per output");
 
 // ConvTransposeNd: every input element is multiplied into (Cout/groups)*prod(kernel) outputs, weight
 // [Cin, Cout/groups, k...]: MACs = B*Cin*prod(in spatial) * (Cout/groups)*prod(kernel). Bias per output.
@@ -95,6 +93,9 @@ Counts conv_transpose_rule(const RuleContext& context) {
   if (module.parameter("bias") != nullptr) c += elementwise(output(call).numel(), cost::kArithmetic);
   return c;
 }
+const RegisterModuleRule register_conv_transpose(
+    {type_names::kConvTranspose1d, type_names::kConvTranspose2d, type_names::kConvTranspose3d},
+    conv_transpose_rule, "2*B*Cin*prod(in)*(Cout/groups)*prod(kernel) matmul; one bias add per output");
 
 // Reads an nn.MultiheadAttention's shape for a query and key: layout from batch_first, widths and
 // heads from its attributes, biases from its parameters.
@@ -136,6 +137,11 @@ Counts multihead_attention_rule(const RuleContext& context) {
   const CallRecord& call = context.call;
   return attention_counts(attention_shape(module, input(call, 0), input(call, 1), tensor_given(call, 3) || tensor_given(call, 5)));
 }
+const RegisterModuleRule register_multihead_attention(
+    {type_names::kMultiheadAttention},
+    multihead_attention_rule,
+    "2*(B*Lq*E^2 + B*Lk*kdim*E + B*Lk*vdim*E + 2*B*Lq*Lk*E + B*Lq*E^2) matmul "
+    "(self-attention: 8BLd^2 + 4BL^2d); biases, scale, mask and softmax elementwise");
 
 // FLOPs per hidden element of a transformer layer's activation: a child module (nn.ReLU, nn.GELU),
 // the encoder's activation_relu_or_gelu flag (1 ReLU, 2 GELU), or else the function the layer's own
@@ -149,7 +155,7 @@ int64_t activation_cost(const RuleContext& context, int64_t hidden) {
     x.shape = {hidden};
     CallRecord probe;
     probe.inputs = probe.outputs = {x};
-    return rule->rule({context.model, *activation, probe, nullptr}).elementwise_flops / hidden;
+    return rule->function({context.model, *activation, probe, nullptr}).elementwise_flops / hidden;
   }
   const ValueInfo* flag = context.module.attribute("activation_relu_or_gelu");
   if (flag != nullptr && flag->int_value == 1) return cost::kArithmetic;
@@ -184,6 +190,11 @@ EncoderLayerShape layer_shape(const RuleContext& context, const ValueInfo& x, bo
 Counts transformer_encoder_layer_rule(const RuleContext& context) {
   return encoder_layer_counts(layer_shape(context, input(context.call, 0), tensor_given(context.call, 1) || tensor_given(context.call, 2)));
 }
+const RegisterModuleRule register_transformer_encoder_layer(
+    {"torch.nn.modules.transformer.TransformerEncoderLayer"},
+    transformer_encoder_layer_rule,
+    "self-attention (as MultiheadAttention) + 2*2*B*L*E*F feed-forward matmul; biases, activation, "
+    "2 norms, 2 residual adds elementwise");
 
 // TransformerDecoderLayer(tgt, memory, tgt_mask, memory_mask, tgt_key_padding_mask,
 // memory_key_padding_mask, ...): the encoder layer's work on the targets plus cross-attention of the
@@ -197,6 +208,10 @@ Counts transformer_decoder_layer_rule(const RuleContext& context) {
   return encoder_layer_counts(s) + attention_counts(cross) +
          elementwise(target_elements, cost::kNormalize + s.norm_affine * cost::kAffine + cost::kArithmetic);
 }
+const RegisterModuleRule register_transformer_decoder_layer(
+    {"torch.nn.modules.transformer.TransformerDecoderLayer"},
+    transformer_decoder_layer_rule,
+    "as TransformerEncoderLayer on the targets, plus cross-attention to memory, a third norm and residual add");
 
 // LayerNorm / GroupNorm: 5 FLOPs per element to normalize, +1 each for weight and bias.
 Counts norm_rule(const RuleContext& context) {
@@ -205,6 +220,9 @@ Counts norm_rule(const RuleContext& context) {
   const int64_t affine = (module.parameter("weight") ? cost::kAffine : 0) + (module.parameter("bias") ? cost::kAffine : 0);
   return elementwise(input(call, 0).numel(), cost::kNormalize + affine);
 }
+const RegisterModuleRule register_layer_norm(
+    {"torch.nn.modules.normalization.LayerNorm", "torch.nn.modules.normalization.GroupNorm"},
+    norm_rule, "5 per element, +1 each for weight and bias");
 
 // BatchNorm in eval mode with running statistics: one folded multiply-add (2 FLOPs) per element.
 Counts batch_norm_rule(const RuleContext& context) {
@@ -214,12 +232,41 @@ Counts batch_norm_rule(const RuleContext& context) {
   if (!running_stats) return norm_rule(context);
   return elementwise(input(call, 0).numel(), cost::kBatchNormEval);
 }
+const RegisterModuleRule register_batch_norm(
+    {"torch.nn.modules.batchnorm.BatchNorm1d", "torch.nn.modules.batchnorm.BatchNorm2d",
+     "torch.nn.modules.batchnorm.BatchNorm3d"}, batch_norm_rule, "eval with running stats: 2 per element");
 
 template <int64_t PerElement>
 Counts per_element_rule(const RuleContext& context) {
   const CallRecord& call = context.call;
   return elementwise(input(call, 0).numel(), PerElement);
 }
+const RegisterModuleRule register_relu(
+    {"torch.nn.modules.activation.ReLU", "torch.nn.modules.activation.ReLU6", "torch.nn.modules.activation.LeakyReLU",
+     "torch.nn.modules.activation.Hardtanh"}, per_element_rule<cost::kArithmetic>, "1 per element");
+const RegisterModuleRule register_tanh(
+    {"torch.nn.modules.activation.Tanh"}, per_element_rule<cost::kTranscendental>, "1 per element");
+const RegisterModuleRule register_hardsigmoid(
+    {"torch.nn.modules.activation.Hardsigmoid"}, per_element_rule<cost::kHardsigmoid>, "3 per element");
+const RegisterModuleRule register_hardswish(
+    {"torch.nn.modules.activation.Hardswish"}, per_element_rule<cost::kHardswish>, "4 per element");
+const RegisterModuleRule register_elu(
+    {"torch.nn.modules.activation.ELU", "torch.nn.modules.activation.CELU", "torch.nn.modules.activation.SELU"},
+    per_element_rule<cost::kElu>, "4 per element");
+const RegisterModuleRule register_softplus(
+    {"torch.nn.modules.activation.Softplus"}, per_element_rule<cost::kSoftplus>, "3 per element");
+const RegisterModuleRule register_mish(
+    {"torch.nn.modules.activation.Mish"}, per_element_rule<cost::kMish>, "5 per element");
+const RegisterModuleRule register_sigmoid(
+    {"torch.nn.modules.activation.Sigmoid"}, per_element_rule<cost::kSigmoid>, "3 per element");
+const RegisterModuleRule register_silu(
+    {"torch.nn.modules.activation.SiLU"}, per_element_rule<cost::kSilu>, "4 per element");
+const RegisterModuleRule register_softmax(
+    {"torch.nn.modules.activation.Softmax", "torch.nn.modules.activation.LogSoftmax"},
+    per_element_rule<cost::kSoftmax>, "5 per element");
+const RegisterModuleRule register_adaptive_avg_pool(
+    {"torch.nn.modules.pooling.AdaptiveAvgPool1d", "torch.nn.modules.pooling.AdaptiveAvgPool2d",
+     "torch.nn.modules.pooling.AdaptiveAvgPool3d"}, per_element_rule<cost::kArithmetic>, "1 per input element");
 
 Counts gelu_rule(const RuleContext& context) {
   const ModuleInfo& module = context.module;
@@ -228,6 +275,8 @@ Counts gelu_rule(const RuleContext& context) {
   const bool tanh = approximate != nullptr && approximate->dtype == "tanh";
   return elementwise(input(call, 0).numel(), tanh ? cost::kGeluTanh : cost::kGelu);
 }
+const RegisterModuleRule register_gelu(
+    {"torch.nn.modules.activation.GELU"}, gelu_rule, "5 per element (tanh approximation: 8)");
 
 // Pooling with a window: output elements x window size (one add or compare per window element).
 Counts pool_rule(const RuleContext& context) {
@@ -247,55 +296,17 @@ Counts pool_rule(const RuleContext& context) {
   }
   return elementwise(y.numel() * window, cost::kArithmetic);
 }
+const RegisterModuleRule register_max_pool(
+    {"torch.nn.modules.pooling.MaxPool1d", "torch.nn.modules.pooling.MaxPool2d", "torch.nn.modules.pooling.MaxPool3d",
+     "torch.nn.modules.pooling.AvgPool1d", "torch.nn.modules.pooling.AvgPool2d", "torch.nn.modules.pooling.AvgPool3d"},
+    pool_rule, "output elements x window size");
 
 Counts zero_rule(const RuleContext&) { return {}; }
+const RegisterModuleRule register_embedding(
+    {"torch.nn.modules.sparse.Embedding", "torch.nn.modules.dropout.Dropout", "torch.nn.modules.linear.Identity",
+     "torch.nn.modules.flatten.Flatten", "torch.nn.modules.flatten.Unflatten"},
+    zero_rule, "0 (data movement; dropout is identity in eval)");
 
-REGISTER_MODULE_RULE({"torch.nn.modules.linear.Linear", "torch.nn.modules.linear.NonDynamicallyQuantizableLinear"},
-                     linear_rule, "2*B*I*O matmul; B*O bias adds");
-REGISTER_MODULE_RULE({"torch.nn.modules.conv.Conv1d", "torch.nn.modules.conv.Conv2d", "torch.nn.modules.conv.Conv3d"},
-                     conv_rule, "2*B*Cout*prod(out)*(Cin/groups)*prod(kernel) matmul; one bias add per output");
-REGISTER_MODULE_RULE({"torch.nn.modules.conv.ConvTranspose1d", "torch.nn.modules.conv.ConvTranspose2d",
-                      "torch.nn.modules.conv.ConvTranspose3d"},
-                     conv_transpose_rule, "2*B*Cin*prod(in)*(Cout/groups)*prod(kernel) matmul; one bias add per output");
-REGISTER_MODULE_RULE({"torch.nn.modules.activation.MultiheadAttention"}, multihead_attention_rule,
-                     "2*(B*Lq*E^2 + B*Lk*kdim*E + B*Lk*vdim*E + 2*B*Lq*Lk*E + B*Lq*E^2) matmul "
-                     "(self-attention: 8BLd^2 + 4BL^2d); biases, scale, mask and softmax elementwise");
-REGISTER_MODULE_RULE({"torch.nn.modules.normalization.LayerNorm", "torch.nn.modules.normalization.GroupNorm"},
-                     norm_rule, "5 per element, +1 each for weight and bias");
-REGISTER_MODULE_RULE({"torch.nn.modules.batchnorm.BatchNorm1d", "torch.nn.modules.batchnorm.BatchNorm2d",
-                      "torch.nn.modules.batchnorm.BatchNorm3d"},
-                     batch_norm_rule, "eval with running stats: 2 per element");
-REGISTER_MODULE_RULE({"torch.nn.modules.activation.GELU"}, gelu_rule, "5 per element (tanh approximation: 8)");
-REGISTER_MODULE_RULE({"torch.nn.modules.activation.ReLU", "torch.nn.modules.activation.ReLU6",
-                      "torch.nn.modules.activation.LeakyReLU", "torch.nn.modules.activation.Hardtanh"},
-                     per_element_rule<cost::kArithmetic>, "1 per element");
-REGISTER_MODULE_RULE({"torch.nn.modules.activation.Tanh"}, per_element_rule<cost::kTranscendental>, "1 per element");
-REGISTER_MODULE_RULE({"torch.nn.modules.activation.Hardsigmoid"}, per_element_rule<cost::kHardsigmoid>, "3 per element");
-REGISTER_MODULE_RULE({"torch.nn.modules.activation.Hardswish"}, per_element_rule<cost::kHardswish>, "4 per element");
-REGISTER_MODULE_RULE({"torch.nn.modules.activation.ELU", "torch.nn.modules.activation.CELU", "torch.nn.modules.activation.SELU"},
-                     per_element_rule<cost::kElu>, "4 per element");
-REGISTER_MODULE_RULE({"torch.nn.modules.activation.Softplus"}, per_element_rule<cost::kSoftplus>, "3 per element");
-REGISTER_MODULE_RULE({"torch.nn.modules.activation.Mish"}, per_element_rule<cost::kMish>, "5 per element");
-REGISTER_MODULE_RULE({"torch.nn.modules.transformer.TransformerEncoderLayer"}, transformer_encoder_layer_rule,
-                     "self-attention (as MultiheadAttention) + 2*2*B*L*E*F feed-forward matmul; biases, activation, "
-                     "2 norms, 2 residual adds elementwise");
-REGISTER_MODULE_RULE({"torch.nn.modules.transformer.TransformerDecoderLayer"}, transformer_decoder_layer_rule,
-                     "as TransformerEncoderLayer on the targets, plus cross-attention to memory, a third norm and residual add");
-REGISTER_MODULE_RULE({"torch.nn.modules.activation.Sigmoid"}, per_element_rule<cost::kSigmoid>, "3 per element");
-REGISTER_MODULE_RULE({"torch.nn.modules.activation.SiLU"}, per_element_rule<cost::kSilu>, "4 per element");
-REGISTER_MODULE_RULE({"torch.nn.modules.activation.Softmax", "torch.nn.modules.activation.LogSoftmax"},
-                     per_element_rule<cost::kSoftmax>, "5 per element");
-REGISTER_MODULE_RULE({"torch.nn.modules.pooling.MaxPool1d", "torch.nn.modules.pooling.MaxPool2d",
-                      "torch.nn.modules.pooling.MaxPool3d", "torch.nn.modules.pooling.AvgPool1d",
-                      "torch.nn.modules.pooling.AvgPool2d", "torch.nn.modules.pooling.AvgPool3d"},
-                     pool_rule, "output elements x window size");
-REGISTER_MODULE_RULE({"torch.nn.modules.pooling.AdaptiveAvgPool1d", "torch.nn.modules.pooling.AdaptiveAvgPool2d",
-                      "torch.nn.modules.pooling.AdaptiveAvgPool3d"},
-                     per_element_rule<cost::kArithmetic>, "1 per input element");
-REGISTER_MODULE_RULE({"torch.nn.modules.sparse.Embedding", "torch.nn.modules.dropout.Dropout",
-                      "torch.nn.modules.linear.Identity", "torch.nn.modules.flatten.Flatten",
-                      "torch.nn.modules.flatten.Unflatten"},
-                     zero_rule, "0 (data movement; dropout is identity in eval)");
 
 }  // namespace
 
@@ -322,15 +333,8 @@ std::vector<const OpRecord*> RuleContext::own_ops() const {
   return ops;
 }
 
-const ModuleRuleEntry* find_module_rule(const std::string& type) {
-  const auto it = registry().find(type);
-  return it == registry().end() ? nullptr : &it->second;
-}
+const ModuleRuleEntry* find_module_rule(const std::string& type) { return module_rule_registry().find(type); }
 
-std::vector<const ModuleRuleEntry*> all_module_rules() {
-  std::vector<const ModuleRuleEntry*> entries;
-  for (const auto& [type, entry] : registry()) entries.push_back(&entry);
-  return entries;
-}
+std::vector<const ModuleRuleEntry*> all_module_rules() { return module_rule_registry().all(); }
 
 }  // namespace flopscope

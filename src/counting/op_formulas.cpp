@@ -63,48 +63,26 @@ Counts product(Counts c, const ValueInfo& a, const ValueInfo& b) {
   return a.is_parameter || b.is_parameter ? c : as_activation_product(c);
 }
 
-void Registry::add(std::initializer_list<const char*> ops, OpFormula formula, const char* description) {
-  for (const char* op : ops) {
-    if (!entries_.emplace(op, OpFormulaEntry{op, formula, description}).second) {
-      throw std::logic_error(std::string("two formulas for ") + op);
-    }
-  }
-}
-
-}  // namespace formulas
-
-namespace {
-
-const formulas::Registry& registry() {
-  static const formulas::Registry table = [] {
-    formulas::Registry r;
-    formulas::add_matrix_formulas(r);
-    formulas::add_convolution_formulas(r);
-    formulas::add_attention_formulas(r);
-    formulas::add_elementwise_formulas(r);
-    formulas::add_data_movement_formulas(r);
-    formulas::add_backward_formulas(r);
-    return r;
-  }();
+CostRegistry<OpFormula>& op_formula_registry() {
+  static CostRegistry<OpFormula> table("op formulas");
   return table;
 }
 
-}  // namespace
+const char* const kFormulaFamilies[6] = {kMatrixFormulas,      kConvolutionFormulas,  kAttentionFormulas,
+                                         kElementwiseFormulas, kDataMovementFormulas, kBackwardFormulas};
+
+}  // namespace formulas
 
 const OpFormulaEntry* find_op_formula(const std::string& op) {
-  const auto& entries = registry().entries();
-  auto it = entries.find(op);
+  const auto& table = formulas::op_formula_registry();
+  const OpFormulaEntry* entry = table.find(op);
   // An in-place variant (relu_, hardswish_, dropout_) does its base op's work, unless listed itself.
-  if (it == entries.end() && op.size() > 1 && op.back() == '_' && op[op.size() - 2] != '_') {
-    it = entries.find(op.substr(0, op.size() - 1));
+  if (entry == nullptr && op.size() > 1 && op.back() == '_' && op[op.size() - 2] != '_') {
+    entry = table.find(op.substr(0, op.size() - 1));
   }
-  return it == entries.end() ? nullptr : &it->second;
+  return entry;
 }
 
-std::vector<const OpFormulaEntry*> all_op_formulas() {
-  std::vector<const OpFormulaEntry*> entries;
-  for (const auto& [name, entry] : registry().entries()) entries.push_back(&entry);
-  return entries;
-}
+std::vector<const OpFormulaEntry*> all_op_formulas() { return formulas::op_formula_registry().all(); }
 
 }  // namespace flopscope

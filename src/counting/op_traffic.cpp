@@ -1,10 +1,11 @@
 #include "flopscope/counting/op_traffic.h"
 
-#include <algorithm>
-#include <functional>
-#include <map>
-
 namespace flopscope {
+
+CostRegistry<TrafficRule>& traffic_rule_registry() {
+  static CostRegistry<TrafficRule> table("byte rules");
+  return table;
+}
 
 Traffic tensor_traffic(int64_t elements, const std::string& dtype, bool is_parameter) {
   Traffic t;
@@ -21,6 +22,8 @@ Traffic tensor_traffic(int64_t elements, const std::string& dtype, bool is_param
 
 namespace {
 
+using RegisterTrafficRule = CostRegistration<TrafficRule, traffic_rule_registry>;
+
 void add_tensors(const ValueInfo& value, bool reads, Traffic& total) {
   if (value.is_tensor()) {
     const bool skipped = reads ? (value.repeats_earlier_tensor || value.is_out_argument) : value.is_view_of_input;
@@ -29,7 +32,6 @@ void add_tensors(const ValueInfo& value, bool reads, Traffic& total) {
   }
   for (const ValueInfo& element : value.elements) add_tensors(element, reads, total);
 }
-
 
 // embedding(weight, indices, ...): the indices, the rows they select, and the result.
 Traffic embedding_traffic(const OpRecord& op) {
@@ -40,26 +42,18 @@ Traffic embedding_traffic(const OpRecord& op) {
   for (const ValueInfo& output : op.outputs) add_tensors(output, false, total);
   return total;
 }
+const RegisterTrafficRule register_embedding({"aten::embedding"}, embedding_traffic,
+                                              "the indices, one weight row per index, and the result");
 
 Traffic nothing(const OpRecord&) { return {}; }
-
-const std::map<std::string, std::function<Traffic(const OpRecord&)>>& special_ops() {
-  static const std::map<std::string, std::function<Traffic(const OpRecord&)>> ops = {
-      {"aten::embedding", embedding_traffic},
-      {"aten::empty", nothing},
-      {"aten::empty_like", nothing},
-      {"aten::empty_strided", nothing},
-      {"aten::new_empty", nothing},
-      {"aten::new_empty_strided", nothing},
-  };
-  return ops;
-}
+const RegisterTrafficRule register_empty({"aten::empty", "aten::empty_like", "aten::empty_strided", "aten::new_empty",
+                                          "aten::new_empty_strided"},
+                                         nothing, "allocation without initialization: no bytes");
 
 }  // namespace
 
 Traffic op_traffic(const OpRecord& op) {
-  const auto special = special_ops().find(op.op);
-  if (special != special_ops().end()) return special->second(op);
+  if (const TrafficRuleEntry* rule = traffic_rule_registry().find(op.op)) return rule->function(op);
   Traffic written;
   for (const ValueInfo& output : op.outputs) add_tensors(output, false, written);
   if (written.bytes == 0) return {};  // a view, or a query returning no tensor: reads nothing either

@@ -5,25 +5,25 @@
 // multiply-adds once for x's gradient, when x required one (the first layer's image does not), and once
 // for W's, when W is trainable (not under --freeze); the bias gradient is a sum over the rows
 // (elementwise work, which the cross-check leaves out as the forward one does). Other module types are
-// counted from their backward ops alone.
+// counted from their backward ops alone. Rules are registered in src/counting/backward_rules.cpp right
+// after their function, as module rules are (cost_registry.h).
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "flopscope/core/counts.h"
+#include "flopscope/counting/cost_registry.h"
 
 namespace flopscope {
 
-struct BackwardRuleEntry {
-  std::string type;     // normalized class type name, as for module rules
-  std::string formula;  // in words, for `flopscope formulas`
-};
+// The backward's products from the forward rule's count and which gradients are needed.
+using BackwardRule = Counts (*)(const Counts& forward_rule, bool input_needs_grad, bool weight_trainable);
+// name: the module type, as for module rules; function: the rule; description: its formula in words.
+using BackwardRuleEntry = CostRegistry<BackwardRule>::Entry;
+CostRegistry<BackwardRule>& backward_rule_registry();
 
-const std::vector<BackwardRuleEntry>& backward_rules();
-bool has_backward_rule(const std::string& type);
-
-// The backward's products: the forward rule's multiply-adds times the gradients needed.
-Counts product_backward(const Counts& forward_rule, bool input_needs_grad, bool weight_trainable);
+const BackwardRuleEntry* find_backward_rule(const std::string& type);  // nullptr: none
+std::vector<const BackwardRuleEntry*> all_backward_rules();             // sorted by type
 
 }  // namespace flopscope

@@ -1,16 +1,18 @@
 // Module rules — the cost of one call of a known module type, from its recorded input/output shapes
 // and the module's own parameters and attributes.
 //
-// Rules are keyed by the normalized class type name ("torch.nn.modules.linear.Linear"), so any file
-// scripted from torch.nn works whatever its author called things. Registering a rule is a single
-// REGISTER_MODULE_RULE line in src/counting/module_rules.cpp. A rule throws std::exception when the
-// call contradicts its assumptions; the analysis then falls back to the op-level count and says so.
+// Rules are keyed by the normalized class type name ("torch.nn.modules.linear.Linear", constants in
+// type_names.h), so any file scripted from torch.nn works whatever its author called things. A rule
+// is a function in src/counting/module_rules.cpp registered right after it with a RegisterModuleRule
+// object (cost_registry.h). A rule throws std::exception when the call contradicts its assumptions;
+// the analysis then falls back to the op-level count and says so.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "flopscope/core/counts.h"
+#include "flopscope/counting/cost_registry.h"
 #include "flopscope/runtime/model.h"
 #include "flopscope/runtime/recorder.h"
 
@@ -33,11 +35,9 @@ struct RuleContext {
 
 using ModuleRule = Counts (*)(const RuleContext& context);
 
-struct ModuleRuleEntry {
-  std::string type;  // normalized class type name
-  ModuleRule rule;
-  std::string formula;  // the formula in words, for docs and reports
-};
+// name: the normalized class type name; function: the rule; description: its formula in words.
+using ModuleRuleEntry = CostRegistry<ModuleRule>::Entry;
+CostRegistry<ModuleRule>& module_rule_registry();
 
 const ModuleRuleEntry* find_module_rule(const std::string& type);
 std::vector<const ModuleRuleEntry*> all_module_rules();  // sorted by type

@@ -1,12 +1,12 @@
 // Op formulas — the cost of one aten op from the values it was called with.
 //
 // A formula is a small pure function of the recorded inputs (shapes and scalar arguments, in schema
-// order). Registering one is a single `r.add(...)` line in the src/counting/formulas_*.cpp file of its
-// family (matrix, convolution, attention, elementwise, data movement, backward). A formula for a
-// composite op (aten::linear, aten::_native_multi_head_attention) stands for everything the op runs
-// inside: the recorder counts the outermost op that has a formula and skips its children.
-// Formulas throw std::exception when the inputs contradict their assumptions; the recorder then
-// treats the op as opaque and counts its children instead.
+// order), registered right after it with a RegisterOpFormula object (cost_registry.h) in the
+// src/counting/formulas_*.cpp file of its family (matrix, convolution, attention, elementwise, data
+// movement, backward). A formula for a composite op (aten::linear, aten::_native_multi_head_attention)
+// stands for everything the op runs inside: the recorder counts the outermost op that has a formula
+// and skips its children. Formulas throw std::exception when the inputs contradict their assumptions;
+// the recorder then treats the op as opaque and counts its children instead.
 #pragma once
 
 #include <optional>
@@ -15,16 +15,14 @@
 
 #include "flopscope/core/counts.h"
 #include "flopscope/core/value_info.h"
+#include "flopscope/counting/cost_registry.h"
 
 namespace flopscope {
 
 using OpFormula = Counts (*)(const std::vector<ValueInfo>& inputs);
 
-struct OpFormulaEntry {
-  std::string op;           // "aten::addmm"
-  OpFormula formula;
-  std::string description;  // what is counted and what is left out, one line
-};
+// name: "aten::addmm"; function: the formula; description: what is counted and what is left out.
+using OpFormulaEntry = CostRegistry<OpFormula>::Entry;
 
 // nullptr when the op has no formula (it is then reported as uncovered unless its children are counted).
 const OpFormulaEntry* find_op_formula(const std::string& op);
