@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "flopscope/app/commands.h"
+#include "flopscope/core/conventions.h"
 #include "flopscope/reports/diff_report.h"
 #include "flopscope/reports/report_formats.h"
 #include "flopscope/reports/sweep_report.h"
@@ -97,8 +98,8 @@ flopscope::Progress live_sweep_line() {
 }
 
 int run_cli(int argc, char** argv) {
-  CLI::App app{"flopscope: exact FLOPs, MACs and parameters of TorchScript models, verified by running them.\n"
-               "Conventions: 1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs, rates are FLOP/s."};
+  CLI::App app{std::string("flopscope: exact FLOPs, MACs and parameters of TorchScript models, verified by running them.\n") +
+               "Conventions: " + flopscope::kConventions + "."};
   app.require_subcommand(1);
   app.set_version_flag("--version", flopscope::tool_identity());
 

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "flopscope/core/conventions.h"
 #include "flopscope/reports/module_table.h"
 #include "flopscope/reports/number_format.h"
 #include "flopscope/reports/report.h"
@@ -67,7 +68,7 @@ void write_header(std::ostringstream& out, const AnalyzedRun& run) {
       << (run.recording->timed ? "real forward on " + escape(to_string(run.options->device)) : "dry run: shapes only, no kernels ran") << "</dd>\n"
       << "<dt>tool</dt><dd>" << escape(tool_identity()) << "</dd>\n";
   if (!run.command_line.empty()) out << "<dt>command</dt><dd><code>" << escape(run.command_line) << "</code></dd>\n";
-  out << "</dl>\n<p class=\"convention\">1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs, rates FLOP/s; bytes are "
+  out << "</dl>\n<p class=\"convention\">" << kConventions << "; bytes are "
          "what the ops that ran read and wrote, each argument once (docs/bytes.md); a group of identical blocks "
          "(<code>[0-11] (x12)</code>) shows the sum over its repeats.</p>\n";
 }

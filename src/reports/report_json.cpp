@@ -1,10 +1,10 @@
 #include "flopscope/analysis/memory_estimate.h"
+#include "flopscope/core/conventions.h"
 #include "flopscope/counting/op_traffic.h"
 #include "flopscope/reports/report.h"
 #include "flopscope/reports/tool_identity.h"
 
 namespace flopscope {
-namespace {
 
 nlohmann::json counts_json(const Counts& c) {
   return {{"flops", c.flops()},
@@ -13,6 +13,8 @@ nlohmann::json counts_json(const Counts& c) {
           {"activation_matmul_flops", c.activation_flops},
           {"macs", c.macs}};
 }
+
+namespace {
 
 nlohmann::json traffic_json(const Traffic& t) {
   return {{"bytes", t.bytes},
@@ -95,7 +97,7 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
   nlohmann::json j;
   j["schema_version"] = kJsonSchemaVersion;
   j["tool"] = tool_json();
-  j["conventions"] = "1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs, rates are FLOP/s; see docs/counting.md";
+  j["conventions"] = std::string(kConventions) + "; see docs/counting.md";
   // How it was run (not what was counted): excluded, like timing, when two reports are compared.
   j["invocation"] = {{"command_line", run.command_line}, {"device", to_string(run.options->device)}};
   j["model"] = {{"path", model.path()},

@@ -2,6 +2,7 @@
 // issue or a paper. Every number is one of the table's or the JSON report's.
 #include <sstream>
 
+#include "flopscope/core/conventions.h"
 #include "flopscope/reports/module_table.h"
 #include "flopscope/reports/number_format.h"
 #include "flopscope/reports/report.h"
@@ -16,7 +17,7 @@ std::string render_markdown(const AnalyzedRun& run, const TableOptions& options)
       << "Method `" << run.options->method << "`, inputs";
   for (const auto& spec : run.options->inputs) out << " `" << to_string(spec) << '`';
   out << (run.recording->timed ? "" : " (dry run: shapes only)") << ". " << tool_identity() << ".\n"
-      << "1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs; groups of identical blocks are summed over their repeats.\n\n";
+      << kConventions << "; groups of identical blocks are summed over their repeats.\n\n";
   // Qualified names in code spans instead of the text table's indentation, which Markdown drops.
   const auto label = [](const ModuleLine& l) {
     return (l.row.path.empty() ? "(model)" : "`" + l.row.path + "`") + (l.repeat > 1 ? " (x" + std::to_string(l.repeat) + ")" : "");

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "flopscope/core/conventions.h"
 #include "flopscope/reports/number_format.h"
 #include "flopscope/reports/report.h"
 #include "flopscope/reports/sweep_report.h"
@@ -180,7 +181,7 @@ std::string render_sweep_table(const SweepContext& s) {
   std::ostringstream out;
   out << "flopscope sweep: " << s.model->path() << "  method " << s.plan->options.method
       << (o.dry_run ? "  (dry run: no timings)" : "") << "\n" << tool_identity() << "\n"
-      << "1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs, rates are FLOP/s; time = median of " << o.repeat
+      << kConventions << "; time = median of " << o.repeat
       << " plain runs after " << o.warmup << " warm-up\n" << sweep_description(s) << '\n';
   std::vector<std::string> header = {o.varied ? "N" : "batch"};
   if (show_variable) header.push_back("P");
@@ -206,15 +207,11 @@ std::string render_sweep_table(const SweepContext& s) {
 }
 
 nlohmann::json render_sweep_json(const SweepContext& s) {
-  const auto counts = [](const Counts& c) {
-    return nlohmann::json{{"flops", c.flops()}, {"matmul_flops", c.matmul_flops}, {"elementwise_flops", c.elementwise_flops},
-                          {"activation_matmul_flops", c.activation_flops}, {"macs", c.macs}};
-  };
   nlohmann::json points = nlohmann::json::array();
   for (const auto& p : s.result->points) {
     nlohmann::json point = {{"size", p.size},           {"variable", p.variable},         {"batch", p.batch},
-                            {"counts", counts(p.counts)}, {"op_level", counts(p.op_level)}, {"params", p.params}};
-    if (s.plan->options.training) point["loss"] = counts(p.loss);
+                            {"counts", counts_json(p.counts)}, {"op_level", counts_json(p.op_level)}, {"params", p.params}};
+    if (s.plan->options.training) point["loss"] = counts_json(p.loss);
     if (p.timed) {
       point["timing"] = {{"median_seconds", p.seconds},
                          {"samples_per_second", static_cast<double>(p.batch) / p.seconds},
@@ -258,7 +255,7 @@ nlohmann::json render_sweep_json(const SweepContext& s) {
   for (const auto& spec : s.plan->options.inputs) inputs.push_back(to_string(spec));
   return {{"schema_version", kJsonSchemaVersion},
           {"tool", tool_json()},
-          {"conventions", "1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs, rates are FLOP/s"},
+          {"conventions", kConventions},
           {"invocation", {{"command_line", s.command_line}}},
           {"model", s.model->path()},
           {"method", s.plan->options.method},

@@ -4,6 +4,7 @@
 #include <map>
 #include <sstream>
 
+#include "flopscope/core/conventions.h"
 #include "flopscope/reports/module_table.h"
 #include "flopscope/reports/number_format.h"
 #include "flopscope/reports/text_table.h"
@@ -15,7 +16,7 @@ namespace flopscope {
 namespace {
 
 void write_totals(std::ostringstream& out, const AnalyzedRun& run, size_t table_width) {
-  out << "\nTotals (B = dim 0 of the inputs; 1 multiply-add = 1 MAC = 2 FLOPs; counts are FLOPs, rates FLOP/s)\n";
+  out << "\nTotals (B = dim 0 of the inputs; " << kConventions << ")\n";
   const std::vector<TotalLine> lines = total_lines(run);
   size_t width = 0;  // names and tower names share one column
   for (const auto& line : lines) width = std::max(width, 2 * static_cast<size_t>(line.depth) + line.name.size() + 1);

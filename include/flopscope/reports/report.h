@@ -51,6 +51,9 @@ std::vector<TotalLine> total_lines(const AnalyzedRun& run);
 
 std::string render_table(const AnalyzedRun& run, const TableOptions& options);
 nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck);
+// One set of counts as every JSON report writes it: flops, matmul_flops, elementwise_flops,
+// activation_matmul_flops, macs.
+nlohmann::json counts_json(const Counts& counts);
 // One row per table row, every column, exact integers (columns: docs/cli.md).
 std::string render_csv(const AnalyzedRun& run, const TableOptions& options);
 // The header, module table and totals as Markdown.
