@@ -32,8 +32,7 @@ WorkResult analyze_command(const AnalyzeRequest& request) {
   const HardwareQuestion question =
       parse_hardware_question(request.hardware, request.precision, request.weight_precision, request.fps);
   const ModelRequest& target = request.model;
-  return run_model_work(target, [&]() {
-    Model model = load_model(target, target.run);
+  return run_on_model(target, target.run, [&](Model& model) {
     const RunPlan plan = plan_run(model, target.run);
     std::vector<Tower> towers = plan.towers;
     for (const auto& text : request.towers) towers.push_back(parse_tower(text, model));

@@ -13,14 +13,13 @@ namespace flopscope {
 // host memory, so no default memory limit there.
 IsolationLimits resolve_isolation(const IsolationLimits& limits, const std::string& max_memory, Device device);
 
-// Opens the model file (in the child). Before a real CPU run of a large model, or under an explicit
-// --max-memory, a dry run of `largest` (the request with the largest batch that will run) estimates
-// the memory it needs; when that exceeds the limit, one line suggesting --dry-run instead of a
-// forward that would run out. "Large": a file of 1/16 of the limit or more; the dry run costs about
-// a second, which small models would feel (docs/isolation.md).
-Model load_model(const ModelRequest& request, const RunRequest& largest);
-
-// Runs `work` on the request's model in a sandboxed child under the request's limits.
-WorkResult run_model_work(const ModelRequest& request, const std::function<WorkResult()>& work);
+// Loads the request's model in a sandboxed child under the request's limits and runs `work` on it.
+// Before a real CPU run of a large model, or under an explicit --max-memory, a dry run of `largest`
+// (the request with the largest batch that will run) estimates the memory it needs; when that
+// exceeds the limit, one line suggesting --dry-run instead of a forward that would run out. "Large":
+// a file of 1/16 of the limit or more; the dry run costs about a second, which small models would
+// feel (docs/isolation.md).
+WorkResult run_on_model(const ModelRequest& request, const RunRequest& largest,
+                        const std::function<WorkResult(Model& model)>& work);
 
 }  // namespace flopscope

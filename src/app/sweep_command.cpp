@@ -26,8 +26,7 @@ WorkResult sweep_command(const SweepRequest& request) {
   RunRequest largest = target.run;
   if (options.varied) largest.sized_dims = SizedDims{*options.varied, options.sizes.back()};
   else largest.batch = options.sizes.back();
-  return run_model_work(target, [&]() {
-    Model model = load_model(target, largest);
+  return run_on_model(target, largest, [&](Model& model) {
     const RunPlan plan = plan_run(model, target.run);
     const SweepResult result = run_sweep(model, plan, options, request.progress);
     if (request.progress) request.progress("");  // done: a live progress line is cleared

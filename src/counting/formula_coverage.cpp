@@ -10,12 +10,19 @@ namespace {
 
 class FormulaCoverage final : public OpCoverage {
  public:
-  bool has_formula(const std::string& op) const override { return find_op_formula(op) != nullptr; }
-
-  Verdict count(const std::string& op, const std::vector<ValueInfo>& inputs) const override {
+  Verdict count(const std::string& op, const std::vector<ValueInfo>* inputs) const override {
     Verdict verdict;
+    const OpFormulaEntry* formula = find_op_formula(op);
+    if (formula == nullptr) {
+      verdict.uncovered_reason = "no formula";
+      return verdict;
+    }
+    if (inputs == nullptr) {
+      verdict.uncovered_reason = "its recorded inputs do not fit its schema";
+      return verdict;
+    }
     try {
-      verdict.does_work = find_op_formula(op)->function(inputs).flops() != 0;
+      verdict.does_work = formula->function(*inputs).flops() != 0;
       verdict.counted = true;
     } catch (const std::exception& e) {
       verdict.uncovered_reason = std::string("its formula rejected the inputs (") + e.what() + ")";

@@ -125,16 +125,10 @@ bool is_autograd_event(const RecordingSession& session, const at::RecordFunction
 void judge(RecordingSession& session, const at::RecordFunction& fn, OpFrame& frame) {
   frame.name = fn.name();
   const bool readable = read_arguments(session, fn, frame.inputs, frame.argument_storage);
-  if (!session.coverage.has_formula(frame.name)) {
-    frame.uncovered_reason = "no formula";
-  } else if (!readable) {
-    frame.uncovered_reason = "its recorded inputs do not fit its schema";
-  } else {
-    const OpCoverage::Verdict verdict = session.coverage.count(frame.name, frame.inputs);
-    frame.counted = verdict.counted;
-    frame.did_work = verdict.does_work;
-    frame.uncovered_reason = verdict.uncovered_reason;
-  }
+  const OpCoverage::Verdict verdict = session.coverage.count(frame.name, readable ? &frame.inputs : nullptr);
+  frame.counted = verdict.counted;
+  frame.did_work = verdict.does_work;
+  frame.uncovered_reason = verdict.uncovered_reason;
   frame.sink = op_sink(session);
   if (frame.counted && frame.sink != nullptr) {
     frame.record = static_cast<int>(frame.sink->size());

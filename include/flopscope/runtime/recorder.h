@@ -123,14 +123,13 @@ class OpCoverage {
   struct Verdict {
     bool counted = false;          // a formula counts the op on these inputs: nothing inside it is recorded
     bool does_work = false;        // ... and the count is not zero
-    std::string uncovered_reason;  // when not counted: "its formula rejected the inputs (...)"
+    std::string uncovered_reason;  // when not counted: "no formula", "its formula rejected the inputs (...)"
   };
   virtual ~OpCoverage() = default;
-  // Whether a formula exists for the op ("aten::addmm"); without one it is recorded as uncovered
-  // ("no formula") unless its children account for it.
-  virtual bool has_formula(const std::string& op) const = 0;
-  // Whether the formula counts the op on these inputs (called only when has_formula(op)).
-  virtual Verdict count(const std::string& op, const std::vector<ValueInfo>& inputs) const = 0;
+  // Whether a formula counts the op ("aten::addmm") on `inputs`; null inputs: the recorded event could
+  // not be read against the op's schema. An op not counted is recorded as uncovered unless its
+  // children account for it. Called once per op that runs outside a counted op: one table lookup.
+  virtual Verdict count(const std::string& op, const std::vector<ValueInfo>* inputs) const = 0;
   // Whether an op whose count is zero still moves memory (a copy, not a view): only then is it kept.
   virtual bool moves_memory(const OpRecord& op) const = 0;
 };
