@@ -130,7 +130,7 @@ namespace {
 TEST(Planning, RequiredRateAndDecoderLayers) {
   EXPECT_EQ(required_rate(5'000'000'000, 30), 150'000'000'000.0);  // 5 GOPs x 30 fps = 0.15 TOPS
   // 9.4 L H^2 + 2 L^2 H at L = 2048, H = 4096: 357 G multiply-adds.
-  EXPECT_NEAR(seed_decoder_layer_macs(2048, 4096), 357'341'279'027.2, 1.0);
+  EXPECT_NEAR(rule_of_thumb_decoder_layer_macs(2048, 4096), 357'341'279'027.2, 1.0);
   const DecoderLayerMacs llama = decoder_layer_macs(2048, 4096, 11008, 3);
   EXPECT_EQ(llama.projections, 4LL * 2048 * 4096 * 4096);
   EXPECT_EQ(llama.attention, 34'359'738'368);

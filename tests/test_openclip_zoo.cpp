@@ -110,8 +110,8 @@ INSTANTIATE_TEST_SUITE_P(Zoo, OpenClipModel,
                                            "openclip/EVA02-L-14", "torch2/openclip/ViT-B-16", "torch2/openclip/EVA02-L-14"),
                          test_name);
 
-TEST(OpenClipSeed, ParameterTableOfSeed000) {
-  // ViT-L-14-336: the seed's parts; its printed total 427,944,793 is a typo for 427,944,193.
+TEST(OpenClipParameterTable, ParameterCountsOfTheClipTable) {
+  // ViT-L-14-336: the table's parts; its printed total 427,944,793 is a typo for 427,944,193.
   Model l336 = Model::load(testing::model_path("openclip/ViT-L-14-336.pt"));
   EXPECT_EQ(l336.total_params(), 427'944'193);
   EXPECT_EQ(l336.modules()[static_cast<size_t>(l336.find_module("visual"))].subtree_params, 304'293'888);
@@ -124,13 +124,13 @@ TEST(OpenClipSeed, ParameterTableOfSeed000) {
   EXPECT_EQ(h14.modules()[static_cast<size_t>(h14.find_module("transformer"))].subtree_params, 302'309'376);
 }
 
-TEST(OpenClipSeed, BothAttentionLayoutsCountTheSame) {
+TEST(OpenClipParameterTable, BothAttentionLayoutsCountTheSame) {
   const Towers seq_first = analyze_openclip("openclip/ViT-B-16.pt");
   const Towers batch_first = analyze_openclip("openclip/ViT-B-16-batch-first.pt");
   EXPECT_EQ(seq_first.total, batch_first.total);
 }
 
-TEST(OpenClipSeed, RenamedClassesCountTheSame) {
+TEST(OpenClipParameterTable, RenamedClassesCountTheSame) {
   // Every class, torch.nn ones included, renamed into another Python module: rules no longer match
   // by name, and the op-level count must give the very same numbers.
   const Towers original = analyze_openclip("openclip/ViT-B-32.pt");

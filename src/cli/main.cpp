@@ -159,7 +159,7 @@ int run_cli(int argc, char** argv) {
 
   flopscope::PlanningRequest planning;
   CLI::App* planning_app = app.add_subcommand(
-      "planning", "the seed document's hardware arithmetic recomputed, and OpenCLIP models in DIR on every preset (Markdown)");
+      "planning", "TOPS for a multimodal assistant: the hardware arithmetic recomputed, and OpenCLIP models in DIR on every preset (Markdown)");
   planning_app->add_option("directory", planning.directory, "directory of OpenCLIP TorchScript files (counted by dry runs)")->required();
   add_output_option(*planning_app, planning.output);
 

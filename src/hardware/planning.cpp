@@ -12,7 +12,7 @@ DecoderLayerMacs decoder_layer_macs(int64_t sequence, int64_t width, int64_t ffn
   return macs;
 }
 
-double seed_decoder_layer_macs(int64_t sequence, int64_t width) {
+double rule_of_thumb_decoder_layer_macs(int64_t sequence, int64_t width) {
   const double l = static_cast<double>(sequence), h = static_cast<double>(width);
   return 9.4 * l * h * h + 2 * l * l * h;
 }

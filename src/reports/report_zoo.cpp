@@ -27,9 +27,9 @@ const ZooEntry* find(const std::vector<ZooEntry>& entries, const std::string& na
   return nullptr;
 }
 
-void write_seed_section(std::ostringstream& out, const std::vector<ZooEntry>& entries) {
-  out << "\n## The seed's table, completed and reconciled\n\n"
-      << "Seed 000 gives parameters and TFLOPs (batch 1) for CLIP-ViT-L-14-336 and ViT-H-14 and leaves EVA02-E-14 "
+void write_parameter_table_section(std::ostringstream& out, const std::vector<ZooEntry>& entries) {
+  out << "\n## The CLIP parameter table, completed and reconciled\n\n"
+      << "The CLIP parameter table gives parameters and TFLOPs (batch 1) for CLIP-ViT-L-14-336 and ViT-H-14 and leaves EVA02-E-14 "
          "empty. flopscope's rows, from the same models:\n\n"
       << "| model | total params | image encoder | image transformer | text encoder | text transformer | TFLOPs (matmul) |\n"
       << "|---|---:|---:|---:|---:|---:|---:|\n";
@@ -40,29 +40,29 @@ void write_seed_section(std::ostringstream& out, const std::vector<ZooEntry>& en
         << with_separators(e->image_transformer_params) << " | " << with_separators(e->text_params) << " | "
         << with_separators(e->text_transformer_params) << " | " << tera(e->total.matmul_flops) << " |\n";
   }
-  out << "\nThe seed's \"text_encoder\" column counts the text transformer only (its value equals the text transformer "
+  out << "\nThe table's \"text_encoder\" column counts the text transformer only (its value equals the text transformer "
          "column); the whole text encoder also holds the token and positional embeddings, ln_final and text_projection.\n";
   for (const auto& e : entries) {
-    if (!e.expected.is_object() || !e.expected.contains("seed_000") || e.expected["seed_000"].empty()) continue;
-    const auto& seed = e.expected["seed_000"];
+    if (!e.expected.is_object() || !e.expected.contains("clip_parameter_table") || e.expected["clip_parameter_table"].empty()) continue;
+    const auto& table = e.expected["clip_parameter_table"];
     out << "\n### " << e.name << "\n\n";
-    const int64_t seed_total = seed.value("total_params", int64_t{0});
-    if (seed_total != e.params) {
+    const int64_t table_total = table.value("total_params", int64_t{0});
+    if (table_total != e.params) {
       const int64_t parts = e.image_params + e.text_params + 1;  // + logit_scale
-      out << "- Parameters: the seed prints " << with_separators(seed_total) << "; its own parts sum to "
+      out << "- Parameters: the table prints " << with_separators(table_total) << "; its own parts sum to "
           << with_separators(parts) << " (image " << with_separators(e.image_params) << " + text "
           << with_separators(e.text_params) << " + logit_scale 1), which is what flopscope counts: "
-          << with_separators(e.params) << ". The seed's total is a typo.\n";
+          << with_separators(e.params) << ". The table's total is a typo.\n";
     } else {
-      out << "- Parameters: the seed's total " << with_separators(seed_total) << " equals flopscope's.\n";
+      out << "- Parameters: the table's total " << with_separators(table_total) << " equals flopscope's.\n";
     }
     const int64_t image_without = e.image.matmul_flops - e.image.activation_flops;
     const int64_t all_without = e.total.matmul_flops - e.total.activation_flops;
-    out << "- calflops " << fixed(seed.value("calflops_tflops", 0.0), 3) << " TFLOPs = the image tower's matrix work without the "
+    out << "- calflops " << fixed(table.value("calflops_tflops", 0.0), 3) << " TFLOPs = the image tower's matrix work without the "
         << "attention products QK^T and AV: " << tera(image_without) << " TFLOPs (image tower " << tera(e.image.matmul_flops)
         << " minus " << tera(e.image.activation_flops) << " of QK^T and AV). It left out the attention products and the "
         << "whole text tower.\n";
-    out << "- Hand estimate " << fixed(seed.value("hand_tflops", 0.0), 3) << " TFLOPs = the whole model without the attention "
+    out << "- Hand estimate " << fixed(table.value("hand_tflops", 0.0), 3) << " TFLOPs = the whole model without the attention "
         << "products: " << tera(all_without) << " TFLOPs (image " << tera(image_without) << " + text "
         << tera(e.text.matmul_flops - e.text.activation_flops) << "). It left out QK^T and AV ("
         << tera(e.total.activation_flops) << " TFLOPs).\n";
@@ -119,7 +119,7 @@ std::string render_zoo_markdown(const Zoo& zoo, const std::string& command_line)
   }
   out << "\nThe published column is OpenCLIP's docs/model_profile.csv, which counts matrix work only: compare it with "
          "the matmul columns. Exact integers for every model are in `flopscope zoo --format json`.\n";
-  write_seed_section(out, entries);
+  write_parameter_table_section(out, entries);
   write_failures(out, zoo.failures);
   return out.str();
 }
@@ -141,7 +141,7 @@ nlohmann::json render_zoo_json(const Zoo& zoo) {
 
 const std::vector<ZooFormat>& zoo_formats() {
   static const std::vector<ZooFormat> formats = {
-      {"markdown", "docs/openclip-zoo.md: parameters and FLOPs per tower, the seed's figures recomputed", render_zoo_markdown},
+      {"markdown", "docs/openclip-zoo.md: parameters and FLOPs per tower, the CLIP parameter table recomputed", render_zoo_markdown},
       {"json", "every model's exact integers",
        [](const Zoo& zoo, const std::string&) { return render_zoo_json(zoo).dump(2) + "\n"; }},
   };

@@ -1,6 +1,6 @@
 // Zoo — the OpenCLIP table: parameters and FLOPs of every model in a directory at batch 1, per tower,
 // rendered as the Markdown of docs/openclip-zoo.md. Every number in it is computed by flopscope at
-// run time; published and seed figures come from the models' manifests and are only compared.
+// run time; published figures and the CLIP parameter table come from the models' manifests and are only compared.
 #pragma once
 
 #include <functional>
@@ -21,7 +21,7 @@ struct ZooEntry {
   int64_t params = 0, image_params = 0, image_transformer_params = 0, text_params = 0, text_transformer_params = 0;
   Counts total, image, text;
   Traffic traffic;  // the whole forward's bytes, unfused (docs/bytes.md)
-  nlohmann::json expected;  // the manifest's "expected" (published GFLOPs, seed figures), or null
+  nlohmann::json expected;  // the manifest's "expected" (published GFLOPs, the CLIP parameter table), or null
 };
 
 // A model of the directory that could not be analyzed, and why.

@@ -1,6 +1,6 @@
-// Planning arithmetic — the formulas people size hardware with (the user's seed document 003),
-// exact in integers where the inputs are integers, so that docs/planning.md can check the seed's
-// figures and tests can check this file.
+// Planning arithmetic — the formulas people size hardware with (TOPS for a multimodal assistant),
+// exact in integers where the inputs are integers, so that docs/planning.md can check the worked
+// example's figures and tests can check this file.
 #pragma once
 
 #include <cstdint>
@@ -19,8 +19,8 @@ struct DecoderLayerMacs {
 };
 DecoderLayerMacs decoder_layer_macs(int64_t sequence, int64_t width, int64_t ffn_width, int64_t ffn_matrices);
 
-// The seed's approximation of the same, in multiply-adds: 9.4 L H^2 + 2 L^2 H (its FFN is two
+// The rule of thumb for the same, in multiply-adds: 9.4 L H^2 + 2 L^2 H (its FFN is two
 // matrices of width 2.7 H). Not an integer, hence double.
-double seed_decoder_layer_macs(int64_t sequence, int64_t width);
+double rule_of_thumb_decoder_layer_macs(int64_t sequence, int64_t width);
 
 }  // namespace flopscope

@@ -20,7 +20,7 @@ nlohmann::json render_zoo_json(const Zoo& zoo);
 using ZooFormat = Format<Zoo, std::string>;
 const std::vector<ZooFormat>& zoo_formats();  // markdown, json
 
-// docs/planning.md: the seed document's hardware arithmetic recomputed, and the models on each
+// docs/planning.md: TOPS for a multimodal assistant: the hardware arithmetic recomputed, and the models on each
 // device in `devices` at fp32, bf16 and int8 (src/reports/report_planning.cpp).
 std::string render_planning_markdown(const std::vector<ZooEntry>& entries, const std::vector<Hardware>& devices,
                                      const std::string& command_line);
