@@ -54,7 +54,7 @@ inline nlohmann::json report_json(const std::string& relative, std::optional<int
   const RunPlan plan = plan_run(model, request);
   const Recording recording = record(model, plan.options, formula_coverage());
   const Analysis analysis = analyze(model, recording);
-  nlohmann::json j = render_json({&model, &plan.options, &recording, &analysis, plan.towers, ""}, true);
+  nlohmann::json j = render_json({&model, &plan.options, &recording, &analysis, count_towers(model, recording, analysis, plan.towers), ""}, true);
   EXPECT_EQ(schema_errors(j, "analyze"), "") << relative;
   j.erase("timing");
   j.erase("invocation");

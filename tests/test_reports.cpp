@@ -58,7 +58,9 @@ class Reports : public ::testing::Test {
     delete plan_;
     delete model_;
   }
-  AnalyzedRun run() const { return {model_, &plan_->options, recording_, analysis_, plan_->towers, "test"}; }
+  AnalyzedRun run() const {
+    return {model_, &plan_->options, recording_, analysis_, count_towers(*model_, *recording_, *analysis_, plan_->towers), "test"};
+  }
   int64_t module_flops(const std::string& name) const {
     return analysis_->modules.at(static_cast<size_t>(model_->find_module(name))).total.flops();
   }
@@ -72,6 +74,12 @@ Model* Reports::model_ = nullptr;
 RunPlan* Reports::plan_ = nullptr;
 Recording* Reports::recording_ = nullptr;
 Analysis* Reports::analysis_ = nullptr;
+
+TableOptions down_to_depth(int depth) {
+  TableOptions options;
+  options.depth = depth;
+  return options;
+}
 
 TEST_F(Reports, CsvHasOneRowPerTableRowWithExactIntegers) {
   const TableOptions options;
@@ -108,7 +116,7 @@ TEST_F(Reports, CsvHasOneRowPerTableRowWithExactIntegers) {
 }
 
 TEST_F(Reports, MarkdownHasTheTableRowsAndTheTotals) {
-  const TableOptions options{2, true, false};
+  const TableOptions options = down_to_depth(2);
   const std::string markdown = render_markdown(run(), options);
   const std::vector<std::string> lines = lines_of(markdown);
   const auto table_rows = std::count_if(lines.begin(), lines.end(), [](const std::string& l) { return l.rfind("| ", 0) == 0; });
@@ -166,7 +174,7 @@ TEST(NumberFormat, RoundNumbersForTicksAndSignificantDigitsForTables) {
 
 TEST_F(Reports, EveryFormatIsFoundByItsName) {
   for (const auto& format : report_formats()) {
-    EXPECT_FALSE(find_format(report_formats(), format.name).render(run(), {0, true, false}).empty()) << format.name;
+    EXPECT_FALSE(find_format(report_formats(), format.name).render(run(), down_to_depth(0)).empty()) << format.name;
   }
   try {
     find_format(report_formats(), "xml");
@@ -191,8 +199,8 @@ TEST_F(Reports, SchemasRefuseWhatTheyDoNotDescribe) {
 
 // The table and the HTML page show the same total lines; the table's stay within 120 columns.
 TEST_F(Reports, TableAndPageShowTheSameTotals) {
-  const std::string table = render_table(run(), {0, true, false});
-  const std::string page = render_html(run(), {0, true, false});
+  const std::string table = render_table(run(), down_to_depth(0));
+  const std::string page = render_html(run(), down_to_depth(0));
   const std::vector<TotalLine> lines = total_lines(run());
   ASSERT_GE(lines.size(), 8u);
   EXPECT_EQ(lines[1].exact, "41,225,670,624");  // FLOPs
@@ -253,7 +261,8 @@ TEST_F(Reports, MeasuredTimesAreComparedWithThisMachinesBound) {
   timed.timed = true;
   Analysis measured_analysis = *analysis_;
   for (ModuleCounts& m : measured_analysis.modules) m.seconds = m.calls > 0 ? kSeconds : 0.0;
-  AnalyzedRun measured = {model_, &plan_->options, &timed, &measured_analysis, plan_->towers, "test"};
+  AnalyzedRun measured = {model_, &plan_->options, &timed, &measured_analysis,
+                          count_towers(*model_, timed, measured_analysis, plan_->towers), "test"};
   measured.hardware = &question;
 
   const std::string table = render_table(measured, {});
@@ -298,7 +307,7 @@ TEST_F(Reports, MeasuredTimesAreComparedWithThisMachinesBound) {
 }
 
 TEST_F(Reports, TheTableGivesTheForwardTimeInThreeDigits) {
-  const std::string table = render_table(run(), {0, true, false});
+  const std::string table = render_table(run(), down_to_depth(0));
   const size_t at = table.find("forward time      ");
   ASSERT_NE(at, std::string::npos);
   const std::string line = table.substr(at, table.find('\n', at) - at);

@@ -247,6 +247,13 @@ TowerTotals tower_totals(const Model& model, const Recording& recording, const A
   return totals;
 }
 
+std::vector<CountedTower> count_towers(const Model& model, const Recording& recording, const Analysis& analysis,
+                                       const std::vector<Tower>& towers) {
+  std::vector<CountedTower> counted;
+  for (const Tower& tower : towers) counted.push_back({tower.name, tower.modules, tower_totals(model, recording, analysis, tower)});
+  return counted;
+}
+
 }  // namespace flopscope
 
 namespace flopscope {
@@ -277,7 +284,7 @@ bool is_linear_or_conv(const std::string& type) {
 }  // namespace
 
 std::vector<Convention> conventions(const Model& model, const Recording& recording, const Analysis& analysis,
-                                    const std::vector<Tower>& towers) {
+                                    const std::vector<CountedTower>& towers) {
   const Counts& t = analysis.total;
   Counts module_hooks;  // what a tool sees that hooks only nn.Linear and nn.ConvNd forward calls
   for (size_t i = 0; i < recording.calls.size(); ++i) {
@@ -304,10 +311,10 @@ std::vector<Convention> conventions(const Model& model, const Recording& recordi
                     "causal scaled_dot_product_attention calls counted over the kept (query, key) pairs only, as "
                     "flash kernels can; every other count here includes the masked pairs"});
   }
-  for (const Tower& tower : towers) {
-    const TowerTotals totals = tower_totals(model, recording, analysis, tower);
-    list.push_back({tower.name + ": matmul FLOPs", totals.counts.matmul_flops, "the " + tower.name + " alone, as when a tool profiles that part"});
-    list.push_back({tower.name + ": matmul FLOPs without activation x activation", totals.counts.matmul_flops - totals.counts.activation_flops,
+  for (const CountedTower& tower : towers) {
+    const Counts& counts = tower.totals.counts;
+    list.push_back({tower.name + ": matmul FLOPs", counts.matmul_flops, "the " + tower.name + " alone, as when a tool profiles that part"});
+    list.push_back({tower.name + ": matmul FLOPs without activation x activation", counts.matmul_flops - counts.activation_flops,
                     "the " + tower.name + " without attention QK^T and AV"});
   }
   return list;

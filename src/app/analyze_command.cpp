@@ -38,7 +38,8 @@ WorkResult analyze_command(const AnalyzeRequest& request) {
     for (const auto& text : request.towers) towers.push_back(parse_tower(text, model));
     const Recording recording = record(model, plan.options, formula_coverage());
     const Analysis analysis = analyze(model, recording);
-    const AnalyzedRun analyzed{&model, &plan.options, &recording, &analysis, towers, target.command_line,
+    const AnalyzedRun analyzed{&model, &plan.options, &recording, &analysis, count_towers(model, recording, analysis, towers),
+                               target.command_line,
                                roofline ? &question : nullptr};
     WorkResult result;
     if (!request.chart.empty()) result.outputs.push_back({request.chart, render_roofline_svg(analyzed, request.table)});

@@ -85,8 +85,8 @@ void write_totals(std::ostringstream& out, const AnalyzedRun& run) {
   if (run.towers.empty()) return;
   out << "<h2>Towers</h2>\n<table id=\"towers\"><tr><th>tower</th><th class=\"n\">params</th><th class=\"n\">FLOPs</th>"
          "<th class=\"n\">matmul FLOPs</th><th class=\"n\">% FLOPs</th></tr>\n";
-  for (const auto& tower : run.towers) {
-    const TowerTotals totals = tower_totals(*run.model, *run.recording, *run.analysis, tower);
+  for (const CountedTower& tower : run.towers) {
+    const TowerTotals& totals = tower.totals;
     const double share = t.flops() > 0 ? 100.0 * static_cast<double>(totals.counts.flops()) / static_cast<double>(t.flops()) : 0.0;
     out << "<tr><td>" << escape(tower.name) << "</td><td class=\"n\">" << with_separators(totals.params) << "</td><td class=\"n\">"
         << with_separators(totals.counts.flops()) << "</td><td class=\"n\">" << with_separators(totals.counts.matmul_flops)

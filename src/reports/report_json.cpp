@@ -89,53 +89,40 @@ nlohmann::json training_json(const AnalyzedRun& run) {
           {"module_backward", module_backward}};
 }
 
-}  // namespace
+nlohmann::json model_json(const Model& model) {
+  return {{"path", model.path()},
+          {"params", model.total_params()},
+          {"param_bytes", model.total_param_bytes()},
+          {"buffer_bytes", model.total_buffer_bytes()}};
+}
 
-nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
-  const Model& model = *run.model;
-  const Analysis& a = *run.analysis;
-  nlohmann::json j;
-  j["schema_version"] = kJsonSchemaVersion;
-  j["tool"] = tool_json();
-  j["conventions"] = std::string(kConventions) + "; see docs/counting.md";
-  // How it was run (not what was counted): excluded, like timing, when two reports are compared.
-  j["invocation"] = {{"command_line", run.command_line}, {"device", to_string(run.options->device)}};
-  j["model"] = {{"path", model.path()},
-                {"params", model.total_params()},
-                {"param_bytes", model.total_param_bytes()},
-                {"buffer_bytes", model.total_buffer_bytes()}};
-  j["method"] = run.options->method;
-  nlohmann::json inputs = nlohmann::json::array();
-  for (const auto& spec : run.options->inputs) inputs.push_back(to_string(spec));
-  j["inputs"] = inputs;
-  j["totals"] = counts_json(a.total);
-  j["totals"]["params"] = model.total_params();
-  j["op_level_totals"] = counts_json(a.op_level_total);
-  // Bytes depend on the kernels that ran (a fused attention kernel moves less than the ops it replaces).
-  j["traffic"] = traffic_json(a.traffic);
-  const MemoryEstimate memory = estimate_memory(model, *run.recording);
-  j["memory_estimate"] = {{"parameter_bytes", memory.parameter_bytes},
-                          {"activation_bytes", memory.activation_bytes},
-                          {"total_bytes", memory.total()},
-                          {"peak_at", memory.peak_at}};
+nlohmann::json memory_json(const MemoryEstimate& memory) {
+  return {{"parameter_bytes", memory.parameter_bytes},
+          {"activation_bytes", memory.activation_bytes},
+          {"total_bytes", memory.total()},
+          {"peak_at", memory.peak_at}};
+}
 
-  nlohmann::json towers = nlohmann::json::array();
-  for (const auto& tower : run.towers) {
-    const TowerTotals totals = tower_totals(*run.model, *run.recording, *run.analysis, tower);
-    nlohmann::json t = counts_json(totals.counts);
+nlohmann::json towers_json(const std::vector<CountedTower>& towers) {
+  nlohmann::json array = nlohmann::json::array();
+  for (const CountedTower& tower : towers) {
+    nlohmann::json t = counts_json(tower.totals.counts);
     t["name"] = tower.name;
     t["modules"] = tower.modules;
-    t["params"] = totals.params;
-    t["traffic"] = traffic_json(totals.traffic);
-    towers.push_back(t);
+    t["params"] = tower.totals.params;
+    t["traffic"] = traffic_json(tower.totals.traffic);
+    array.push_back(t);
   }
-  j["towers"] = towers;
-  nlohmann::json other = nlohmann::json::array();
-  for (const auto& c : conventions(model, *run.recording, a, run.towers)) {
-    other.push_back({{"name", c.name}, {"value", c.value}, {"meaning", c.meaning}});
-  }
-  j["conventions_compared"] = other;
+  return array;
+}
 
+nlohmann::json conventions_json(const std::vector<Convention>& list) {
+  nlohmann::json array = nlohmann::json::array();
+  for (const auto& c : list) array.push_back({{"name", c.name}, {"value", c.value}, {"meaning", c.meaning}});
+  return array;
+}
+
+nlohmann::json modules_json(const Model& model, const Analysis& a) {
   nlohmann::json modules = nlohmann::json::array();
   for (size_t i = 0; i < model.modules().size(); ++i) {
     const ModuleInfo& m = model.modules()[i];
@@ -152,26 +139,32 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
                        {"traffic", traffic_json(a.modules[i].traffic)},
                        {"boundary_traffic", traffic_json(a.modules[i].boundary)}});
   }
-  j["modules"] = modules;
+  return modules;
+}
 
+// The ops a call's numbers come from: listed only where no rule gave them. Inside a ruled call the op
+// path can depend on the device (the fused attention kernel is CPU/CUDA only), so its ops are
+// summarized by op_level instead.
+nlohmann::json counted_ops_json(const CallRecord& call, const CallCounts& c) {
+  nlohmann::json ops = nlohmann::json::array();
+  if (c.status != CheckStatus::NoRule && c.status != CheckStatus::RuleFailed) return ops;
+  for (const auto& op : call.ops) {
+    nlohmann::json o = counts_json(op_counts(op));
+    o["op"] = op.op;
+    o["covered"] = op.has_formula;
+    if (!op.has_formula) o["uncovered_reason"] = op.uncovered_reason;
+    o["inputs"] = values_json(op.inputs);
+    o["traffic"] = traffic_json(op_traffic(op));
+    ops.push_back(o);
+  }
+  return ops;
+}
+
+nlohmann::json calls_json(const Model& model, const Recording& recording, const Analysis& a) {
   nlohmann::json calls = nlohmann::json::array();
-  for (size_t i = 0; i < run.recording->calls.size(); ++i) {
-    const CallRecord& call = run.recording->calls[i];
+  for (size_t i = 0; i < recording.calls.size(); ++i) {
+    const CallRecord& call = recording.calls[i];
     const CallCounts& c = a.calls[i];
-    // The ops a call's numbers come from: listed only where no rule gave them. Inside a ruled call
-    // the op path can depend on the device (the fused attention kernel is CPU/CUDA only), so its ops
-    // are summarized by op_level instead.
-    const bool counted_from_ops = c.status == CheckStatus::NoRule || c.status == CheckStatus::RuleFailed;
-    nlohmann::json ops = nlohmann::json::array();
-    for (const auto& op : counted_from_ops ? call.ops : std::vector<OpRecord>{}) {
-      nlohmann::json o = counts_json(op_counts(op));
-      o["op"] = op.op;
-      o["covered"] = op.has_formula;
-      if (!op.has_formula) o["uncovered_reason"] = op.uncovered_reason;
-      o["inputs"] = values_json(op.inputs);
-      o["traffic"] = traffic_json(op_traffic(op));
-      ops.push_back(o);
-    }
     nlohmann::json record = {{"id", i},
                              {"module", model.modules()[static_cast<size_t>(call.module)].name},
                              {"module_index", call.module},
@@ -187,49 +180,92 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
                              {"traffic", traffic_json(c.traffic)},
                              {"boundary_traffic", traffic_json(c.boundary)},
                              {"status", to_string(c.status)},
-                             {"counted_ops", ops}};
+                             {"counted_ops", counted_ops_json(call, c)}};
     if (c.status == CheckStatus::Match || c.status == CheckStatus::Mismatch) record["rule"] = counts_json(c.rule);
     if (!c.rule_error.empty()) record["rule_error"] = c.rule_error;
     calls.push_back(record);
   }
-  j["calls"] = calls;
+  return calls;
+}
 
+nlohmann::json uncovered_ops_json(const Analysis& a) {
   nlohmann::json uncovered = nlohmann::json::array();
   for (const auto& op : a.uncovered_ops) {
     uncovered.push_back({{"op", op.op}, {"module", op.module}, {"count", op.count}, {"inputs", op.shapes}, {"reason", op.reason}});
   }
-  j["uncovered_ops"] = uncovered;
+  return uncovered;
+}
+
+nlohmann::json modules_without_rule_json(const Analysis& a) {
   nlohmann::json unruled = nlohmann::json::array();
   for (const auto& m : a.modules_without_rule) {
     unruled.push_back({{"type", m.type}, {"calls", m.calls}, {"example", m.example}, {"fully_counted", m.fully_counted}});
   }
-  j["modules_without_rule"] = unruled;
-  if (crosscheck) {
-    j["crosscheck"] = {{"rule_calls", a.rule_calls},
-                       {"match", a.matched_calls},
-                       {"mismatch", a.mismatched_calls},
-                       {"rule_failed", a.failed_rule_calls},
-                       {"uncovered_ops", a.uncovered_ops.size()},
-                       {"totals_equal", a.total.matmul_flops == a.op_level_total.matmul_flops}};
-    if (a.training) {
-      j["crosscheck"]["backward"] = {{"rule_calls", a.backward_rule_calls},
-                                     {"match", a.backward_matched_calls},
-                                     {"mismatch", a.backward_mismatched_calls}};
-    }
+  return unruled;
+}
+
+nlohmann::json crosscheck_json(const Analysis& a) {
+  nlohmann::json crosscheck = {{"rule_calls", a.rule_calls},
+                               {"match", a.matched_calls},
+                               {"mismatch", a.mismatched_calls},
+                               {"rule_failed", a.failed_rule_calls},
+                               {"uncovered_ops", a.uncovered_ops.size()},
+                               {"totals_equal", a.total.matmul_flops == a.op_level_total.matmul_flops}};
+  if (a.training) {
+    crosscheck["backward"] = {{"rule_calls", a.backward_rule_calls},
+                              {"match", a.backward_matched_calls},
+                              {"mismatch", a.backward_mismatched_calls}};
   }
-  if (run.hardware != nullptr) j["roofline"] = render_roofline_json(run);
-  if (a.training) j["training"] = training_json(run);
-  // Everything timing-dependent lives here, so two runs differ in this object only.
-  j["timing"] = {{"forward_seconds", run.recording->seconds}};
-  if (run.recording->training) j["timing"]["backward_seconds"] = run.recording->training->backward_seconds;
-  if (run.recording->timed) {
+  return crosscheck;
+}
+
+// Everything timing-dependent lives here, so two runs differ in this object only.
+nlohmann::json timing_json(const Model& model, const Recording& recording, const Analysis& a) {
+  nlohmann::json timing = {{"forward_seconds", recording.seconds}};
+  if (recording.training) timing["backward_seconds"] = recording.training->backward_seconds;
+  if (recording.timed) {
     nlohmann::json seconds = nlohmann::json::object();
     for (size_t i = 0; i < model.modules().size(); ++i) {
       if (a.modules[i].calls > 0) seconds[model.modules()[i].name] = a.modules[i].seconds;
     }
-    j["timing"]["module_seconds"] = seconds;
-    j["timing"]["timer_overhead_seconds"] = run.recording->timer_overhead_seconds;
+    timing["module_seconds"] = seconds;
+    timing["timer_overhead_seconds"] = recording.timer_overhead_seconds;
   }
+  return timing;
+}
+
+}  // namespace
+
+nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
+  const Model& model = *run.model;
+  const Recording& recording = *run.recording;
+  const Analysis& a = *run.analysis;
+  nlohmann::json j;
+  j["schema_version"] = kJsonSchemaVersion;
+  j["tool"] = tool_json();
+  j["conventions"] = std::string(kConventions) + "; see docs/counting.md";
+  // How it was run (not what was counted): excluded, like timing, when two reports are compared.
+  j["invocation"] = {{"command_line", run.command_line}, {"device", to_string(run.options->device)}};
+  j["model"] = model_json(model);
+  j["method"] = run.options->method;
+  j["inputs"] = nlohmann::json::array();
+  for (const auto& spec : run.options->inputs) j["inputs"].push_back(to_string(spec));
+  j["totals"] = counts_json(a.total);
+  j["totals"]["params"] = model.total_params();
+  j["op_level_totals"] = counts_json(a.op_level_total);
+  // Bytes depend on the kernels that ran (a fused attention kernel moves less than the ops it replaces).
+  j["traffic"] = traffic_json(a.traffic);
+  j["memory_estimate"] = memory_json(estimate_memory(model, recording));
+  j["towers"] = towers_json(run.towers);
+  j["conventions_compared"] = conventions_json(conventions(model, recording, a, run.towers));
+  j["modules"] = modules_json(model, a);
+  j["calls"] = calls_json(model, recording, a);
+  j["uncovered_ops"] = uncovered_ops_json(a);
+  j["modules_without_rule"] = modules_without_rule_json(a);
+  if (crosscheck) j["crosscheck"] = crosscheck_json(a);
+  if (run.hardware != nullptr) j["roofline"] = render_roofline_json(run);
+  if (a.training) j["training"] = training_json(run);
+  j["timing"] = timing_json(model, recording, a);
   return j;
 }
 

@@ -28,8 +28,8 @@ std::string render_markdown(const AnalyzedRun& run, const TableOptions& options)
       << " (" << human_flops(t.flops()) << ") = matmul " << with_separators(t.matmul_flops) << " + elementwise "
       << with_separators(t.elementwise_flops) << "; MACs " << with_separators(t.macs) << "; bytes moved "
       << with_separators(run.analysis->traffic.bytes) << ".\n";
-  for (const auto& tower : run.towers) {
-    const TowerTotals totals = tower_totals(*run.model, *run.recording, *run.analysis, tower);
+  for (const CountedTower& tower : run.towers) {
+    const TowerTotals& totals = tower.totals;
     out << "**" << tower.name << ":** parameters " << with_separators(totals.params) << "; FLOPs "
         << with_separators(totals.counts.flops()) << "; matmul " << with_separators(totals.counts.matmul_flops) << ".\n";
   }

@@ -26,8 +26,8 @@ void write_totals(std::ostringstream& out, const AnalyzedRun& run, size_t table_
     const std::string value = line.exact.empty() ? line.human : line.exact + (line.human.empty() ? "" : " (" + line.human + ")");
     out << wrap_text("  " + name + std::string(width - name.size(), ' ') + value + (value.empty() ? "" : ": "), line.meaning, table_width);
   }
-  for (const auto& tower : run.towers) {
-    const TowerTotals totals = tower_totals(*run.model, *run.recording, *run.analysis, tower);
+  for (const CountedTower& tower : run.towers) {
+    const TowerTotals& totals = tower.totals;
     out << "  " << tower.name << std::string(width - tower.name.size(), ' ') << "params " << with_separators(totals.params)
         << ", FLOPs " << with_separators(totals.counts.flops()) << " (" << human_flops(totals.counts.flops()) << "), matmul "
         << with_separators(totals.counts.matmul_flops) << "\n";

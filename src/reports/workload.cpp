@@ -19,11 +19,10 @@ Workload model_workload(const AnalyzedRun& run) { return module_workload(*run.an
 
 std::vector<std::pair<std::string, Workload>> tower_workloads(const AnalyzedRun& run) {
   std::vector<std::pair<std::string, Workload>> towers;
-  for (const Tower& tower : run.towers) {
-    const TowerTotals t = tower_totals(*run.model, *run.recording, *run.analysis, tower);
+  for (const CountedTower& tower : run.towers) {
     Workload w;
-    w.flops = t.counts.flops();
-    w.traffic = t.traffic;
+    w.flops = tower.totals.counts.flops();
+    w.traffic = tower.totals.traffic;
     towers.emplace_back(tower.name, w);
   }
   return towers;

@@ -215,8 +215,11 @@ flopscope::WorkResult analyze_dry(const std::string& path, const std::string& sp
   const flopscope::RunPlan plan = flopscope::plan_run(model, request);
   const flopscope::Recording recording = flopscope::record(model, plan.options, flopscope::formula_coverage());
   const flopscope::Analysis analysis = flopscope::analyze(model, recording);
-  const flopscope::AnalyzedRun run{&model, &plan.options, &recording, &analysis, plan.towers, "fuzz", nullptr};
-  flopscope::render_table(run, {-1, true, true});
+  const flopscope::AnalyzedRun run{&model, &plan.options, &recording, &analysis,
+                                       flopscope::count_towers(model, recording, analysis, plan.towers), "fuzz", nullptr};
+  flopscope::TableOptions with_crosscheck;
+  with_crosscheck.crosscheck = true;
+  flopscope::render_table(run, with_crosscheck);
   flopscope::render_json(run, true);
   std::string ops;  // the op kinds that ran, one per line: the parent's features
   for (const auto& call : recording.calls) {

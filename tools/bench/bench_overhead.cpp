@@ -71,8 +71,11 @@ AnalyzeTimes analyze_once(flopscope::Model& model, const flopscope::RunPlan& pla
   AnalyzeTimes times;
   times.recorded = seconds_since(start);
   const flopscope::Analysis analysis = flopscope::analyze(model, recording);
-  const flopscope::AnalyzedRun run{&model, &plan.options, &recording, &analysis, plan.towers, ""};
-  const std::string report = crosscheck ? flopscope::render_table(run, {-1, true, true}) : flopscope::render_json(run, false).dump();
+  const flopscope::AnalyzedRun run{&model, &plan.options, &recording, &analysis,
+                                       flopscope::count_towers(model, recording, analysis, plan.towers), ""};
+  flopscope::TableOptions with_crosscheck;
+  with_crosscheck.crosscheck = true;
+  const std::string report = crosscheck ? flopscope::render_table(run, with_crosscheck) : flopscope::render_json(run, false).dump();
   times.whole = seconds_since(start);
   return times;
 }

@@ -116,6 +116,15 @@ struct TowerTotals {
 
 TowerTotals tower_totals(const Model& model, const Recording& recording, const Analysis& analysis, const Tower& tower);
 
+// A tower with its totals, counted once for every report that shows it.
+struct CountedTower {
+  std::string name;
+  std::vector<std::string> modules;
+  TowerTotals totals;
+};
+std::vector<CountedTower> count_towers(const Model& model, const Recording& recording, const Analysis& analysis,
+                                       const std::vector<Tower>& towers);
+
 // Counts of one recorded op (zero for uncovered ops).
 Counts op_counts(const OpRecord& op);
 
@@ -131,6 +140,6 @@ struct Convention {
 };
 
 std::vector<Convention> conventions(const Model& model, const Recording& recording, const Analysis& analysis,
-                                    const std::vector<Tower>& towers);
+                                    const std::vector<CountedTower>& towers);
 
 }  // namespace flopscope

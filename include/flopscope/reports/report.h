@@ -26,7 +26,7 @@ struct AnalyzedRun {
   const RunOptions* options = nullptr;
   const Recording* recording = nullptr;
   const Analysis* analysis = nullptr;
-  std::vector<Tower> towers;
+  std::vector<CountedTower> towers;  // count_towers(...)
   std::string command_line;
   const HardwareQuestion* hardware = nullptr;  // roofline sections when set
 };
