@@ -53,7 +53,7 @@ inline ValueInfo boolean(bool value) {
 inline ValueInfo text(const std::string& value) {
   ValueInfo v;
   v.kind = ValueInfo::Kind::String;
-  v.dtype = value;
+  v.text = value;
   return v;
 }
 

@@ -21,6 +21,7 @@ using testing::integer;
 using testing::ints;
 using testing::none;
 using testing::run;
+using testing::text;
 using testing::tensor;
 
 // convolution(x, w, b, stride, padding, dilation, transposed, output_padding, groups)
@@ -55,10 +56,7 @@ TEST(OpFormulas, DepthwiseAndPointwise) {
 TEST(OpFormulas, Conv2dSamePaddingKeepsTheSize) {
   // conv2d(x, w, b, stride, "same", dilation, groups): 1x8x10x10, 8->4, 3x3 -> 10x10 out:
   // 2 * 4*10*10 * 8*3*3 = 57,600.
-  ValueInfo same;
-  same.kind = ValueInfo::Kind::String;
-  same.dtype = "same";
-  EXPECT_EQ(run("aten::conv2d", {tensor({1, 8, 10, 10}), tensor({4, 8, 3, 3}), none(), ints({1, 1}), same, ints({1, 1}),
+  EXPECT_EQ(run("aten::conv2d", {tensor({1, 8, 10, 10}), tensor({4, 8, 3, 3}), none(), ints({1, 1}), text("same"), ints({1, 1}),
                                  integer(1)}).matmul_flops,
             57'600);
 }
@@ -116,13 +114,10 @@ TEST(OpFormulas, MatrixProducts) {
 }
 
 TEST(OpFormulas, Einsum) {
-  ValueInfo equation;
-  equation.kind = ValueInfo::Kind::String;
-  equation.dtype = "bij,bjk->bik";
   ValueInfo operands;
   operands.kind = ValueInfo::Kind::List;
   operands.elements = {tensor({2, 3, 4}), tensor({2, 4, 5})};
-  EXPECT_EQ(run("aten::einsum", {equation, operands, none()}).macs, 2 * 3 * 4 * 5);
+  EXPECT_EQ(run("aten::einsum", {text("bij,bjk->bik"), operands, none()}).macs, 2 * 3 * 4 * 5);
 }
 
 TEST(OpFormulas, ElementwiseCosts) {

@@ -12,10 +12,7 @@ RunPlan plan_run(const Model& model, const RunRequest& request) {
   RunOptions& run = plan.options;
   run.method = !request.method.empty() ? request.method
                                        : (manifest && !manifest->method.empty() ? manifest->method : "forward");
-  run.threads = request.threads;
-  run.device = request.device;
-  run.enable_grad = request.enable_grad;
-  run.training = request.training;
+  static_cast<RunSettings&>(run) = request;
   if (!request.training && (!request.loss.empty() || !request.frozen.empty())) {
     throw Error(ExitCode::Usage, std::string(request.loss.empty() ? "--freeze" : "--loss") + " needs --training");
   }
@@ -23,7 +20,6 @@ RunPlan plan_run(const Model& model, const RunRequest& request) {
     check_training_loss(request.loss);
     run.loss = request.loss;
   }
-  run.frozen = request.frozen;
   if (!request.dtype.empty()) {
     run.dtype = parse_dtype(request.dtype);
     if (!run.dtype || !is_floating(*run.dtype)) {

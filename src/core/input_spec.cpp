@@ -32,14 +32,6 @@ int64_t parse_int(const std::string& text, const std::string& spec, const char* 
   return value;
 }
 
-const std::map<std::string, DType>& dtype_names() {
-  static const std::map<std::string, DType> names = {
-      {"float32", DType::Float32}, {"float16", DType::Float16}, {"bfloat16", DType::BFloat16},
-      {"float64", DType::Float64}, {"int64", DType::Int64},     {"int32", DType::Int32},
-      {"bool", DType::Bool}};
-  return names;
-}
-
 }  // namespace
 
 int64_t checked_numel(const std::vector<int64_t>& shape) {
@@ -51,24 +43,6 @@ int64_t checked_numel(const std::vector<int64_t>& shape) {
     numel *= dim;
   }
   return numel;
-}
-
-std::optional<DType> parse_dtype(const std::string& name) {
-  const auto found = dtype_names().find(name);
-  if (found == dtype_names().end()) return std::nullopt;
-  return found->second;
-}
-
-std::string dtype_name(DType dtype) {
-  for (const auto& [name, value] : dtype_names()) {
-    if (value == dtype) return name;
-  }
-  return "unknown";
-}
-
-bool is_floating(DType dtype) {
-  return dtype == DType::Float32 || dtype == DType::Float16 || dtype == DType::BFloat16 ||
-         dtype == DType::Float64;
 }
 
 InputSpec parse_input_spec(const std::string& text) {
@@ -85,12 +59,9 @@ InputSpec parse_input_spec(const std::string& text) {
     }
     checked_numel(spec.shape);
   }
-  const auto dtype = dtype_names().find(fields[1]);
-  if (dtype == dtype_names().end()) {
-    throw Error(ExitCode::Usage, "bad --input '" + text + "': unknown dtype '" + fields[1] +
-                                     "' (float32, float16, bfloat16, float64, int64, int32, bool)");
-  }
-  spec.dtype = dtype->second;
+  const std::optional<DType> dtype = parse_dtype(fields[1]);
+  if (!dtype) throw Error(ExitCode::Usage, "bad --input '" + text + "': unknown dtype '" + fields[1] + "' (" + dtype_names() + ")");
+  spec.dtype = *dtype;
   spec.fill = is_floating(spec.dtype) ? Fill::Randn : Fill::Zeros;
   if (fields.size() == 2) return spec;
 

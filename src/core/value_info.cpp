@@ -18,21 +18,6 @@ int64_t ValueInfo::dim(int64_t index) const {
   return shape[static_cast<size_t>(i)];
 }
 
-int64_t dtype_bytes(const std::string& dtype) {
-  static const std::map<std::string, int64_t> sizes = {
-      {"float64", 8}, {"float32", 4}, {"float16", 2}, {"bfloat16", 2}, {"int64", 8}, {"int32", 4}, {"int16", 2},
-      {"int8", 1},    {"uint8", 1},   {"bool", 1},
-      // other dtypes keep c10's names (model.cpp's dtype_text)
-      {"ComplexHalf", 4}, {"ComplexFloat", 8}, {"ComplexDouble", 16}, {"QInt8", 1}, {"QUInt8", 1}, {"QInt32", 4},
-      {"Float8_e4m3fn", 1}, {"Float8_e5m2", 1}, {"Float8_e4m3fnuz", 1}, {"Float8_e5m2fnuz", 1}};
-  const auto found = sizes.find(dtype);
-  return found == sizes.end() ? 0 : found->second;
-}
-
-bool is_floating_dtype(const std::string& dtype) {
-  return dtype == "float32" || dtype == "float16" || dtype == "bfloat16" || dtype == "float64";
-}
-
 namespace {
 std::string join_dims(const std::vector<int64_t>& dims, const char* sep) {
   std::string text;
@@ -59,7 +44,7 @@ std::string describe(const ValueInfo& value) {
     case Kind::Tuple: return "(" + join_elements(value, describe) + ")";
     case Kind::List: return "[" + join_elements(value, describe) + "]";
     case Kind::Dict: return "{" + join_elements(value, describe) + "}";
-    case Kind::Object: case Kind::Other: return value.dtype;
+    case Kind::Object: case Kind::Other: return value.text;
   }
   return "?";
 }

@@ -109,7 +109,7 @@ const RegisterOpFormula register_max_pool2d_with_indices_backward(
     "1 add per element of the output gradient, into the input position its maximum came from");
 
 Counts gelu_backward(const Inputs& in) {  // gelu_backward(grad_out, x, approximate)
-  const bool tanh = in.size() > 2 && in[2].kind == ValueInfo::Kind::String && in[2].dtype == "tanh";
+  const bool tanh = in.size() > 2 && in[2].kind == ValueInfo::Kind::String && in[2].text == "tanh";
   return elementwise(tensor_arg(in, 0).numel(), tanh ? cost::kGeluTanhBackward : cost::kGeluBackward);
 }
 const RegisterOpFormula register_gelu_backward(

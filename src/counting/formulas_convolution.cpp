@@ -30,7 +30,7 @@ Counts conv_nd(const Inputs& in) {  // conv1d/2d/3d(x, w, b, stride, padding, di
   std::vector<int64_t> padding(spatial, 0);
   const ValueInfo& pad = arg(in, 4);
   if (pad.kind == ValueInfo::Kind::String) {
-    if (pad.dtype == "same") {  // output size = input size: fold the total padding d*(k-1) into the input
+    if (pad.text == "same") {  // output size = input size: fold the total padding d*(k-1) into the input
       ValueInfo padded = x;
       for (size_t i = 0; i < spatial; ++i) padded.shape[x.shape.size() - spatial + i] += dilation[i] * (w.shape[2 + i] - 1);
       return conv_counts(padded, w, stride, padding, dilation, false, padding, present(in, 2));

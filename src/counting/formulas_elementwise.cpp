@@ -92,7 +92,7 @@ const RegisterOpFormula register_instance_norm(
     {"aten::instance_norm"}, instance_norm, "as layer_norm (input statistics)");
 
 Counts gelu(const Inputs& in) {  // gelu(x, approximate="none"|"tanh")
-  const bool tanh = in.size() > 1 && in[1].kind == ValueInfo::Kind::String && in[1].dtype == "tanh";
+  const bool tanh = in.size() > 1 && in[1].kind == ValueInfo::Kind::String && in[1].text == "tanh";
   return elementwise(tensor_arg(in, 0).numel(), tanh ? cost::kGeluTanh : cost::kGelu);
 }
 const RegisterOpFormula register_gelu({"aten::gelu"}, gelu, "5 FLOPs per element (tanh approximation: 8)");

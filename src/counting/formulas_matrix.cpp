@@ -70,7 +70,7 @@ Counts linear(const Inputs& in) {  // linear(x[..., I], W[O, I], b?): rows*I*O M
 const RegisterOpFormula register_linear({"aten::linear"}, linear, "rows*I*O MACs; bias add rows*O elementwise");
 
 Counts einsum(const Inputs& in) {  // einsum(equation, tensors): contracted left to right, as torch does
-  const std::string eq = arg(in, 0).dtype;
+  const std::string eq = arg(in, 0).text;
   const auto& operands = arg(in, 1).elements;
   const auto arrow = eq.find("->");
   if (arrow == std::string::npos || eq.find("...") != std::string::npos) {

@@ -163,7 +163,7 @@ int64_t activation_cost(const RuleContext& context, int64_t hidden) {
   for (const OpRecord* op : context.own_ops()) {
     if (op->inputs.empty() || !op->inputs[0].is_tensor() || op->inputs[0].numel() != hidden) continue;
     if (op->op == "aten::relu" || op->op == "aten::relu_") return cost::kArithmetic;
-    if (op->op == "aten::gelu") return op->inputs.size() > 1 && op->inputs[1].dtype == "tanh" ? cost::kGeluTanh : cost::kGelu;
+    if (op->op == "aten::gelu") return op->inputs.size() > 1 && op->inputs[1].text == "tanh" ? cost::kGeluTanh : cost::kGelu;
   }
   throw std::invalid_argument("cannot tell the layer's activation function");
 }

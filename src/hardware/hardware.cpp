@@ -19,13 +19,15 @@ struct PrecisionInfo {
   Precision precision;
   const char* name;
   int bits;
+  std::optional<DType> dtype;
 };
 
 const std::vector<PrecisionInfo>& precision_table() {
   static const std::vector<PrecisionInfo> table = {
-      {Precision::FP64, "fp64", 64}, {Precision::FP32, "fp32", 32}, {Precision::TF32, "tf32", 32},
-      {Precision::BF16, "bf16", 16}, {Precision::FP16, "fp16", 16}, {Precision::FP8, "fp8", 8},
-      {Precision::INT8, "int8", 8},  {Precision::INT4, "int4", 4},
+      {Precision::FP64, "fp64", 64, DType::Float64}, {Precision::FP32, "fp32", 32, DType::Float32},
+      {Precision::TF32, "tf32", 32, std::nullopt},   {Precision::BF16, "bf16", 16, DType::BFloat16},
+      {Precision::FP16, "fp16", 16, DType::Float16}, {Precision::FP8, "fp8", 8, std::nullopt},
+      {Precision::INT8, "int8", 8, DType::Int8},     {Precision::INT4, "int4", 4, std::nullopt},
   };
   return table;
 }
@@ -86,6 +88,16 @@ std::optional<Precision> parse_precision(const std::string& name) {
 }
 
 int storage_bits(Precision precision) { return info(precision).bits; }
+
+std::optional<DType> dtype_of(Precision precision) { return info(precision).dtype; }
+
+std::optional<Precision> floating_precision_of(DType dtype) {
+  if (!is_floating(dtype)) return std::nullopt;
+  for (const auto& entry : precision_table()) {
+    if (entry.dtype == dtype) return entry.precision;
+  }
+  return std::nullopt;
+}
 
 const Rate* Hardware::peak(Precision precision) const {
   const auto found = peaks.find(precision);

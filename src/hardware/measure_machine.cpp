@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "flopscope/runtime/libtorch_compat.h"
+#include "runtime/scalar_types.h"
 
 namespace flopscope {
 
@@ -59,9 +60,8 @@ MachineMeasurement measure_this_machine(int threads) {
                           ", " + std::to_string(at::get_num_threads()) + " threads";
   hw.description = "this machine (" + std::to_string(std::thread::hardware_concurrency()) + " hardware threads), " + how;
   hw.origin = this_machine_cache_path();
-  const std::vector<std::pair<Precision, c10::ScalarType>> dtypes = {
-      {Precision::FP64, c10::kDouble}, {Precision::FP32, c10::kFloat}, {Precision::BF16, c10::kBFloat16}, {Precision::FP16, c10::kHalf}};
-  for (const auto& [precision, dtype] : dtypes) {
+  for (const Precision precision : {Precision::FP64, Precision::FP32, Precision::BF16, Precision::FP16}) {
+    const c10::ScalarType dtype = scalar_type(*dtype_of(precision));
     try {
       const auto [rate, n] = matmul_rate(dtype);
       hw.peaks[precision] = {rate, how + ": best of " + std::to_string(kRepeats) + " " + std::to_string(n) + "x" +

@@ -39,7 +39,7 @@ nlohmann::json value_json(const ValueInfo& v) {
       const char* kind = v.kind == Kind::Tuple ? "tuple" : v.kind == Kind::List ? "list" : "dict";
       return {{"kind", kind}, {"elements", elements}};
     }
-    case Kind::Object: case Kind::Other: return {{"kind", "object"}, {"type", v.dtype}};
+    case Kind::Object: case Kind::Other: return {{"kind", "object"}, {"type", v.text}};
   }
   return nullptr;
 }

@@ -30,19 +30,16 @@ std::vector<std::pair<std::string, Workload>> tower_workloads(const AnalyzedRun&
 
 namespace {
 
-std::optional<Precision> precision_of_dtype(const std::string& dtype) {
-  if (dtype == "float16") return Precision::FP16;
-  if (dtype == "bfloat16") return Precision::BF16;
-  if (dtype == "float64") return Precision::FP64;
-  if (dtype == "float32") return Precision::FP32;
-  return std::nullopt;
+std::optional<Precision> precision_of_dtype(const std::string& name) {
+  const std::optional<DType> dtype = parse_dtype(name);
+  return dtype ? floating_precision_of(*dtype) : std::nullopt;
 }
 
 }  // namespace
 
 Precision run_precision(const AnalyzedRun& run) {
   if (run.options->dtype) {
-    if (const auto converted = precision_of_dtype(dtype_name(*run.options->dtype))) return *converted;
+    if (const auto converted = floating_precision_of(*run.options->dtype)) return *converted;
   }
   for (const ModuleInfo& m : run.model->modules()) {
     for (const TensorEntry& p : m.parameters) {

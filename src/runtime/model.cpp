@@ -18,24 +18,9 @@
 #include "flopscope/runtime/libtorch_compat.h"
 #include "flopscope/runtime/meta_kernels.h"
 #include "runtime/model_impl.h"
+#include "runtime/scalar_types.h"
 
 namespace flopscope {
-
-std::string dtype_text(c10::ScalarType type) {
-  switch (type) {
-    case c10::kFloat: return "float32";
-    case c10::kHalf: return "float16";
-    case c10::kBFloat16: return "bfloat16";
-    case c10::kDouble: return "float64";
-    case c10::kLong: return "int64";
-    case c10::kInt: return "int32";
-    case c10::kShort: return "int16";
-    case c10::kChar: return "int8";
-    case c10::kByte: return "uint8";
-    case c10::kBool: return "bool";
-    default: return c10::toString(type);
-  }
-}
 
 ValueInfo describe_value(const c10::IValue& value) {
   ValueInfo info;
@@ -63,7 +48,7 @@ ValueInfo describe_value(const c10::IValue& value) {
     info.int_value = value.toBool();
   } else if (value.isString()) {
     info.kind = Kind::String;
-    info.dtype = value.toStringRef();
+    info.text = value.toStringRef();
   } else if (value.isIntList()) {
     info.kind = Kind::IntList;
     info.shape = value.toIntVector();
@@ -81,9 +66,9 @@ ValueInfo describe_value(const c10::IValue& value) {
     }
   } else if (value.isObject()) {
     info.kind = Kind::Object;
-    info.dtype = normalize_type_name(value.type()->str());
+    info.text = normalize_type_name(value.type()->str());
   } else {
-    info.dtype = value.tagKind();
+    info.text = value.tagKind();
   }
   return info;
 }

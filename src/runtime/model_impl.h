@@ -42,6 +42,5 @@ struct Model::Impl {
 
 // Shape/dtype/kind of a runtime value, recursing into containers.
 ValueInfo describe_value(const c10::IValue& value);
-std::string dtype_text(c10::ScalarType type);
 
 }  // namespace flopscope

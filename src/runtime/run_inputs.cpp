@@ -11,22 +11,10 @@
 #include "flopscope/core/error.h"
 #include "runtime/model_impl.h"
 #include "runtime/run_errors.h"
+#include "runtime/scalar_types.h"
 
 namespace flopscope {
 namespace {
-
-c10::ScalarType scalar_type(DType dtype) {
-  switch (dtype) {
-    case DType::Float32: return c10::kFloat;
-    case DType::Float16: return c10::kHalf;
-    case DType::BFloat16: return c10::kBFloat16;
-    case DType::Float64: return c10::kDouble;
-    case DType::Int64: return c10::kLong;
-    case DType::Int32: return c10::kInt;
-    case DType::Bool: return c10::kBool;
-  }
-  return c10::kFloat;
-}
 
 int64_t physical_memory_bytes() {
   return static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<int64_t>(sysconf(_SC_PAGE_SIZE));

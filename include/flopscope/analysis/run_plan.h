@@ -15,19 +15,16 @@
 
 namespace flopscope {
 
-struct RunRequest {
+// What the user typed about the run; the RunSettings part (threads, device, --enable-grad,
+// --training, --freeze) goes to the run as it is, the rest is resolved by plan_run.
+struct RunRequest : RunSettings {
   std::vector<std::string> inputs;  // spec texts
   std::string method;               // empty: the manifest's, else "forward"
   std::string preset;               // empty: the manifest's, if any
   std::optional<int64_t> batch;
   std::optional<SizedDims> sized_dims;  // sweep --vary: some dims of one input set to a size (after batch)
-  int threads = 0;
-  Device device = Device::Cpu;
-  bool enable_grad = false;
   std::string dtype;                // --dtype: run in this floating-point dtype (empty: as saved)
-  bool training = false;            // --training: one training step (forward, loss, backward)
   std::string loss;                 // --loss (empty: "sum")
-  std::vector<std::string> frozen;  // --freeze
 };
 
 struct RunPlan {

@@ -2,7 +2,7 @@
 //
 // Grammar:  SHAPE ':' DTYPE [ ':' FILL ]
 //   SHAPE   dims joined by 'x', each an integer >= 0 ("1x77"); a scalar tensor is written "scalar".
-//   DTYPE   float32 | float16 | bfloat16 | float64 | int64 | int32 | bool
+//   DTYPE   float32 | float16 | bfloat16 | float64 | int64 | int32 | int16 | int8 | uint8 | bool (core/dtype.h)
 //   FILL    randn (default for floats) | zeros (default for ints and bool) | ones | randint:LOW:HIGH
 // Parsing never touches LibTorch, so it is cheap to test and to fuzz.
 #pragma once
@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-namespace flopscope {
+#include "flopscope/core/dtype.h"
 
-enum class DType { Float32, Float16, BFloat16, Float64, Int64, Int32, Bool };
+namespace flopscope {
 
 enum class Fill { Randn, Zeros, Ones, RandInt };
 
@@ -31,10 +31,6 @@ InputSpec parse_input_spec(const std::string& text);
 
 // The canonical text of a spec; parse_input_spec(to_string(s)) == s.
 std::string to_string(const InputSpec& spec);
-
-std::string dtype_name(DType dtype);
-std::optional<DType> parse_dtype(const std::string& name);  // "bfloat16"; nullopt when unknown
-bool is_floating(DType dtype);
 
 // Replaces dim 0 of every spec that has at least one dim (--batch N). Throws Usage for N < 1.
 void apply_batch(std::vector<InputSpec>& specs, int64_t batch);

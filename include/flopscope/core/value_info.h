@@ -14,7 +14,8 @@ struct ValueInfo {
 
   Kind kind = Kind::Other;
   std::vector<int64_t> shape;  // Tensor: sizes; IntList: the values
-  std::string dtype;           // Tensor: "float32", ...; Object/Other: the type name
+  std::string dtype;           // Tensor: "float32", ...
+  std::string text;            // String: the value (GELU's "tanh", an einsum equation); Object/Other: the type name
   int64_t int_value = 0;       // Int, Bool
   double double_value = 0.0;   // Double
   std::vector<ValueInfo> elements;  // Tuple, List, Dict (dict: key, value, key, value, ...)
@@ -28,10 +29,6 @@ struct ValueInfo {
   int64_t numel() const;
   int64_t dim(int64_t index) const;  // negative index counts from the end; throws std::out_of_range
 };
-
-// Bytes per element of a dtype name ("float32" 4, "bfloat16" 2, "bool" 1); 0 for an unknown name.
-int64_t dtype_bytes(const std::string& dtype);
-bool is_floating_dtype(const std::string& dtype);
 
 // "[1, 3, 224, 224] float32", "None", "([2, 5, 8] float32, None)", ...
 std::string describe(const ValueInfo& value);

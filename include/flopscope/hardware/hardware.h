@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "flopscope/core/dtype.h"
+
 namespace flopscope {
 
 enum class Precision { FP64, FP32, TF32, BF16, FP16, FP8, INT8, INT4 };
@@ -22,6 +24,10 @@ std::string to_string(Precision precision);   // "bf16"
 std::optional<Precision> parse_precision(const std::string& name);
 // Bits one element occupies in memory: TF32 is stored as FP32 (32); INT4 is 4.
 int storage_bits(Precision precision);
+// The tensor element type a precision computes in, where LibTorch has one (TF32, FP8, INT4: none).
+std::optional<DType> dtype_of(Precision precision);
+// The precision of a floating-point dtype (nullopt for integers and bool).
+std::optional<Precision> floating_precision_of(DType dtype);
 
 struct Rate {
   double value = 0.0;  // FLOP/s (integer precisions: op/s), or byte/s for bandwidth

@@ -59,22 +59,27 @@ struct CallRecord {
   double seconds = 0.0;            // wall time between enter and exit, children included (real runs)
 };
 
-struct RunOptions {
-  std::string method = "forward";
-  std::vector<InputSpec> inputs;
+// How a run executes, as the user asked: the request (analysis/run_plan.h) passes these to the run
+// unchanged.
+struct RunSettings {
   int threads = 0;             // 0: hardware concurrency
   Device device = Device::Cpu;
   // Run as in training: autograd on and floating-point parameters requiring grad for the duration of
   // the run (restored after). Takes e.g. MultiheadAttention's unfused path. Counts do not change.
   bool enable_grad = false;
+  // A training step instead of a forward: train mode, autograd, the loss, backward, all recorded.
+  bool training = false;
+  std::vector<std::string> frozen;    // module paths or parameter names whose parameters get no gradient
+};
+
+struct RunOptions : RunSettings {
+  std::string method = "forward";
+  std::vector<InputSpec> inputs;
   // Floating-point parameters and buffers converted to this dtype before the run ("bfloat16"; empty:
   // as saved). Floating-point inputs are converted by the plan (their specs say so).
   std::optional<DType> dtype;
   uint64_t seed = 0;           // seed for generated inputs: the same seed gives the same inputs
-  // A training step instead of a forward: train mode, autograd, the loss, backward, all recorded.
-  bool training = false;
   std::string loss = "sum";           // a name from training_losses()
-  std::vector<std::string> frozen;    // module paths or parameter names whose parameters get no gradient
 };
 
 // A loss a training step can differentiate (registry in src/runtime/training_loss.cpp).
