@@ -3,6 +3,7 @@
 //   * every torchvision 0.14 (PyTorch 1.13) and 0.21 (PyTorch 2.6) classification, segmentation and
 //     video model, at its published input size: parameters and multiply-adds equal to torchvision's
 //     published figures, nothing uncovered, every rule matching, and a real run equal to the dry run;
+//   * torch.jit.trace files of five torchvision models (traced/torchvision), checked the same way;
 //   * PyTorch 2.x attention models (torchscript_models/torch2/test) against hand-computed counts.
 #include <gtest/gtest.h>
 
@@ -66,11 +67,15 @@ INSTANTIATE_TEST_SUITE_P(Torchvision021, TorchvisionModel, ::testing::ValuesIn(c
 INSTANTIATE_TEST_SUITE_P(Torchvision014Slow, TorchvisionModel, ::testing::ValuesIn(corpus("torchvision", true)), name_of);
 INSTANTIATE_TEST_SUITE_P(Torchvision021Slow, TorchvisionModel, ::testing::ValuesIn(corpus("torch2/torchvision", true)),
                          name_of);
+// torch.jit.trace instead of script: the module tree stays, attributes other than tensors do not.
+INSTANTIATE_TEST_SUITE_P(Traced014, TorchvisionModel, ::testing::ValuesIn(corpus("traced/torchvision", false)), name_of);
+INSTANTIATE_TEST_SUITE_P(Traced014Slow, TorchvisionModel, ::testing::ValuesIn(corpus("traced/torchvision", true)), name_of);
 
 TEST(TorchvisionCorpus, EveryModelIsThere) {
   // 0.14 has 80 classification, 6 segmentation and 6 video models; 0.21 adds 3 video models (Swin3D).
   EXPECT_EQ(corpus("torchvision", false).size() + corpus("torchvision", true).size(), 92u);
   EXPECT_EQ(corpus("torch2/torchvision", false).size() + corpus("torch2/torchvision", true).size(), 95u);
+  EXPECT_EQ(corpus("traced/torchvision", false).size() + corpus("traced/torchvision", true).size(), 5u);
 }
 
 struct HandCounted {
@@ -85,6 +90,11 @@ struct HandCounted {
 //     2*4*6*6*(8+8) = 4,608, grouped-query 4,608, cross 2*4*6*10*(8+16) = 11,520 -> 155,904 MACs.
 //   transformer_encoder: 2 layers of 706,560 attention + 2*2*20*64*128 = 655,360 feed-forward.
 //   transformer_decoder: self-attention 170,240 + cross-attention 258,560 + feed-forward 163,840 MACs.
+//   rotary_decoder (B=1, L=6, width 32, 4 heads of 8, feed-forward 64): projections 4 x 6*32*32 +
+//     attention 2 x 4*6*6*8 + feed-forward 2 x 6*32*64 = 51,456 MACs; 6 Linear calls and 1 GELU call,
+//     scripted and traced (whose GELU module lost its approximate attribute).
+//   mha_traced: mha traced; nn.MultiheadAttention keeps no embed_dim or num_heads in a traced file, so
+//     its call is counted from its ops (no rule call) and still exact.
 const HandCounted kHandCounted[] = {
     {"torch2/test/mha.pt", 706'560, 1},
     {"torch2/test/sdpa.pt", 311'808, 4},
@@ -92,6 +102,9 @@ const HandCounted kHandCounted[] = {
     {"torch2/test/transformer_decoder.pt", 1'185'280, 12},
     {"test/transformer_encoder.pt", 2'723'840, 2},
     {"test/transformer_decoder.pt", 1'185'280, 12},
+    {"test/rotary_decoder.pt", 102'912, 7},
+    {"test/rotary_decoder_traced.pt", 102'912, 7},
+    {"test/mha_traced.pt", 706'560, 0},
 };
 
 TEST(Torch2Corpus, AttentionModelsCountedByHandAndStrictClean) {

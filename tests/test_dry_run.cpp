@@ -39,7 +39,9 @@ INSTANTIATE_TEST_SUITE_P(
     Bundled, DryRunEqualsRealRun,
     ::testing::Combine(::testing::Values("test/mixed.pt", "test/similarity.pt", "test/two_methods.pt", "test/convnet.pt",
                                          "test/cross_attention.pt", "test/transformer_encoder.pt",
-                                         "test/transformer_decoder.pt", "torch2/test/mha.pt", "torch2/test/sdpa.pt",
+                                         "test/transformer_decoder.pt", "test/rotary_decoder.pt",
+                                         "test/rotary_decoder_traced.pt", "test/mha_traced.pt",
+                                         "torch2/test/mha.pt", "torch2/test/sdpa.pt",
                                          "torch2/test/transformer_encoder.pt", "torch2/test/transformer_decoder.pt"),
                        ::testing::Values(1, 2, 8)),
     param_name);

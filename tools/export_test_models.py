@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from placeholder import save_scripted, use_placeholder_weights  # noqa: E402
+from placeholder import save_scripted, save_traced, use_placeholder_weights  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "torchscript_models", "test")
 
@@ -310,6 +310,45 @@ class FlexibleViT(nn.Module):
         return self.head(x[:, 0])
 
 
+class RotaryDecoder(nn.Module):
+    """A LLaMA-style decoder layer that makes tensors in its forward, as LLM code does: rotary
+    positions from torch.arange and a causal mask from torch.full, both without a device (a dry run
+    must put them on the meta device). Width 32, 4 heads of 8, feed-forward 64 with a tanh-approximated
+    GELU module (its rule reads the approximation from the module), no biases.
+    Matmul FLOPs at batch B, length L: projections 4 x 2BL(32x32), attention 2 x 2B(4)L^2(8),
+    feed-forward 2 x 2BL(32x64): 102,912 at B=1, L=6."""
+
+    def __init__(self):
+        super().__init__()
+        self.q = nn.Linear(32, 32, bias=False)
+        self.k = nn.Linear(32, 32, bias=False)
+        self.v = nn.Linear(32, 32, bias=False)
+        self.o = nn.Linear(32, 32, bias=False)
+        self.up = nn.Linear(32, 64, bias=False)
+        self.act = nn.GELU(approximate="tanh")
+        self.down = nn.Linear(64, 32, bias=False)
+
+    def rotate(self, x, cos, sin):
+        half = x.shape[-1] // 2
+        rotated = torch.cat([-x[..., half:], x[..., :half]], dim=-1)
+        return x * cos + rotated * sin
+
+    def forward(self, x):
+        b, length, _ = x.shape
+        inverse = 1.0 / (10000.0 ** (torch.arange(0, 8, 2).float() / 8))
+        angles = torch.arange(length).float()[:, None] * inverse[None, :]
+        angles = torch.cat([angles, angles], dim=-1)
+        cos, sin = angles.cos(), angles.sin()
+        q = self.rotate(self.q(x).view(b, length, 4, 8).transpose(1, 2), cos, sin)
+        k = self.rotate(self.k(x).view(b, length, 4, 8).transpose(1, 2), cos, sin)
+        v = self.v(x).view(b, length, 4, 8).transpose(1, 2)
+        mask = torch.full((length, length), float("-inf")).triu(1)
+        scores = (q @ k.transpose(-2, -1)) / 8 ** 0.5 + mask
+        heads = scores.softmax(dim=-1) @ v
+        x = x + self.o(heads.transpose(1, 2).reshape(b, length, 32))
+        return x + self.down(self.act(self.up(x)))
+
+
 # name -> (builder, manifest, needs PyTorch 2.x)
 MODELS = {
     "mixed": (Mixed, {"inputs": ["1x3x16x16:float32"]}, False),
@@ -327,11 +366,23 @@ MODELS = {
     "sdpa": (Sdpa, {"inputs": ["2x6x32:float32", "2x10x32:float32"]}, True),
     "training": (Training, {"inputs": ["1x4x6x6:float32", "1x5:int64:randint:0:10"]}, False),
     "flexible_vit": (FlexibleViT, {"inputs": ["1x3x16x16:float32"]}, False),
+    "rotary_decoder": (RotaryDecoder, {"inputs": ["1x6x32:float32"]}, False),
     # Hostile models, exported with --out torchscript_models/hostile --only forever hog.
     "forever": (Forever, {"inputs": ["1x4:float32"]}, False),
     "hog": (Hog, {"inputs": ["1:float32"]}, False),
 }
+# name -> (builder, manifest): written by torch.jit.trace with generated inputs of the manifest's
+# shapes, as open_clip's trace_model and most deployment scripts do (device constants baked in).
+TRACED = {
+    "rotary_decoder_traced": (RotaryDecoder, {"inputs": ["1x6x32:float32"]}),
+    "mha_traced": (Attention, {"inputs": ["2x10x64:float32"]}),
+}
 TORCH2 = int(torch.__version__.split(".")[0]) >= 2
+
+
+def example_inputs(specs):
+    """Tensors for input specs of the form SHAPE:float32 (the traced models take nothing else)."""
+    return tuple(torch.randn([int(d) for d in spec.split(":")[0].split("x")]) for spec in specs)
 
 
 def main():
@@ -339,13 +390,17 @@ def main():
     parser.add_argument("--out", default=OUT)
     hostile = {"forever", "hog"}
     parser.add_argument("--only", nargs="*",
-                        default=[n for n, m in MODELS.items() if (TORCH2 or not m[2]) and n not in hostile])
+                        default=[n for n, m in MODELS.items() if (TORCH2 or not m[2]) and n not in hostile] + list(TRACED))
     args = parser.parse_args()
     for name in args.only:
         torch.manual_seed(0)
-        build, manifest, _ = MODELS[name]
+        build, manifest = MODELS[name][:2] if name in MODELS else TRACED[name]
         manifest = dict(manifest, expected={"scripted_by_torch": torch.__version__.split("+")[0]})
-        save_scripted(use_placeholder_weights(build()), os.path.join(args.out, name + ".pt"), manifest)
+        path = os.path.join(args.out, name + ".pt")
+        if name in TRACED:
+            save_traced(use_placeholder_weights(build()), example_inputs(manifest["inputs"]), path, manifest)
+        else:
+            save_scripted(use_placeholder_weights(build()), path, manifest)
         print("exported", name)
     if args.out == OUT and "odd" in args.only:
         # A plain state_dict, not a scripted module: flopscope must refuse it cleanly.

@@ -10,9 +10,12 @@ and loading it is skipped. Manifests carry torchvision's published figures: `num
 this torchvision publishes it, `_ops` (GFLOPS in its metadata, which are multiply-adds). Models that
 fail to script are listed with the first line of their error in NOT_SCRIPTED.md.
 
-Usage: export_torchvision.py --out DIR [--published FILE.json] [--only NAME ...]
+Usage: export_torchvision.py --out DIR [--published FILE.json] [--trace] [--only NAME ...]
   --published: a manifest directory of another export whose `published_gmacs` fill in figures this
                torchvision does not publish (0.14 has no `_ops`; the architectures are the same).
+  --trace:     torch.jit.trace at the published input size instead of scripting, as deployment
+               scripts and open_clip's trace_model do (torchscript_models/traced/torchvision:
+               --trace --only resnet18 vit_b_16 mobilenet_v3_small densenet121 convnext_tiny).
 """
 import argparse
 import contextlib
@@ -26,7 +29,7 @@ from torch import nn
 from torchvision import models
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from placeholder import save_scripted, skipped_init, use_placeholder_weights  # noqa: E402
+from placeholder import save_scripted, save_traced, skipped_init, use_placeholder_weights  # noqa: E402
 
 TASKS = [("classification", models), ("segmentation", models.segmentation), ("video", models.video)]
 # Frames of a video clip: 16 unless the weights name a minimum (torchvision's own evaluation uses 16).
@@ -78,8 +81,10 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--published", default="")
     parser.add_argument("--only", nargs="*")
+    parser.add_argument("--trace", action="store_true")
     args = parser.parse_args()
     other = published_from(args.published)
+    how = "traced" if args.trace else "scripted"
     not_scripted = []
     for task, module in TASKS:
         for name in models.list_models(module=module):
@@ -100,15 +105,19 @@ def main():
                 expected["published_gmacs"] = other[name][1]
             shape = input_shape(task, weights)
             manifest = {"inputs": ["x".join(map(str, shape)) + ":float32"], "expected": expected}
+            path = os.path.join(args.out, name + ".pt")
             try:
-                save_scripted(model, os.path.join(args.out, name + ".pt"), manifest)
-                print("scripted", name, flush=True)
+                if args.trace:
+                    save_traced(model, (torch.randn(shape),), path, manifest)
+                else:
+                    save_scripted(model, path, manifest)
+                print(how, name, flush=True)
             except Exception as error:  # noqa: BLE001 - every failure is reported, none is fatal
                 line = next((l for l in str(error).splitlines() if l.strip()), type(error).__name__)
                 not_scripted.append((name, task, line.strip()))
-                print("NOT scripted", name, line, flush=True)
+                print("NOT", how, name, line, flush=True)
     with open(os.path.join(args.out, "NOT_SCRIPTED.md"), "w") as f:
-        f.write(f"# torchvision {torchvision.__version__} models that torch.jit.script rejects\n\n"
+        f.write(f"# torchvision {torchvision.__version__} models that torch.jit.{how[:-1]} rejects\n\n"
                 "Written by tools/export_torchvision.py. The first line of each error:\n\n"
                 "| model | task | error |\n|---|---|---|\n")
         for name, task, line in not_scripted:

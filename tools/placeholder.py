@@ -53,10 +53,20 @@ def skipped_init():
 
 
 def save_scripted(module: nn.Module, path: str, manifest: dict) -> None:
-    """Scripts `module` (torch.jit.script, never trace), saves it and writes PATH.json beside it."""
+    """Scripts `module` (torch.jit.script), saves it and writes PATH.json beside it."""
+    _save(torch.jit.script(module.eval()), path, manifest)
+
+
+def save_traced(module: nn.Module, example_inputs: tuple, path: str, manifest: dict) -> None:
+    """Traces `module` on `example_inputs` (torch.jit.trace, as deployment scripts do), saves it and
+    writes PATH.json beside it."""
+    with torch.no_grad():
+        _save(torch.jit.trace(module.eval(), example_inputs), path, manifest)
+
+
+def _save(module: torch.jit.ScriptModule, path: str, manifest: dict) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    scripted = torch.jit.script(module.eval())
-    scripted.save(path)
+    module.save(path)
     with open(os.path.splitext(path)[0] + ".json", "w") as f:
         json.dump(manifest, f, indent=2, sort_keys=True)
         f.write("\n")

@@ -133,9 +133,11 @@ Analysis analyze(const Model& model, const Recording& recording) {
     // ConvTranspose's _output_padding) are counted from their ops like any other code.
     const ModuleRuleEntry* rule = call.method == "forward" ? find_module_rule(module.type) : nullptr;
     if (rule != nullptr) {
-      result.rule_calls += 1;
+      bool applied = false;  // the forward rule counted the call (a backward rule may still fail)
       try {
         counts.rule = rule->function({model, module, call, &recording});
+        applied = true;
+        result.rule_calls += 1;
         counts.total = counts.rule;
         const bool same = counts.rule.matmul_flops == counts.op_level.matmul_flops;
         counts.status = same ? CheckStatus::Match : CheckStatus::Mismatch;
@@ -144,9 +146,14 @@ Analysis analyze(const Model& model, const Recording& recording) {
         if (backward != nullptr) check_backward(backward->function, module, call, *recording.training, counts, result);
         if (recording.training) note_product_tokens(model, module, call, product_tokens);
       } catch (const std::exception& e) {
-        counts.status = CheckStatus::RuleFailed;
-        counts.rule_error = e.what();
-        result.failed_rule_calls += 1;
+        if (!applied && dynamic_cast<const MissingAttribute*>(&e) != nullptr) {
+          counts.rule_error = std::string(e.what()) + " (torch.jit.trace keeps only tensors and submodules)";
+        } else {
+          counts.status = CheckStatus::RuleFailed;
+          counts.rule_error = e.what();
+          result.rule_calls += applied ? 0 : 1;
+          result.failed_rule_calls += 1;
+        }
       }
     } else if (call.children.empty() && call.method == "forward") {
       const auto found = unruled_index.find(module.type);

@@ -2,6 +2,7 @@
 // it; B is the batch (all leading dims), and elementwise costs come from counts.h.
 #include "flopscope/counting/module_rules.h"
 
+#include <initializer_list>
 #include <stdexcept>
 
 #include "flopscope/counting/op_formulas.h"
@@ -36,7 +37,8 @@ const TensorEntry& weight(const ModuleInfo& module, const char* name = "weight")
 
 int64_t int_attribute(const ModuleInfo& module, const char* name) {
   const ValueInfo* v = module.attribute(name);
-  if (v == nullptr || (v->kind != ValueInfo::Kind::Int && v->kind != ValueInfo::Kind::Bool)) {
+  if (v == nullptr) throw MissingAttribute(std::string("the file keeps no attribute ") + name);
+  if (v->kind != ValueInfo::Kind::Int && v->kind != ValueInfo::Kind::Bool) {
     throw std::invalid_argument(std::string("module has no int attribute ") + name);
   }
   return v->int_value;
@@ -45,6 +47,18 @@ int64_t int_attribute(const ModuleInfo& module, const char* name) {
 bool bool_attribute(const ModuleInfo& module, const char* name, bool fallback) {
   const ValueInfo* v = module.attribute(name);
   return v == nullptr || v->kind == ValueInfo::Kind::None ? fallback : v->int_value != 0;
+}
+
+// The first op of the call's own code with one of `names`, or nullptr. Traced files keep a module's
+// parameters but not its other attributes: a rule that needs one (GELU's approximation, a pooling
+// window) reads it from the op that ran instead.
+const OpRecord* own_op(const RuleContext& context, std::initializer_list<const char*> names) {
+  for (const OpRecord* op : context.own_ops()) {
+    for (const char* name : names) {
+      if (op->op == name) return op;
+    }
+  }
+  return nullptr;
 }
 
 // Linear: y = x W^T + b.  MACs = B*I*O (B = all leading dims of x); bias adds B*O.
@@ -135,7 +149,9 @@ bool tensor_given(const CallRecord& call, size_t i) { return i < call.inputs.siz
 Counts multihead_attention_rule(const RuleContext& context) {
   const ModuleInfo& module = context.module;
   const CallRecord& call = context.call;
-  return attention_counts(attention_shape(module, input(call, 0), input(call, 1), tensor_given(call, 3) || tensor_given(call, 5)));
+  // A traced call that passed one tensor as query, key and value takes it once.
+  const ValueInfo& key = tensor_given(call, 1) ? input(call, 1) : input(call, 0);
+  return attention_counts(attention_shape(module, input(call, 0), key, tensor_given(call, 3) || tensor_given(call, 5)));
 }
 const RegisterModuleRule register_multihead_attention(
     {type_names::kMultiheadAttention},
@@ -272,7 +288,12 @@ Counts gelu_rule(const RuleContext& context) {
   const ModuleInfo& module = context.module;
   const CallRecord& call = context.call;
   const ValueInfo* approximate = module.attribute("approximate");
-  const bool tanh = approximate != nullptr && approximate->dtype == "tanh";
+  if (approximate == nullptr) {
+    const OpRecord* op = own_op(context, {"aten::gelu"});
+    if (op == nullptr || op->inputs.size() < 2) throw MissingAttribute("the file keeps no attribute approximate");
+    approximate = &op->inputs[1];
+  }
+  const bool tanh = approximate->text == "tanh";
   return elementwise(input(call, 0).numel(), tanh ? cost::kGeluTanh : cost::kGelu);
 }
 const RegisterModuleRule register_gelu(
@@ -283,7 +304,14 @@ Counts pool_rule(const RuleContext& context) {
   const ModuleInfo& module = context.module;
   const CallRecord& call = context.call;
   const ValueInfo* kernel = module.attribute("kernel_size");
-  if (kernel == nullptr) throw std::invalid_argument("pooling module has no kernel_size");
+  if (kernel == nullptr) {
+    const OpRecord* op = own_op(context, {"aten::max_pool1d", "aten::max_pool2d", "aten::max_pool3d",
+                                          "aten::max_pool1d_with_indices", "aten::max_pool2d_with_indices",
+                                          "aten::max_pool3d_with_indices", "aten::avg_pool1d", "aten::avg_pool2d",
+                                          "aten::avg_pool3d"});
+    if (op == nullptr || op->inputs.size() < 2) throw MissingAttribute("the file keeps no attribute kernel_size");
+    kernel = &op->inputs[1];  // the op's kernel_size argument
+  }
   const auto& y = output(call);
   const size_t spatial = y.shape.size() >= 2 ? y.shape.size() - 2 : 1;
   int64_t window = 1;

@@ -101,12 +101,28 @@ void write_check_failures(std::ostringstream& out, const AnalyzedRun& run, const
   }
 }
 
+// Calls whose type has a rule that could not apply to this file (MissingAttribute): how many, and why
+// for the first.
+void write_calls_counted_from_ops(std::ostringstream& out, const AnalyzedRun& run) {
+  const Analysis& a = *run.analysis;
+  size_t count = 0, first = 0;
+  for (size_t i = 0; i < a.calls.size(); ++i) {
+    if (a.calls[i].status != CheckStatus::NoRule || a.calls[i].rule_error.empty()) continue;
+    if (count++ == 0) first = i;
+  }
+  if (count == 0) return;
+  const auto& call = run.recording->calls[first];
+  out << "  counted from their ops, not checked: " << count << " call(s), e.g. "
+      << run.model->modules()[static_cast<size_t>(call.module)].name << ": " << a.calls[first].rule_error << '\n';
+}
+
 void write_crosscheck(std::ostringstream& out, const AnalyzedRun& run, size_t width) {
   const Analysis& a = *run.analysis;
   out << "\nCross-check: module rule vs op-level count of the ops that actually ran (matmul FLOPs)\n";
   out << "  rule calls " << a.rule_calls << ": match " << a.matched_calls << ", mismatch " << a.mismatched_calls
       << ", rule failed " << a.failed_rule_calls << '\n';
   write_check_failures(out, run, [](const CallCounts& c) { return Checked{c.status, c.rule.matmul_flops, c.op_level.matmul_flops}; });
+  write_calls_counted_from_ops(out, run);
   out << wrap_text("  totals: ",
                    "reported " + with_separators(a.total.matmul_flops) + " matmul FLOPs, op-level " +
                        with_separators(a.op_level_total.matmul_flops) +

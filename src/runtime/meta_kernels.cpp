@@ -149,6 +149,13 @@ at::Tensor roll(const at::Tensor& self, c10::IntArrayRef, c10::IntArrayRef) { re
 at::Tensor rsub(const at::Tensor& self, const at::Tensor& other, const c10::Scalar&) {
   return at::empty(broadcast({&self, &other}), like(self).dtype(at::result_type(self, other)));
 }
+// Traced files compute sizes as tensors: `x.shape[-1] // 2` becomes floor_divide of 0-dim tensors.
+at::Tensor floor_divide(const at::Tensor& self, const at::Tensor& other) {
+  return at::empty(broadcast({&self, &other}), like(self).dtype(at::result_type(self, other)));
+}
+at::Tensor floor_divide_scalar(const at::Tensor& self, const c10::Scalar& other) {
+  return at::empty(self.sizes(), like(self).dtype(at::result_type(self, other)));
+}
 at::Tensor where(const at::Tensor& condition, const at::Tensor& self, const at::Tensor& other) {
   return at::empty(broadcast({&condition, &self, &other}), like(self).dtype(at::result_type(self, other)));
 }
@@ -220,9 +227,20 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> unique_dim(const at::Tensor&, int
 bool is_nonzero(const at::Tensor&) {
   data_dependent("is_nonzero", "the model reads a tensor value (an if/while on a tensor)");
 }
-bool equal(const at::Tensor&, const at::Tensor&) { data_dependent("equal", "the model compares tensor values"); }
+// Set while a file loads as shapes only (LoadingShapesOnly).
+thread_local bool loading_shapes_only = false;
+
+// While a file loads, TorchScript's constant pooling asks whether two tensor constants (a traced
+// file's) are equal: without values they are never merged, each stays its own constant.
+bool equal(const at::Tensor&, const at::Tensor&) {
+  if (loading_shapes_only) return false;
+  data_dependent("equal", "the model compares tensor values");
+}
 
 }  // namespace
+
+LoadingShapesOnly::LoadingShapesOnly() { loading_shapes_only = true; }
+LoadingShapesOnly::~LoadingShapesOnly() { loading_shapes_only = false; }
 
 std::vector<std::string> register_meta_kernels() {
   static const std::vector<std::string> registered = [] {
@@ -265,6 +283,8 @@ std::vector<std::string> register_meta_kernels() {
     add("flip", flip);
     add("roll", roll);
     add("rsub.Tensor", rsub);
+    add("floor_divide", floor_divide);
+    add("floor_divide.Scalar", floor_divide_scalar);
     add("where.self", where);
     add("where.self_out", where_out);
     add("_adaptive_avg_pool2d", adaptive_avg_pool2d);

@@ -17,6 +17,7 @@
 #include "flopscope/runtime/isolation.h"
 #include "flopscope/runtime/libtorch_compat.h"
 #include "flopscope/runtime/meta_kernels.h"
+#include "runtime/dry_run_graphs.h"
 #include "runtime/model_impl.h"
 #include "runtime/scalar_types.h"
 
@@ -261,7 +262,14 @@ Model ModelFile::load(bool meta) {
   impl_->stream.clear();
   impl_->stream.seekg(0);
   try {
-    impl->module = meta ? torch::jit::load(impl_->stream, c10::Device(c10::kMeta)) : torch::jit::load(impl_->stream);
+    if (meta) {
+      const LoadingShapesOnly loading;
+      impl->module = torch::jit::load(impl_->stream, c10::Device(c10::kMeta));
+      place_factory_ops_on_meta(impl->module);
+      restore_scalar_constants(impl->module, impl_->stream);
+    } else {
+      impl->module = torch::jit::load(impl_->stream);
+    }
   } catch (const std::bad_alloc&) {
     // A record larger than the memory there is: a real model too large, or a corrupt size field.
     throw Error(ExitCode::OutOfMemory, "loading " + impl_->path + " asks for more memory than there is");

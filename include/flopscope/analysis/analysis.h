@@ -32,7 +32,7 @@ struct CallCounts {
   Counts op_level;   // every counted op inside the call, children included
   Counts own_ops;    // counted ops in the call's own code, outside child calls
   CheckStatus status = CheckStatus::NoRule;
-  std::string rule_error;  // RuleFailed: why
+  std::string rule_error;  // RuleFailed: why; NoRule: why a rule of its type did not apply (MissingAttribute)
   Traffic traffic;   // every op inside the call reads its arguments and writes its results (unfused)
   Traffic boundary;  // the call's inputs and output and its subtree's parameters, once (one fused kernel)
   Counts backward;   // training: the backward ops attributed to this call and its children (op level)

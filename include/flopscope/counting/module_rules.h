@@ -8,6 +8,7 @@
 // the analysis then falls back to the op-level count and says so.
 #pragma once
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,13 @@
 #include "flopscope/runtime/recorder.h"
 
 namespace flopscope {
+
+// Thrown by a rule when the file keeps no attribute the rule needs (torch.jit.trace keeps a module's
+// tensors and submodules, not its other attributes): the call is counted from its ops, as a module
+// without a rule is, and the report says why.
+struct MissingAttribute : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
 
 // What a rule sees of one call: the module, the call's recorded inputs and outputs, and the model
 // and recording around it, so a layer rule can read its children's parameters and attributes (the

@@ -20,4 +20,14 @@ inline constexpr const char* kDataDependentMarker = "flopscope: data-dependent s
 // ("convolution_overrideable", "rsub.Tensor", ...), for docs and tests.
 std::vector<std::string> register_meta_kernels();
 
+// Alive while a file loads onto the meta device: the compiler's passes may compare tensor constants
+// (aten::equal), which the dry run otherwise refuses as data-dependent.
+class LoadingShapesOnly {
+ public:
+  LoadingShapesOnly();
+  ~LoadingShapesOnly();
+  LoadingShapesOnly(const LoadingShapesOnly&) = delete;
+  LoadingShapesOnly& operator=(const LoadingShapesOnly&) = delete;
+};
+
 }  // namespace flopscope
