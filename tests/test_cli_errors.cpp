@@ -238,11 +238,13 @@ TEST_F(Cli, ZooGoesOnPastBadModels) {
 }
 
 // The sandbox refuses opening files once the model file is open: every bundled test model (and an
-// OpenCLIP model) must still load and run under it, as a user's would.
+// OpenCLIP model) must still load and run under it, as a user's would; those no LibTorch loads are
+// FileErrors' cases.
 TEST_F(Cli, BundledModelsRunInTheSandbox) {
   std::vector<std::string> models = {flopscope::testing::model_path("openclip/ViT-B-32.pt")};
   for (const auto& entry : fs::directory_iterator(flopscope::testing::model_path("test"))) {
-    if (entry.path().extension() == ".pt" && entry.path().stem() != "state_dict") models.push_back(entry.path().string());
+    const std::string stem = entry.path().stem().string();
+    if (entry.path().extension() == ".pt" && stem != "state_dict" && stem != "convnet_optimized") models.push_back(entry.path().string());
   }
   for (const std::string& model : models) {
     const Result r = run("analyze " + model + " --depth 0");
@@ -272,6 +274,15 @@ TEST_F(Cli, FileErrors) {
     const Result r = run("analyze " + c.path + " --input 1x3x16x16:float32");
     EXPECT_EQ(r.code, c.code) << c.path << ": " << r.err;
     expect_one_clean_line(r);
+  }
+  // torch.jit.optimize_for_inference writes MKLDNN weights no LibTorch loads back: the line says so
+  // and what to save instead, real or dry.
+  for (const char* dry : {"", " --dry-run"}) {
+    const Result r = run("analyze " + flopscope::testing::model_path("test/convnet_optimized.pt") + dry);
+    EXPECT_EQ(r.code, 4) << r.err;
+    expect_one_clean_line(r);
+    EXPECT_NE(r.err.find("written by torch.jit.optimize_for_inference"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("torch.jit.freeze(torch.jit.script(model.eval()))"), std::string::npos) << r.err;
   }
 }
 

@@ -93,6 +93,9 @@ struct HandCounted {
 //   rotary_decoder (B=1, L=6, width 32, 4 heads of 8, feed-forward 64): projections 4 x 6*32*32 +
 //     attention 2 x 4*6*6*8 + feed-forward 2 x 6*32*64 = 51,456 MACs; 6 Linear calls and 1 GELU call,
 //     scripted and traced (whose GELU module lost its approximate attribute).
+//   recurrent (B=2, T=5): 2-layer LSTM 76,800 + 92,160, bidirectional GRU 51,840, RNN 5,120, LSTM cell
+//     2,880, head 24,000; rules for the embedding, LSTM, GRU, RNN, cell and head; scripted and traced by
+//     PyTorch 1.13 and 2.6 (whose CPU LSTM runs aten::mkldnn_rnn_layer instead of the cell's ops).
 //   mha_traced: mha traced; nn.MultiheadAttention keeps no embed_dim or num_heads in a traced file, so
 //     its call is counted from its ops (no rule call) and still exact.
 const HandCounted kHandCounted[] = {
@@ -105,6 +108,10 @@ const HandCounted kHandCounted[] = {
     {"test/rotary_decoder.pt", 102'912, 7},
     {"test/rotary_decoder_traced.pt", 102'912, 7},
     {"test/mha_traced.pt", 706'560, 0},
+    {"test/recurrent.pt", 252'800, 6},
+    {"test/recurrent_traced.pt", 252'800, 6},
+    {"torch2/test/recurrent.pt", 252'800, 6},
+    {"torch2/test/recurrent_traced.pt", 252'800, 6},
 };
 
 TEST(Torch2Corpus, AttentionModelsCountedByHandAndStrictClean) {
@@ -116,6 +123,26 @@ TEST(Torch2Corpus, AttentionModelsCountedByHandAndStrictClean) {
     EXPECT_EQ(j["crosscheck"]["match"], model.rule_calls) << model.relative;
     EXPECT_TRUE(j["uncovered_ops"].empty()) << model.relative << ": " << j["uncovered_ops"].dump();
   }
+}
+
+// torch.jit.freeze folds the weights into the code as constants, each BatchNorm into the convolution
+// before it, and inlines the module tree; constant pooling then merges equal tensors.
+TEST(FrozenFiles, WeightsFoldedIntoConstantsAreCountedAsSuch) {
+  const nlohmann::json scripted = testing::report_json("test/convnet.pt", std::nullopt, false);
+  const nlohmann::json frozen = testing::report_json("test/convnet_frozen.pt", std::nullopt, false);
+  EXPECT_EQ(frozen["model"]["params"], 0);
+  // convnet's 644 parameters less BatchNorm's 16 (folded into the stem's weight and bias) and the 20 that
+  // pooling merged with equal tensors (the placeholder weights are all 0.01: Conv1d's bias 4 with
+  // ConvTranspose2d's, GroupNorm's weight and bias 16 with the stem's folded bias): 608 in 9 tensors.
+  EXPECT_EQ(frozen["model"]["constants"]["elements"], 608);
+  EXPECT_EQ(frozen["model"]["constants"]["tensors"], 9);
+  EXPECT_EQ(frozen["model"]["constants"]["bytes"], 608 * 4);
+  EXPECT_EQ(scripted["model"]["constants"]["tensors"], 0);
+  EXPECT_EQ(frozen["totals"]["matmul_flops"], scripted["totals"]["matmul_flops"]);
+  EXPECT_EQ(frozen["totals"]["activation_matmul_flops"], 0);  // the constants are weights, not activations
+  EXPECT_EQ(frozen["memory_estimate"]["parameter_bytes"], 608 * 4);
+  EXPECT_TRUE(frozen["uncovered_ops"].empty()) << frozen["uncovered_ops"].dump();
+  EXPECT_EQ(frozen["modules"].size(), 1u);  // the tree was inlined
 }
 
 int64_t convention(const nlohmann::json& report, const std::string& prefix) {

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from placeholder import save_scripted, save_traced, use_placeholder_weights  # noqa: E402
+from placeholder import save_frozen, save_scripted, save_traced, use_placeholder_weights  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "torchscript_models", "test")
 
@@ -349,6 +349,30 @@ class RotaryDecoder(nn.Module):
         return x + self.down(self.act(self.up(x)))
 
 
+class Recurrent(nn.Module):
+    """Recurrent layers as language models and taggers use them: a 2-layer LSTM over embedded tokens
+    (batch-first), a bidirectional GRU on its output, a tanh RNN over it sequence-first, an LSTM cell
+    stepped once and a head. Matmul FLOPs at B sequences of T steps: LSTM 2BT*4*24*(16+24) +
+    2BT*4*24*(24+24), GRU 2 x 2BT*3*12*(24+12), RNN 2BT*8*(24+8), cell 2B*4*6*(24+6), head 2BT*24*50:
+    252,800 at B=2, T=5."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(50, 16)
+        self.lstm = nn.LSTM(16, 24, num_layers=2, batch_first=True)
+        self.gru = nn.GRU(24, 12, bidirectional=True, batch_first=True)
+        self.rnn = nn.RNN(24, 8)
+        self.cell = nn.LSTMCell(24, 6)
+        self.head = nn.Linear(24, 50)
+
+    def forward(self, tokens):
+        x, _ = self.lstm(self.embed(tokens))
+        y, _ = self.gru(x)
+        z, _ = self.rnn(x.transpose(0, 1))
+        h, _ = self.cell(y[:, 0])
+        return self.head(y), z, h
+
+
 # name -> (builder, manifest, needs PyTorch 2.x)
 MODELS = {
     "mixed": (Mixed, {"inputs": ["1x3x16x16:float32"]}, False),
@@ -367,6 +391,7 @@ MODELS = {
     "training": (Training, {"inputs": ["1x4x6x6:float32", "1x5:int64:randint:0:10"]}, False),
     "flexible_vit": (FlexibleViT, {"inputs": ["1x3x16x16:float32"]}, False),
     "rotary_decoder": (RotaryDecoder, {"inputs": ["1x6x32:float32"]}, False),
+    "recurrent": (Recurrent, {"inputs": ["2x5:int64:randint:0:50"]}, False),
     # Hostile models, exported with --out torchscript_models/hostile --only forever hog.
     "forever": (Forever, {"inputs": ["1x4:float32"]}, False),
     "hog": (Hog, {"inputs": ["1:float32"]}, False),
@@ -376,13 +401,24 @@ MODELS = {
 TRACED = {
     "rotary_decoder_traced": (RotaryDecoder, {"inputs": ["1x6x32:float32"]}),
     "mha_traced": (Attention, {"inputs": ["2x10x64:float32"]}),
+    "recurrent_traced": (Recurrent, {"inputs": ["2x5:int64:randint:0:50"]}),
+}
+# name -> (builder, manifest, optimize): frozen by torch.jit.freeze, or with optimize written by
+# torch.jit.optimize_for_inference (whose MKLDNN weights no LibTorch loads back: flopscope says so).
+FROZEN = {
+    "convnet_frozen": (ConvNet, MODELS["convnet"][1], False),
+    "convnet_optimized": (ConvNet, MODELS["convnet"][1], True),
 }
 TORCH2 = int(torch.__version__.split(".")[0]) >= 2
 
 
 def example_inputs(specs):
-    """Tensors for input specs of the form SHAPE:float32 (the traced models take nothing else)."""
-    return tuple(torch.randn([int(d) for d in spec.split(":")[0].split("x")]) for spec in specs)
+    """Tensors for input specs of the forms SHAPE:float32 and SHAPE:int64:randint:LOW:HIGH."""
+    def tensor(spec):
+        parts = spec.split(":")
+        shape = [int(d) for d in parts[0].split("x")]
+        return torch.randint(int(parts[3]), int(parts[4]), shape) if parts[1] == "int64" else torch.randn(shape)
+    return tuple(tensor(spec) for spec in specs)
 
 
 def main():
@@ -390,14 +426,16 @@ def main():
     parser.add_argument("--out", default=OUT)
     hostile = {"forever", "hog"}
     parser.add_argument("--only", nargs="*",
-                        default=[n for n, m in MODELS.items() if (TORCH2 or not m[2]) and n not in hostile] + list(TRACED))
+                        default=[n for n, m in MODELS.items() if (TORCH2 or not m[2]) and n not in hostile] + list(TRACED) + list(FROZEN))
     args = parser.parse_args()
     for name in args.only:
         torch.manual_seed(0)
-        build, manifest = MODELS[name][:2] if name in MODELS else TRACED[name]
+        build, manifest = MODELS[name][:2] if name in MODELS else TRACED[name][:2] if name in TRACED else FROZEN[name][:2]
         manifest = dict(manifest, expected={"scripted_by_torch": torch.__version__.split("+")[0]})
         path = os.path.join(args.out, name + ".pt")
-        if name in TRACED:
+        if name in FROZEN:
+            save_frozen(use_placeholder_weights(build()), path, manifest, optimize=FROZEN[name][2])
+        elif name in TRACED:
             save_traced(use_placeholder_weights(build()), example_inputs(manifest["inputs"]), path, manifest)
         else:
             save_scripted(use_placeholder_weights(build()), path, manifest)

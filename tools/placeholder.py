@@ -32,6 +32,9 @@ def use_placeholder_weights(module: nn.Module, value: float = 0.01) -> nn.Module
             elif buffer is not None and buffer.dim() > 0:
                 key = (buffer.dtype, tuple(buffer.shape), buffer.contiguous().numpy().tobytes())
                 sub._buffers[name] = tables.setdefault(key, buffer)
+        if isinstance(sub, nn.RNNBase):
+            # Its forward reads this list of the parameters, which must be the new ones.
+            sub._flat_weights = [getattr(sub, name, None) for name in sub._flat_weights_names]
     return module
 
 
@@ -62,6 +65,15 @@ def save_traced(module: nn.Module, example_inputs: tuple, path: str, manifest: d
     writes PATH.json beside it."""
     with torch.no_grad():
         _save(torch.jit.trace(module.eval(), example_inputs), path, manifest)
+
+
+def save_frozen(module: nn.Module, path: str, manifest: dict, optimize: bool = False) -> None:
+    """Scripts and freezes `module` as deployment scripts do (torch.jit.freeze: the weights become
+    constants of the code, each BatchNorm folded into the convolution before it, the module tree
+    inlined), or with `optimize` passes it to torch.jit.optimize_for_inference instead; saves it and
+    writes PATH.json beside it."""
+    scripted = torch.jit.script(module.eval())
+    _save(torch.jit.optimize_for_inference(scripted) if optimize else torch.jit.freeze(scripted), path, manifest)
 
 
 def _save(module: torch.jit.ScriptModule, path: str, manifest: dict) -> None:

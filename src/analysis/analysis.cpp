@@ -131,7 +131,7 @@ Analysis analyze(const Model& model, const Recording& recording) {
 
     // Rules describe forward(); helper methods a forward calls on self (Conv's _conv_forward,
     // ConvTranspose's _output_padding) are counted from their ops like any other code.
-    const ModuleRuleEntry* rule = call.method == "forward" ? find_module_rule(module.type) : nullptr;
+    const ModuleRuleEntry* rule = call.is_forward() ? find_module_rule(module.type) : nullptr;
     if (rule != nullptr) {
       bool applied = false;  // the forward rule counted the call (a backward rule may still fail)
       try {
@@ -155,7 +155,7 @@ Analysis analyze(const Model& model, const Recording& recording) {
           result.failed_rule_calls += 1;
         }
       }
-    } else if (call.children.empty() && call.method == "forward") {
+    } else if (call.children.empty() && call.is_forward()) {
       const auto found = unruled_index.find(module.type);
       if (found == unruled_index.end()) {
         unruled_index[module.type] = result.modules_without_rule.size();

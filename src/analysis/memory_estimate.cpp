@@ -75,7 +75,7 @@ std::string call_name(const Model& model, const CallRecord& call) {
 
 MemoryEstimate estimate_memory(const Model& model, const Recording& recording) {
   MemoryEstimate estimate;
-  estimate.parameter_bytes = model.total_param_bytes() + model.total_buffer_bytes();
+  estimate.parameter_bytes = model.total_param_bytes() + model.total_buffer_bytes() + model.code_constants().bytes;
   // held[i]: bytes held by call i and the calls it runs inside (a parent precedes its children).
   std::vector<int64_t> held(recording.calls.size(), 0);
   std::vector<std::set<Signature>> inputs(recording.calls.size());  // each call's input signatures

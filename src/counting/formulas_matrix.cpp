@@ -69,6 +69,27 @@ Counts linear(const Inputs& in) {  // linear(x[..., I], W[O, I], b?): rows*I*O M
 }
 const RegisterOpFormula register_linear({"aten::linear"}, linear, "rows*I*O MACs; bias add rows*O elementwise");
 
+// mkldnn_rnn_layer(input, w_ih[4H, I], w_hh[4H, H], b_ih, b_hh, hx, cx, reverse, batch_sizes, mode,
+// hidden_size, num_layers, has_biases, ...): one direction of one LSTM layer, which LibTorch 2.x runs
+// on the CPU instead of the cell's ops. As those ops count it: each weight matrix multiplies one
+// vector per token, the cell's elementwise work (counts.h), and two bias adds per gate.
+Counts mkldnn_rnn_layer(const Inputs& in) {
+  const auto& x = tensor_arg(in, 0);
+  const auto& w_ih = tensor_arg(in, 1);
+  const auto& w_hh = tensor_arg(in, 2);
+  const int64_t hidden = arg(in, 10).int_value;
+  constexpr int64_t kGates = 4;
+  if (x.shape.empty() || w_ih.shape.size() != 2 || x.dim(-1) != w_ih.dim(1) || hidden <= 0 || w_ih.dim(0) != kGates * hidden) {
+    throw std::invalid_argument("mkldnn_rnn_layer shapes (an LSTM layer)");
+  }
+  const int64_t tokens = x.numel() / x.dim(-1);
+  const int64_t bias_adds = flag(in, 12) ? 2 * kGates * cost::kArithmetic : 0;
+  return multiply_adds(tokens * (w_ih.numel() + w_hh.numel())) + elementwise(tokens * hidden, cost::kLstmCell + bias_adds);
+}
+const RegisterOpFormula register_mkldnn_rnn_layer(
+    {"aten::mkldnn_rnn_layer"}, mkldnn_rnn_layer,
+    "LSTM layer: tokens*(elements of w_ih and w_hh) MACs; 19 per hidden unit and token, +8 with biases");
+
 Counts einsum(const Inputs& in) {  // einsum(equation, tensors): contracted left to right, as torch does
   const std::string eq = arg(in, 0).text;
   const auto& operands = arg(in, 1).elements;

@@ -229,6 +229,47 @@ const RegisterModuleRule register_transformer_decoder_layer(
     transformer_decoder_layer_rule,
     "as TransformerEncoderLayer on the targets, plus cross-attention to memory, a third norm and residual add");
 
+// A recurrent layer's tokens: every step of every sequence. The input is [T, B, I], [B, T, I] or
+// unbatched [T, I] (a cell: [B, I] or [I]); a PackedSequence (a tuple) carries its steps as rows of data.
+int64_t recurrent_tokens(const CallRecord& call, const TensorEntry& first_input_weight) {
+  const ValueInfo* x = call.inputs.empty() ? nullptr : &call.inputs[0];
+  if (x != nullptr && x->kind == ValueInfo::Kind::Tuple && !x->elements.empty()) x = &x->elements[0];
+  if (x == nullptr || !x->is_tensor() || x->shape.empty() || first_input_weight.shape.size() != 2 ||
+      x->dim(-1) != first_input_weight.shape[1]) {
+    throw std::invalid_argument("recurrent input does not match weight_ih");
+  }
+  return x->numel() / x->dim(-1);
+}
+
+// nn.LSTM, nn.GRU, nn.RNN and their cells: every weight matrix (weight_ih, weight_hh, an LSTM's
+// projection weight_hr, for each layer and direction) multiplies one vector per token, so MACs =
+// tokens * (sum of their elements). Elementwise per hidden unit and token: the cell's work (counts.h)
+// and two bias adds per gate when biased.
+template <int Gates, int64_t CellFlops>
+Counts recurrent_rule(const RuleContext& context) {
+  const ModuleInfo& module = context.module;
+  int64_t weight_elements = 0;
+  int64_t hidden_units = 0;  // summed over layers and directions
+  for (const TensorEntry& p : module.parameters) {
+    if (p.name.rfind("weight_", 0) == 0) weight_elements += p.numel;
+    if (p.name.rfind("weight_hh", 0) == 0) hidden_units += p.shape.at(0) / Gates;
+  }
+  const TensorEntry* first = module.parameter("weight_ih_l0");
+  const int64_t tokens = recurrent_tokens(context.call, first != nullptr ? *first : weight(module, "weight_ih"));
+  const bool biased = module.parameter("bias_ih_l0") != nullptr || module.parameter("bias_ih") != nullptr;
+  return multiply_adds(tokens * weight_elements) +
+         elementwise(tokens * hidden_units, CellFlops + (biased ? 2 * Gates * cost::kArithmetic : 0));
+}
+const RegisterModuleRule register_lstm(
+    {"torch.nn.modules.rnn.LSTM", "torch.nn.modules.rnn.LSTMCell"}, recurrent_rule<4, cost::kLstmCell>,
+    "2*tokens*(elements of every weight matrix) matmul; 19 per hidden unit and token, +8 with biases");
+const RegisterModuleRule register_gru(
+    {"torch.nn.modules.rnn.GRU", "torch.nn.modules.rnn.GRUCell"}, recurrent_rule<3, cost::kGruCell>,
+    "2*tokens*(elements of every weight matrix) matmul; 14 per hidden unit and token, +6 with biases");
+const RegisterModuleRule register_rnn(
+    {"torch.nn.modules.rnn.RNN", "torch.nn.modules.rnn.RNNCell"}, recurrent_rule<1, cost::kRnnCell>,
+    "2*tokens*(elements of every weight matrix) matmul; 2 per hidden unit and token, +2 with biases");
+
 // LayerNorm / GroupNorm: 5 FLOPs per element to normalize, +1 each for weight and bias.
 Counts norm_rule(const RuleContext& context) {
   const ModuleInfo& module = context.module;

@@ -93,7 +93,10 @@ nlohmann::json model_json(const Model& model) {
   return {{"path", model.path()},
           {"params", model.total_params()},
           {"param_bytes", model.total_param_bytes()},
-          {"buffer_bytes", model.total_buffer_bytes()}};
+          {"buffer_bytes", model.total_buffer_bytes()},
+          {"constants", {{"tensors", model.code_constants().tensors},
+                         {"elements", model.code_constants().elements},
+                         {"bytes", model.code_constants().bytes}}}};
 }
 
 nlohmann::json memory_json(const MemoryEstimate& memory) {

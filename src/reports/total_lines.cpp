@@ -11,7 +11,8 @@ std::vector<TotalLine> total_lines(const AnalyzedRun& run) {
   const auto flops = [](const std::string& name, int depth, int64_t value, const std::string& meaning) {
     return TotalLine{name, depth, with_separators(value), human_flops(value), meaning};
   };
-  return {
+  const CodeConstants& constants = run.model->code_constants();
+  std::vector<TotalLine> lines = {
       {"parameters", 0, with_separators(run.model->total_params()), human_count(run.model->total_params()),
        with_separators(run.model->total_param_bytes()) + " bytes"},
       flops("FLOPs", 0, t.flops(), "matmul + elementwise"),
@@ -22,12 +23,23 @@ std::vector<TotalLine> total_lines(const AnalyzedRun& run) {
       {"bytes moved", 0, with_separators(run.analysis->traffic.bytes), human_bytes(run.analysis->traffic.bytes),
        "every op reads its arguments and writes its results once (docs/bytes.md)"},
       {"memory (estimate)", 0, with_separators(memory.total()), human_bytes(memory.total()), "a low estimate (docs/isolation.md)"},
-      {"weights", 1, with_separators(memory.parameter_bytes), human_bytes(memory.parameter_bytes), "parameters and buffers"},
+      {"weights", 1, with_separators(memory.parameter_bytes), human_bytes(memory.parameter_bytes),
+       constants.tensors > 0 ? "parameters, buffers and constants" : "parameters and buffers"},
       {"activations", 1, with_separators(memory.activation_bytes), human_bytes(memory.activation_bytes),
        memory.peak_at.empty() ? "live at their peak" : "live at their peak, " + memory.peak_at},
       {"forward time", 0, "", human_seconds(run.recording->seconds),
        run.recording->timed ? "with the recording hooks on" : "of this dry run (shapes only, no kernels ran)"},
   };
+  // A frozen file keeps its weights in its code, and its modules inlined into one.
+  if (constants.tensors > 0) {
+    const bool inlined = run.model->modules().size() == 1;
+    lines.insert(lines.begin() + 1,
+                 {"constants", 0, with_separators(constants.elements), human_count(constants.elements),
+                  with_separators(constants.bytes) + " bytes in " + with_separators(constants.tensors) +
+                      " tensors held by the code, not as parameters (torch.jit.freeze folds weights into it" +
+                      (inlined ? ", and the module tree into one module: docs/files.md)" : ": docs/files.md)")});
+  }
+  return lines;
 }
 
 }  // namespace flopscope

@@ -2,32 +2,17 @@
 
 #include <caffe2/serialize/inline_container.h>
 #include <caffe2/serialize/istream_adapter.h>
-#include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/ir/ir.h>
 #include <torch/csrc/jit/serialization/import_read.h>
 
 #include <algorithm>
-#include <functional>
 #include <string>
 #include <vector>
 
+#include "runtime/graph_walk.h"
+
 namespace flopscope {
 namespace {
-
-// Every graph of the module's compilation unit: methods and free functions alike.
-void for_each_graph(const torch::jit::Module& module, const std::function<void(torch::jit::Graph&)>& visit) {
-  for (torch::jit::Function* function : module._ivalue()->compilation_unit()->get_functions()) {
-    if (auto* graph_function = torch::jit::tryToGraphFunction(*function)) visit(*graph_function->graph());
-  }
-}
-
-// Every node of a block and of the blocks nested in it (if/loop bodies).
-void for_each_node(torch::jit::Block& block, const std::function<void(torch::jit::Node*)>& visit) {
-  for (torch::jit::Node* node : block.nodes()) {
-    for (torch::jit::Block* inner : node->blocks()) for_each_node(*inner, visit);
-    visit(node);
-  }
-}
 
 bool is_cpu_or_unset(torch::jit::Value* device) {
   const c10::optional<c10::IValue> constant = torch::jit::toIValue(device);

@@ -10,7 +10,11 @@
 #include <new>
 #include <regex>
 #include <set>
+#include <string_view>
 #include <tuple>
+
+#include <caffe2/serialize/inline_container.h>
+#include <caffe2/serialize/istream_adapter.h>
 
 #include "flopscope/core/error.h"
 #include "flopscope/core/manifest.h"
@@ -18,6 +22,7 @@
 #include "flopscope/runtime/libtorch_compat.h"
 #include "flopscope/runtime/meta_kernels.h"
 #include "runtime/dry_run_graphs.h"
+#include "runtime/graph_walk.h"
 #include "runtime/model_impl.h"
 #include "runtime/scalar_types.h"
 
@@ -117,16 +122,41 @@ void check_readable(const std::string& path) {
   }
 }
 
+// Whether the code of the archive in `file` contains `text` (read after a failed load, to name its cause).
+bool code_mentions(std::istream& file, const std::string& text) {
+  try {
+    file.clear();
+    file.seekg(0);
+    caffe2::serialize::PyTorchStreamReader reader(std::make_shared<caffe2::serialize::IStreamAdapter>(&file));
+    for (const std::string& record : reader.getAllRecords()) {
+      if (record.rfind("code/", 0) != 0 || record.size() < 3 || record.compare(record.size() - 3, 3, ".py") != 0) continue;
+      const auto [data, size] = reader.getRecord(record);
+      if (std::string_view(static_cast<const char*>(data.get()), size).find(text) != std::string_view::npos) return true;
+    }
+  } catch (const std::exception&) {
+  }
+  return false;
+}
+
 // A file that calls an operator this LibTorch does not have was most likely scripted by a newer
 // PyTorch: say which operator, which LibTorch this is, and where the README says how to build
-// against another. Anything else: the first line of LibTorch's message, which names the cause.
-Error load_error(const std::string& path, const std::string& what) {
+// against another. torch.jit.optimize_for_inference saves its MKLDNN weights as constants no LibTorch
+// can read back: say so, and what to save instead. Anything else: the first line of LibTorch's
+// message, which names the cause.
+Error load_error(const std::string& path, const std::string& what, std::istream& file) {
   static const std::regex unknown_op(R"(Unknown builtin op: ([A-Za-z_][A-Za-z0-9_:.]*[A-Za-z0-9_]))");
   std::smatch match;
   if (std::regex_search(what, match, unknown_op)) {
     return Error(ExitCode::Unsupported, path + " calls " + match[1].str() + ", which LibTorch " + compat::libtorch_version() +
                                             " (the one this flopscope is built with) does not have; build flopscope "
                                             "against a newer LibTorch (README: \"PyTorch 2.x files, and building against another LibTorch\")");
+  }
+  if (what.find("required keyword attribute 'value' is undefined") != std::string::npos &&
+      code_mentions(file, "prim.ConstantMKLDNNTensor")) {
+    return Error(ExitCode::NotTorchScript,
+                 path + " was written by torch.jit.optimize_for_inference: its weights became MKLDNN tensors, which "
+                        "TorchScript does not save, so no LibTorch (nor PyTorch) can load it back; save the frozen "
+                        "module instead: torch.jit.freeze(torch.jit.script(model.eval())).save(...)");
   }
   const std::string cause = first_line(what);
   return Error(ExitCode::NotTorchScript,
@@ -206,6 +236,25 @@ void describe_module(const torch::jit::Module& module, const std::string& name, 
   impl.modules[static_cast<size_t>(index)].subtree_params = params;
 }
 
+// The code's tensor constants, each storage once; 0-dim ones are sizes and factors, not weights.
+void describe_code_constants(Model::Impl& impl) {
+  impl.code_constants = {};
+  impl.constant_storage.clear();
+  for_each_graph(impl.module, [&](torch::jit::Graph& graph) {
+    for_each_node(*graph.block(), [&](torch::jit::Node* node) {
+      if (node->kind() != c10::prim::Constant || node->output()->type()->kind() != c10::TypeKind::TensorType) return;
+      const c10::optional<c10::IValue> value = torch::jit::toIValue(node->output());
+      if (!value || !value->isTensor()) return;
+      const at::Tensor& tensor = value->toTensor();
+      if (!tensor.defined() || tensor.dim() == 0 || !tensor.has_storage()) return;
+      if (!impl.constant_storage.insert(tensor.storage().unsafeGetStorageImpl()).second) return;
+      impl.code_constants.tensors += 1;
+      impl.code_constants.elements += tensor.numel();
+      impl.code_constants.bytes += tensor.numel() * static_cast<int64_t>(tensor.element_size());
+    });
+  });
+}
+
 }  // namespace
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -274,7 +323,7 @@ Model ModelFile::load(bool meta) {
     // A record larger than the memory there is: a real model too large, or a corrupt size field.
     throw Error(ExitCode::OutOfMemory, "loading " + impl_->path + " asks for more memory than there is");
   } catch (const std::exception& e) {
-    throw load_error(impl_->path, e.what());
+    throw load_error(impl_->path, e.what(), impl_->stream);
   }
   impl->module.eval();
   impl->describe();
@@ -290,6 +339,7 @@ void Model::Impl::describe() {
   index_of_object.clear();
   std::set<TensorKey> seen_params, seen_buffers;
   describe_module(module, "", -1, *this, seen_params, seen_buffers);
+  describe_code_constants(*this);
   remember_parameter_storage();
 }
 
@@ -318,6 +368,7 @@ int64_t sum_bytes(const std::vector<ModuleInfo>& modules, std::vector<TensorEntr
 
 int64_t Model::total_param_bytes() const { return sum_bytes(impl_->modules, &ModuleInfo::parameters); }
 int64_t Model::total_buffer_bytes() const { return sum_bytes(impl_->modules, &ModuleInfo::buffers); }
+const CodeConstants& Model::code_constants() const { return impl_->code_constants; }
 
 std::vector<std::string> Model::method_names() const {
   std::vector<std::string> names;

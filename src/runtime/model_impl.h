@@ -20,6 +20,9 @@ struct Model::Impl {
   // The memory of every parameter, so op arguments that are weights, or views of weights (a
   // transposed w.t(), a chunk of in_proj_weight), can be told from activations.
   std::unordered_set<const c10::StorageImpl*> parameter_storage;
+  // The code's tensor constants (Model::code_constants) and their memory: a frozen file's weights.
+  CodeConstants code_constants;
+  std::unordered_set<const c10::StorageImpl*> constant_storage;
   bool meta = false;
   bool instrumented = false;
 
@@ -35,8 +38,11 @@ struct Model::Impl {
   // converted its tensors, so that dtypes and bytes in reports are those of the run).
   void describe();
 
+  // A parameter, or a weight the code holds as a constant.
   bool is_parameter(const at::Tensor& t) const {
-    return t.defined() && t.has_storage() && parameter_storage.count(t.storage().unsafeGetStorageImpl()) > 0;
+    if (!t.defined() || !t.has_storage()) return false;
+    const c10::StorageImpl* storage = t.storage().unsafeGetStorageImpl();
+    return parameter_storage.count(storage) > 0 || constant_storage.count(storage) > 0;
   }
 };
 

@@ -69,6 +69,13 @@ inline constexpr int64_t kHardswish = 4;       // x * hardsigmoid(x) without the
 inline constexpr int64_t kElu = 4;             // x > 0 ? x : a (exp(x) - 1): compare, exp, sub, mul (ELU, CELU, SELU)
 inline constexpr int64_t kSoftplus = 3;        // log(1 + exp(x)): exp, add, log
 inline constexpr int64_t kMish = 5;            // x * tanh(softplus(x))
+// Recurrent cells, per hidden unit and step, besides their matrix products and bias adds:
+// LSTM: gate sums 4, sigmoid of 3 gates, tanh of the cell gate and of c, c = f*c + i*g 3, h = o*tanh(c) 1.
+inline constexpr int64_t kLstmCell = 4 * kArithmetic + 3 * kSigmoid + 2 * kTranscendental + 4 * kArithmetic;
+// GRU: r and z gate sums 2, their sigmoids, n = tanh(i_n + r*h_n) 3, h = n + z*(h - n) 3.
+inline constexpr int64_t kGruCell = 2 * kArithmetic + 2 * kSigmoid + 2 * kArithmetic + kTranscendental + 3 * kArithmetic;
+// RNN: sum, then tanh or relu.
+inline constexpr int64_t kRnnCell = kArithmetic + kTranscendental;
 // Interpolation, per output element: weighted sum of the 2, 4, 8 or 16 nearest inputs (multiplies and
 // adds; the weights are computed once per row/column and not counted). Nearest neighbour: 0.
 inline constexpr int64_t kLinearInterpolation = 3;     // 2 mul + 1 add

@@ -42,6 +42,15 @@ struct ModuleInfo {
   const ValueInfo* attribute(const std::string& local) const;
 };
 
+// Tensors a module's code holds as constants instead of parameters: the weights torch.jit.freeze folds
+// into the graph (with each BatchNorm folded into the convolution before it), tensors a tracer baked
+// in. Each storage once; 0-dim scalars (sizes, factors) are left out.
+struct CodeConstants {
+  int64_t tensors = 0;
+  int64_t elements = 0;
+  int64_t bytes = 0;
+};
+
 struct MethodArgument {
   std::string name;
   std::string type;        // TorchScript type text ("Tensor", "Optional[Tensor]", "int")
@@ -99,6 +108,7 @@ class Model {
   int64_t total_params() const;                     // distinct parameter elements
   int64_t total_param_bytes() const;
   int64_t total_buffer_bytes() const;
+  const CodeConstants& code_constants() const;
   std::vector<std::string> method_names() const;
   // Arguments of a method, without `self`. Throws Error(NoSuchMethod).
   std::vector<MethodArgument> method_arguments(const std::string& method) const;

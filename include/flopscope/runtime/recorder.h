@@ -57,6 +57,10 @@ struct CallRecord {
   // that follow them.
   std::vector<OpRecord> backward_ops;
   double seconds = 0.0;            // wall time between enter and exit, children included (real runs)
+
+  // forward itself or an overload of it, which TorchScript names forward__0, forward__1, ... (nn.LSTM's
+  // forms for a tensor and for a PackedSequence): what module rules describe.
+  bool is_forward() const { return method == "forward" || method.rfind("forward__", 0) == 0; }
 };
 
 // How a run executes, as the user asked: the request (analysis/run_plan.h) passes these to the run
