@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "test_paths.h"
+
 namespace flopscope::testing {
 
 // Where `report` breaks docs/schemas/KIND.schema.json, one line per error; "" when it conforms.
@@ -22,7 +24,7 @@ inline std::string schema_errors(const nlohmann::json& report, const std::string
   static std::map<std::string, std::pair<nlohmann::json, std::unique_ptr<valijson::Schema>>> schemas;  // parsed once each
   auto& [document, schema] = schemas[kind];
   if (!schema) {
-    std::ifstream in(std::string(FLOPSCOPE_SOURCE_DIR) + "/docs/schemas/" + kind + ".schema.json");
+    std::ifstream in(source_dir() + "/docs/schemas/" + kind + ".schema.json");
     document = nlohmann::json::parse(in);
     schema = std::make_unique<valijson::Schema>();
     valijson::SchemaParser().populateSchema(valijson::adapters::NlohmannJsonAdapter(document), *schema);

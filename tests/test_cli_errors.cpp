@@ -26,7 +26,7 @@ using flopscope::testing::slurp;
 
 class Cli : public flopscope::testing::CommandTest {
  protected:
-  Result run(const std::string& args) { return CommandTest::run(std::string(FLOPSCOPE_CLI) + " " + args); }
+  Result run(const std::string& args) { return CommandTest::run(flopscope::testing::cli_path() + " " + args); }
 
   std::string write(const std::string& name, const std::string& bytes) {
     const fs::path path = dir_ / name;
@@ -138,7 +138,7 @@ TEST_F(Cli, RooflineChartHasARoofPerDeviceAndPrecisionAndAPointPerRow) {
 TEST_F(Cli, FormulasPageIsWhatTheToolWrites) {
   const Result r = run("formulas");
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(r.out, slurp(std::string(FLOPSCOPE_SOURCE_DIR) + "/docs/formulas.md"))
+  EXPECT_EQ(r.out, slurp(flopscope::testing::source_dir() + "/docs/formulas.md"))
       << "regenerate: build/flopscope formulas -o docs/formulas.md";
 }
 
@@ -154,7 +154,7 @@ TEST_F(Cli, PlanningPageIsWhatTheToolWrites) {
     }
     return kept;
   };
-  EXPECT_EQ(without_header(slurp(page)), without_header(slurp(std::string(FLOPSCOPE_SOURCE_DIR) + "/docs/planning.md")))
+  EXPECT_EQ(without_header(slurp(page)), without_header(slurp(flopscope::testing::source_dir() + "/docs/planning.md")))
       << "regenerate: build/flopscope planning torchscript_models/openclip -o docs/planning.md";
 }
 
@@ -290,7 +290,7 @@ TEST_F(Cli, FileErrors) {
 // isolation turns each into one line and a documented exit code (14 for a crash), shapes-only and real
 // runs alike.
 TEST_F(Cli, FuzzFindingsEndInOneLine) {
-  const fs::path findings = fs::path(FLOPSCOPE_SOURCE_DIR) / "tests/fuzz/findings/archive";
+  const fs::path findings = fs::path(flopscope::testing::source_dir()) / "tests/fuzz/findings/archive";
   int seen = 0;
   for (const auto& finding : fs::directory_iterator(findings)) {
     const std::string bytes = slurp(finding.path());

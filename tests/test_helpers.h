@@ -19,7 +19,7 @@
 namespace flopscope::testing {
 
 inline std::string model_path(const std::string& relative) {
-  return std::string(FLOPSCOPE_SOURCE_DIR) + "/torchscript_models/" + relative;
+  return source_dir() + "/torchscript_models/" + relative;
 }
 
 struct Analyzed {

@@ -21,7 +21,7 @@ class HtmlReport : public testing::CommandTest {
   // `flopscope analyze ARGS --format html -o report.html`; the page's path.
   std::string analyze(const std::string& args) {
     const fs::path page = dir_ / "report.html";
-    const Result r = run("'" FLOPSCOPE_CLI "' analyze " + args + " --format html -o '" + page.string() + "'");
+    const Result r = run("'" + testing::cli_path() + "' analyze " + args + " --format html -o '" + page.string() + "'");
     EXPECT_EQ(r.code, 0) << r.err;
     return page.string();
   }

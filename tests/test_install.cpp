@@ -20,7 +20,7 @@ class Install : public testing::CommandTest {
  protected:
   // The subcommands `flopscope --help` lists.
   std::vector<std::string> subcommands() {
-    const Result help = run("'" FLOPSCOPE_CLI "' --help");
+    const Result help = run("'" + testing::cli_path() + "' --help");
     std::vector<std::string> names;
     std::istringstream lines(help.out.substr(help.out.find("Subcommands:")));
     std::string line;
@@ -35,15 +35,15 @@ class Install : public testing::CommandTest {
 
   // What bash's completion of flopscope offers for the words typed so far (the last one incomplete).
   std::string complete(const std::string& words) {
-    const Result r = run("bash -c 'source \"" FLOPSCOPE_SOURCE_DIR "/tools/packaging/flopscope.bash\"; COMP_WORDS=(\"" FLOPSCOPE_CLI
-                         "\" " + words + "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _flopscope; echo \"${COMPREPLY[*]}\"'");
+    const Result r = run("bash -c 'source \"" + testing::source_dir() + "/tools/packaging/flopscope.bash\"; COMP_WORDS=(\"" +
+                         testing::cli_path() + "\" " + words + "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _flopscope; echo \"${COMPREPLY[*]}\"'");
     EXPECT_EQ(r.code, 0) << r.err;
     return r.out;
   }
 };
 
 TEST_F(Install, ManPageHasEveryCommandAndExitCode) {
-  const std::string page = testing::slurp(FLOPSCOPE_BUILD_DIR "/flopscope.1");
+  const std::string page = testing::slurp(testing::build_dir() + "/flopscope.1");
   ASSERT_FALSE(page.empty()) << "the build writes build/flopscope.1";
   const std::vector<std::string> commands = subcommands();
   ASSERT_GE(commands.size(), 7u);
@@ -53,7 +53,7 @@ TEST_F(Install, ManPageHasEveryCommandAndExitCode) {
     EXPECT_NE(page.find(".TP\n" + std::to_string(code) + "\n"), std::string::npos) << "exit code " << code;
   }
   // man renders it without a warning.
-  const Result man = run("MANWIDTH=100 man --warnings -l '" FLOPSCOPE_BUILD_DIR "/flopscope.1'");
+  const Result man = run("MANWIDTH=100 man --warnings -l '" + testing::build_dir() + "/flopscope.1'");
   EXPECT_EQ(man.code, 0) << man.err;
   EXPECT_EQ(man.err, "");
   EXPECT_NE(man.out.find("EXIT STATUS"), std::string::npos);
@@ -64,14 +64,14 @@ TEST_F(Install, BashCompletesCommandsOptionsAndFiles) {
   EXPECT_EQ(complete("d"), "diff\n");
   EXPECT_EQ(complete("analyze --dry"), "--dry-run\n");
   EXPECT_EQ(complete("sweep --rep"), "--repeat\n");
-  const std::string files = complete("analyze '" FLOPSCOPE_SOURCE_DIR "/torchscript_models/test/mix'");  // in directory order
-  EXPECT_NE(files.find(FLOPSCOPE_SOURCE_DIR "/torchscript_models/test/mixed.pt"), std::string::npos) << files;
-  EXPECT_NE(files.find(FLOPSCOPE_SOURCE_DIR "/torchscript_models/test/mixed.json"), std::string::npos) << files;
+  const std::string files = complete("analyze '" + testing::source_dir() + "/torchscript_models/test/mix'");  // in directory order
+  EXPECT_NE(files.find(testing::model_path("test/mixed.pt")), std::string::npos) << files;
+  EXPECT_NE(files.find(testing::model_path("test/mixed.json")), std::string::npos) << files;
 }
 
 TEST_F(Install, CppProjectFindsTheInstalledLibrary) {
   const fs::path prefix = dir_ / "prefix", build = dir_ / "consumer";
-  const Result install = run("cmake --install '" FLOPSCOPE_BUILD_DIR "' --prefix '" + prefix.string() + "'");
+  const Result install = run("cmake --install '" + testing::build_dir() + "' --prefix '" + prefix.string() + "'");
   ASSERT_EQ(install.code, 0) << install.err;
   for (const char* file : {"bin/flopscope", "share/man/man1/flopscope.1.gz", "share/bash-completion/completions/flopscope",
                            "share/flopscope/hardware/h100-sxm.json", "share/doc/flopscope/docs/cli.md",
@@ -82,7 +82,7 @@ TEST_F(Install, CppProjectFindsTheInstalledLibrary) {
   const Result presets = run("'" + (prefix / "bin/flopscope").string() + "' hardware");
   EXPECT_EQ(presets.code, 0) << presets.err;
   EXPECT_NE(presets.out.find("from " + (prefix / "share/flopscope/hardware/h100-sxm.json").string()), std::string::npos) << presets.out;
-  const Result configure = run("cmake -S '" FLOPSCOPE_SOURCE_DIR "/tests/consumer' -B '" + build.string() + "' -DCMAKE_PREFIX_PATH='" +
+  const Result configure = run("cmake -S '" + testing::source_dir() + "/tests/consumer' -B '" + build.string() + "' -DCMAKE_PREFIX_PATH='" +
                                prefix.string() + "'");
   ASSERT_EQ(configure.code, 0) << configure.out << configure.err;
   const Result compile = run("cmake --build '" + build.string() + "'");

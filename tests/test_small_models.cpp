@@ -191,7 +191,7 @@ TEST(SmallModels, LoaderErrorsHaveTheirCodes) {
     return ExitCode::Ok;
   };
   EXPECT_EQ(code_of("/nonexistent/model.pt"), ExitCode::FileNotFound);
-  EXPECT_EQ(code_of(FLOPSCOPE_SOURCE_DIR), ExitCode::FileNotFound);
+  EXPECT_EQ(code_of(testing::source_dir()), ExitCode::FileNotFound);
   EXPECT_EQ(code_of(testing::model_path("test/state_dict.pt")), ExitCode::NotTorchScript);
   EXPECT_EQ(code_of(testing::model_path("test/mixed.json")), ExitCode::NotTorchScript);
 }

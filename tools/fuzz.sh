@@ -11,6 +11,7 @@
 # a temporary directory, removed). To keep one as a finding, minimize it (tests/fuzz/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source tools/ccache-env.sh
 seconds=${1:-60}
 tools/install_deps.sh
 tools/install_deps.sh clang libclang-rt-14-dev libzip-dev

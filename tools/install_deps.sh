@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything flopscope needs from Debian 12's apt (nothing is downloaded from elsewhere).
 # libopenblas0-openmp replaces the reference BLAS that Debian's torch links by default (~30x faster).
-# chromium: the tests open the HTML report in a headless browser; help2man writes the man page, man-db checks it.
+# chromium: the tests open the HTML report in a headless browser; help2man writes the man page, man-db checks it;
+# ccache keeps compiled units for the next build (tools/ccache-env.sh).
 # With arguments, installs those packages instead (tools/fuzz.sh asks for clang and libFuzzer).
 set -euo pipefail
 packages=(build-essential cmake libtorch-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
-          libbenchmark-dev libopenblas0-openmp libseccomp-dev libvalijson-dev pkg-config chromium help2man man-db)
+          libbenchmark-dev libopenblas0-openmp libseccomp-dev libvalijson-dev pkg-config chromium help2man man-db ccache)
 [ $# -gt 0 ] && packages=("$@")
 missing=()
 for p in "${packages[@]}"; do

@@ -2,7 +2,9 @@
 // times are not compared across runs). Writes this LibTorch's section of docs/perf.md, keeping the
 // other LibTorch's section: tools/bench/run.sh runs it under 1.13 and, in the Debian 13 root, 2.6.
 //
-//   flopscope_bench [--output docs/perf.md] [--repeat 5] [--big CHECKPOINT.pt]
+//   flopscope_bench [--output docs/perf.md] [--repeat 5] [--big CHECKPOINT.pt] [--models torchscript_models]
+//
+// Paths are relative to the project root, where tools/bench/run.sh runs it.
 //
 // Time: for each model and batch, a warm-up, then rounds of {plain forward, analyze, analyze +
 // cross-check report}, each round starting with the next of the three (a fixed order favoured
@@ -231,14 +233,15 @@ std::string with_section(const std::string& path, const std::string& version, co
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() == 4 && args[0] == "--child") return child_main(args[1], args[2], std::stoll(args[3]));
-  std::string output = "docs/perf.md", big;
+  std::string output = "docs/perf.md", big, models_dir = "torchscript_models";
   int repeat = 5;
   for (size_t i = 0; i + 1 < args.size(); i += 2) {
     if (args[i] == "--output") output = args[i + 1];
     else if (args[i] == "--repeat") repeat = std::max(5, std::stoi(args[i + 1]));
     else if (args[i] == "--big") big = args[i + 1];
+    else if (args[i] == "--models") models_dir = args[i + 1];
     else {
-      std::cerr << "usage: flopscope_bench [--output FILE] [--repeat N>=5] [--big CHECKPOINT.pt]\n";
+      std::cerr << "usage: flopscope_bench [--output FILE] [--repeat N>=5] [--big CHECKPOINT.pt] [--models DIR]\n";
       return 2;
     }
   }
@@ -249,7 +252,7 @@ int main(int argc, char** argv) {
   const bool fixed_allocator = mallopt(M_MMAP_THRESHOLD, kMmapThreshold) == 1 && mallopt(M_TRIM_THRESHOLD, kTrimThreshold) == 1;
   const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(threads);
-  const std::string models = std::string(FLOPSCOPE_SOURCE_DIR) + "/torchscript_models/";
+  const std::string models = models_dir + "/";
 
   const std::string version = flopscope::compat::libtorch_version();
   std::ostringstream md;
