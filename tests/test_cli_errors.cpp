@@ -383,6 +383,27 @@ TEST_F(Cli, SweepOverInputDimsAndItsErrors) {
   EXPECT_EQ(bad.err.find("frame #"), std::string::npos) << bad.err;
 }
 
+// A file in float16: LibTorch 1.13's CPU has no float16 convolution, 2.6's has. Either way the user
+// gets the counts, the same as in float32; where the real run cannot be made, by a dry run and a note.
+TEST_F(Cli, HalfWeightsAreCountedWhereTheCpuCannotRunThem) {
+  const std::string json = (dir_ / "half.json").string();
+  const Result r = run("analyze " + flopscope::testing::model_path("test/convnet_half.pt") + " --format json -o " + json);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json half = nlohmann::json::parse(slurp(json));
+  const nlohmann::json float32 = flopscope::testing::report_json("test/convnet.pt", std::nullopt, false);
+  EXPECT_EQ(half["totals"]["flops"], float32["totals"]["flops"]);
+  EXPECT_EQ(half["totals"]["matmul_flops"], float32["totals"]["matmul_flops"]);
+  EXPECT_EQ(half["model"]["param_bytes"], float32["model"]["param_bytes"].get<int64_t>() / 2);
+  const bool cpu_runs_half_convolutions = flopscope::compat::libtorch_version().rfind("1.", 0) != 0;
+  if (cpu_runs_half_convolutions) {
+    EXPECT_EQ(r.err, "");
+  } else {
+    EXPECT_EQ(r.err.rfind("flopscope: note: LibTorch 1.13.0 cannot run 'forward' in this dtype on the CPU (", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find("counted by a dry run instead (the same counts; no times)\n"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
 TEST_F(Cli, CudaWithoutAGpuIsOneClearLine) {
   if (torch::cuda::is_available()) GTEST_SKIP() << "a GPU is visible: --device cuda runs (tests/test_cuda.cpp)";
   const Result r = run("analyze " + kMixed + " --device cuda");

@@ -392,6 +392,8 @@ MODELS = {
     "flexible_vit": (FlexibleViT, {"inputs": ["1x3x16x16:float32"]}, False),
     "rotary_decoder": (RotaryDecoder, {"inputs": ["1x6x32:float32"]}, False),
     "recurrent": (Recurrent, {"inputs": ["2x5:int64:randint:0:50"]}, False),
+    # Weights in float16, which LibTorch 1.13's CPU convolutions cannot run (2.6's can).
+    "convnet_half": (lambda: ConvNet().half(), {"inputs": ["2x3x32x32:float16", "2x6:int64:randint:0:10"]}, False),
     # Hostile models, exported with --out torchscript_models/hostile --only forever hog.
     "forever": (Forever, {"inputs": ["1x4:float32"]}, False),
     "hog": (Hog, {"inputs": ["1:float32"]}, False),

@@ -69,6 +69,7 @@ WorkResult hardware_command(const HardwareRequest& request) {
   return {{{"", hardware_listing(devices) +
                     (this_machine_known ? "" : "\nthis-machine: not measured yet; run `flopscope hardware --measure`\n")}},
           0,
+          "",
           ""};
 }
 
@@ -85,7 +86,7 @@ WorkResult formulas_command(const FormulasRequest& request) {
   out << "\n## Shape-only (Meta) kernels supplied for dry runs\n\n";
   for (const auto& op : register_meta_kernels()) out << "`aten::" << op << "` ";
   out << "\n";
-  return {{{request.output, out.str()}}, 0, ""};
+  return {{{request.output, out.str()}}, 0, "", ""};
 }
 
 }  // namespace flopscope

@@ -14,6 +14,7 @@ void deliver(const WorkResult& result) {
       write_file_atomically(output.path, output.content);
     }
   }
+  if (!result.note.empty()) std::cerr << "flopscope: note: " << result.note << "\n";
   if (result.exit_code != 0) throw Error(static_cast<ExitCode>(result.exit_code), result.message);
 }
 

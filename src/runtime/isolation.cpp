@@ -62,12 +62,13 @@ bool take(const std::string& in, size_t& at, std::string& field) {
   return true;
 }
 
-// kind "ok": exit code, message, then path/content pairs; kind "error": code and message.
+// kind "ok": exit code, message, note, then path/content pairs; kind "error": code and message.
 std::string encode_result(const WorkResult& r) {
   std::string out;
   put(out, "ok");
   put(out, std::to_string(r.exit_code));
   put(out, r.message);
+  put(out, r.note);
   for (const auto& o : r.outputs) {
     put(out, o.path);
     put(out, o.content);
@@ -96,6 +97,7 @@ bool decode(const std::string& in, WorkResult& result, std::optional<Error>& err
   }
   result.exit_code = number;
   result.message = message;
+  if (!take(in, at, result.note)) return false;
   while (at < in.size()) {
     WorkResult::Output o;
     if (!take(in, at, o.path) || !take(in, at, o.content)) return false;

@@ -38,7 +38,7 @@ auto guarded(const RunOptions& options, const std::string& what, const Step& ste
   } catch (const std::bad_alloc&) {
     throw Error(ExitCode::OutOfMemory, "out of memory while running " + what + "; use a smaller --batch or --dry-run");
   } catch (const std::exception& e) {
-    throw forward_error(options.method, e.what(), failure_location());
+    throw_forward_error(options.method, e.what(), failure_location());
   }
 }
 

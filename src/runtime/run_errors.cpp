@@ -7,32 +7,32 @@
 
 namespace flopscope {
 
-Error forward_error(const std::string& method, const std::string& what, const std::string& where) {
+void throw_forward_error(const std::string& method, const std::string& what, const std::string& where) {
   const std::string line = error_cause(what);
   const auto marker = what.find(kDataDependentMarker);
   if (marker != std::string::npos) {
     // The kernel's message: "<op>: <why>".
     const std::string detail = first_line(what.substr(marker + std::string(kDataDependentMarker).size()));
-    return Error(ExitCode::Unsupported, "--dry-run cannot count past aten::" + detail + "; run without --dry-run");
+    throw Error(ExitCode::Unsupported, "--dry-run cannot count past aten::" + detail + "; run without --dry-run");
   }
   const std::string no_meta_kernel = compat::op_without_meta_kernel(what);
   if (!no_meta_kernel.empty()) {
-    return Error(ExitCode::Unsupported, "--dry-run: " + no_meta_kernel + " has no shape-only (meta) kernel; run without --dry-run");
+    throw Error(ExitCode::Unsupported, "--dry-run: " + no_meta_kernel + " has no shape-only (meta) kernel; run without --dry-run");
   }
   static const std::regex no_kernel_for_dtype(R"(not implemented for '(Half|BFloat16|Double|Float)')");
   if (std::regex_search(line, no_kernel_for_dtype)) {
-    return Error(ExitCode::Unsupported, "LibTorch " + compat::libtorch_version() + " cannot run '" + method +
-                                            "' in this dtype here (" + line + "); the --precision projections need no run");
+    throw NoKernelForDtype(ExitCode::Unsupported, "LibTorch " + compat::libtorch_version() + " cannot run '" + method +
+                                                      "' in this dtype on the CPU (" + line + ")");
   }
   if (line.find("alloc") != std::string::npos && line.find("memory") != std::string::npos) {
-    return Error(ExitCode::OutOfMemory, "out of memory while running '" + method + "': " + line);
+    throw Error(ExitCode::OutOfMemory, "out of memory while running '" + method + "': " + line);
   }
   for (const char* hint : {"shape", "size", "dimension", "dtype", "type (", "channels", "Expected", "expected", "mat1", "rank"}) {
     if (line.find(hint) != std::string::npos) {
-      return Error(ExitCode::BadInputs, "the inputs do not fit method '" + method + "'" + where + ": " + line);
+      throw Error(ExitCode::BadInputs, "the inputs do not fit method '" + method + "'" + where + ": " + line);
     }
   }
-  return Error(ExitCode::ForwardFailed, "the model raised while running '" + method + "'" + where + ": " + line);
+  throw Error(ExitCode::ForwardFailed, "the model raised while running '" + method + "'" + where + ": " + line);
 }
 
 }  // namespace flopscope

@@ -8,10 +8,11 @@
 
 namespace flopscope {
 
-// Classifies an exception from running `method` (`where`: failure_location()). Shape and dtype
-// complaints almost always mean the inputs do not fit the model: Error(BadInputs); meta kernels that
-// are missing or cannot know a shape: Error(Unsupported); allocation failures: Error(OutOfMemory);
-// anything else: Error(ForwardFailed).
-Error forward_error(const std::string& method, const std::string& what, const std::string& where = "");
+// Throws the flopscope error for an exception from running `method` (`where`: failure_location()).
+// Shape and dtype complaints almost always mean the inputs do not fit the model: Error(BadInputs);
+// meta kernels that are missing or cannot know a shape: Error(Unsupported); a kernel missing for the
+// dtype: NoKernelForDtype (Unsupported); allocation failures: Error(OutOfMemory); anything else:
+// Error(ForwardFailed).
+[[noreturn]] void throw_forward_error(const std::string& method, const std::string& what, const std::string& where = "");
 
 }  // namespace flopscope

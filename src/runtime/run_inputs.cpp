@@ -114,7 +114,7 @@ PreparedRun prepare_run(Model& model, const RunOptions& options) {
   } catch (const std::bad_alloc&) {
     throw Error(ExitCode::OutOfMemory, "out of memory while creating the inputs; use a smaller --batch or --dry-run");
   } catch (const c10::Error& e) {
-    throw forward_error(options.method, e.what());
+    throw_forward_error(options.method, e.what());
   }
   return prepared;
 }

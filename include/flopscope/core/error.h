@@ -39,6 +39,13 @@ class Error : public std::runtime_error {
   ExitCode code_;
 };
 
+// A real run that stopped because this LibTorch has no CPU kernel for the model's dtype (1.13 has no
+// float16 convolution): the counts can still come from a dry run, which runs no kernels.
+class NoKernelForDtype : public Error {
+ public:
+  using Error::Error;
+};
+
 // The first non-blank line of an exception text, trimmed (LibTorch's stack information follows it).
 std::string first_line(const std::string& text);
 
