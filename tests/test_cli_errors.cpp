@@ -404,6 +404,48 @@ TEST_F(Cli, HalfWeightsAreCountedWhereTheCpuCannotRunThem) {
   }
 }
 
+// Operators from libraries: torchvision's is loaded where python3-torchvision installs it; a file
+// calling one nobody loaded says what to load; --load-library's own mistakes are one line each.
+TEST_F(Cli, OperatorLibrariesAreLoadedOrNamed) {
+  const std::string json = (dir_ / "boxes.json").string();
+  const std::string boxes = flopscope::testing::model_path("test/libraries/boxes.pt");
+  bool torchvision_installed = false;
+  std::error_code absent;
+  for (const auto& entry : fs::directory_iterator("/usr/lib/python3/dist-packages/torchvision", absent)) {
+    const std::string name = entry.path().filename().string();
+    torchvision_installed = torchvision_installed || (name.rfind("_C", 0) == 0 && entry.path().extension() == ".so");
+  }
+  Result r = run("analyze " + boxes + " --format json -o " + json);
+  if (torchvision_installed) {
+    ASSERT_EQ(r.code, 0) << r.err;
+    const nlohmann::json libraries = nlohmann::json::parse(slurp(json))["model"]["operator_libraries"];
+    ASSERT_EQ(libraries.size(), 1u) << libraries.dump();
+    EXPECT_EQ(libraries[0]["name"], "torchvision");
+    EXPECT_EQ(libraries[0]["requested"], false);
+    EXPECT_NE(run("analyze " + boxes + " --depth 0").out.find("\noperators from torchvision: /usr/lib/python3/dist-packages/torchvision/_C"),
+              std::string::npos);
+    // The plain models do not depend on it.
+    EXPECT_TRUE(nlohmann::json::parse(run("analyze " + kMixed + " --format json").out)["model"]["operator_libraries"].empty());
+  } else {
+    EXPECT_EQ(r.code, 10) << r.err;
+    expect_one_clean_line(r);
+    EXPECT_NE(r.err.find("calls torchvision::"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("install python3-torchvision"), std::string::npos) << r.err;
+  }
+  r = run("analyze " + flopscope::testing::model_path("test/libraries/custom_ops.pt"));
+  EXPECT_EQ(r.code, 10) << r.err;
+  expect_one_clean_line(r);
+  EXPECT_NE(r.err.find("calls customops::"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("pass --load-library with the shared object that registers it"), std::string::npos) << r.err;
+  r = run("analyze " + kMixed + " --load-library /nonexistent/libops.so");
+  EXPECT_EQ(r.code, 3) << r.err;
+  expect_one_clean_line(r);
+  r = run("analyze " + kMixed + " --load-library " + flopscope::testing::model_path("test/mixed.json"));
+  EXPECT_EQ(r.code, 10) << r.err;
+  expect_one_clean_line(r);
+  EXPECT_NE(r.err.find("does not load"), std::string::npos) << r.err;
+}
+
 TEST_F(Cli, CudaWithoutAGpuIsOneClearLine) {
   if (torch::cuda::is_available()) GTEST_SKIP() << "a GPU is visible: --device cuda runs (tests/test_cuda.cpp)";
   const Result r = run("analyze " + kMixed + " --device cuda");

@@ -14,11 +14,14 @@ Usage: export_test_models.py [--out DIR] [--only NAME ...]
 """
 import argparse
 import os
+import shutil
 import sys
+import zipfile
 from typing import List
 
 import torch
 import torch.nn.functional as F
+import torchvision
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -373,6 +376,16 @@ class Recurrent(nn.Module):
         return self.head(y), z, h
 
 
+class Boxes(nn.Module):
+    """Calls torchvision's operators as detection models do: nms over scored boxes and roi_align of
+    the boxes over a feature map (torchscript_models/test/libraries/, with --only boxes)."""
+
+    def forward(self, features, boxes, scores):
+        keep = torchvision.ops.nms(boxes, scores, 0.5)
+        rois = torch.cat([torch.zeros(boxes.shape[0], 1), boxes], dim=1)
+        return torchvision.ops.roi_align(features, rois, [7, 7], 1.0, 2, False), keep
+
+
 # name -> (builder, manifest, needs PyTorch 2.x)
 MODELS = {
     "mixed": (Mixed, {"inputs": ["1x3x16x16:float32"]}, False),
@@ -392,6 +405,7 @@ MODELS = {
     "flexible_vit": (FlexibleViT, {"inputs": ["1x3x16x16:float32"]}, False),
     "rotary_decoder": (RotaryDecoder, {"inputs": ["1x6x32:float32"]}, False),
     "recurrent": (Recurrent, {"inputs": ["2x5:int64:randint:0:50"]}, False),
+    "boxes": (Boxes, {"inputs": ["1x8x32x32:float32", "5x4:float32", "5:float32"]}, False),
     # Weights in float16, which LibTorch 1.13's CPU convolutions cannot run (2.6's can).
     "convnet_half": (lambda: ConvNet().half(), {"inputs": ["2x3x32x32:float16", "2x6:int64:randint:0:10"]}, False),
     # Hostile models, exported with --out torchscript_models/hostile --only forever hog.
@@ -423,6 +437,17 @@ def example_inputs(specs):
     return tuple(tensor(spec) for spec in specs)
 
 
+def rename_namespace(source, old, new, target):
+    """Copies a TorchScript archive with the operator namespace `old` in its code renamed to `new`."""
+    with zipfile.ZipFile(source) as archive, zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as out:
+        for info in archive.infolist():
+            data = archive.read(info.filename)
+            if info.filename.endswith(".py"):
+                data = data.replace(("ops." + old + ".").encode(), ("ops." + new + ".").encode())
+            out.writestr(info.filename.replace("boxes/", os.path.splitext(os.path.basename(target))[0] + "/", 1), data)
+    shutil.copy(os.path.splitext(source)[0] + ".json", os.path.splitext(target)[0] + ".json")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=OUT)
@@ -442,6 +467,9 @@ def main():
         else:
             save_scripted(use_placeholder_weights(build()), path, manifest)
         print("exported", name)
+    if "boxes" in args.only:
+        # The same file calling an operator library nobody has: flopscope must say what to load.
+        rename_namespace(os.path.join(args.out, "boxes.pt"), "torchvision", "customops", os.path.join(args.out, "custom_ops.pt"))
     if args.out == OUT and "odd" in args.only:
         # A plain state_dict, not a scripted module: flopscope must refuse it cleanly.
         torch.save(Odd().state_dict(), os.path.join(OUT, "state_dict.pt"))

@@ -7,6 +7,7 @@
 #include "flopscope/core/error.h"
 #include "flopscope/core/manifest.h"
 #include "flopscope/counting/formula_coverage.h"
+#include "flopscope/runtime/operator_libraries.h"
 #include "flopscope/runtime/recorder.h"
 #include "flopscope/analysis/run_plan.h"
 
@@ -27,6 +28,7 @@ std::vector<std::string> zoo_model_paths(const std::string& directory) {
 ZooEntry analyze_zoo_model(const std::string& path, const ZooOptions& options) {
   LoadOptions load;
   load.meta = options.dry_run;
+  load_operator_libraries({});  // torchvision's, where installed, before the sandbox
   Model model = Model::load(path, load);
   RunRequest request;
   request.preset = "openclip";

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "flopscope/analysis/memory_estimate.h"
+#include "flopscope/runtime/operator_libraries.h"
 
 namespace flopscope {
 
@@ -19,6 +20,7 @@ WorkResult run_on_model(const ModelRequest& request, const RunRequest& largest,
   const IsolationLimits limits = resolve_isolation(request.isolation, request.max_memory, device);
   return run_isolated(
       [&]() {
+        load_operator_libraries(request.libraries);  // before the sandbox refuses opening files
         ModelFile file(request.path, device != Device::Cuda);
         const int64_t limit = effective_memory_limit(limits);
         std::error_code error;

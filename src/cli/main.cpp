@@ -38,6 +38,9 @@ void add_model_options(CLI::App& command, flopscope::ModelRequest& o) {
                      "one per method argument, in order: SHAPE:DTYPE[:FILL], e.g. 1x3x224x224:float32, "
                      "1x77:int64:randint:0:49408 (default: the preset's or the manifest's)");
   command.add_option("--method,-m", o.run.method, "method to analyze (default: the manifest's, else forward)");
+  command.add_option("--load-library", o.libraries,
+                     "a shared object registering operators the file calls (TORCH_LIBRARY), loaded before it "
+                     "(repeatable; torchvision's is loaded where python3-torchvision is installed)");
   command.add_option("--preset", o.run.preset, "model family whose inputs and towers flopscope derives: openclip");
   command.add_option("--threads", o.run.threads, "CPU threads for the forward (default: all cores)");
   command

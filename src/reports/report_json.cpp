@@ -89,11 +89,20 @@ nlohmann::json training_json(const AnalyzedRun& run) {
           {"module_backward", module_backward}};
 }
 
+nlohmann::json operator_libraries_json(const Model& model) {
+  nlohmann::json libraries = nlohmann::json::array();
+  for (const auto& library : model.operator_libraries()) {
+    libraries.push_back({{"name", library.name}, {"path", library.path}, {"requested", library.requested}});
+  }
+  return libraries;
+}
+
 nlohmann::json model_json(const Model& model) {
   return {{"path", model.path()},
           {"params", model.total_params()},
           {"param_bytes", model.total_param_bytes()},
           {"buffer_bytes", model.total_buffer_bytes()},
+          {"operator_libraries", operator_libraries_json(model)},
           {"constants", {{"tensors", model.code_constants().tensors},
                          {"elements", model.code_constants().elements},
                          {"bytes", model.code_constants().bytes}}}};

@@ -145,7 +145,9 @@ std::string render_table(const AnalyzedRun& run, const TableOptions& options) {
   std::string inputs;
   for (const auto& spec : run.options->inputs) inputs += ' ' + to_string(spec);
   out << wrap_text("flopscope: ", run.model->path() + "  method " + run.options->method + "  inputs" + inputs, options.width)
-      << tool_identity() << "\n\n";
+      << tool_identity() << "\n";
+  for (const auto& library : run.model->operator_libraries()) out << "operators from " << library.name << ": " << library.path << "\n";
+  out << "\n";
   const auto tree = [](const ModuleLine& l) { return l.row.tree_label; };
   // Numbers from "params" on right-aligned; inputs and outputs are the first to go (CSV and JSON keep
   // them), then the split of FLOPs, which MACs (= matmul / 2) and FLOPs give, and last long type names.

@@ -21,6 +21,7 @@
 #include "flopscope/runtime/isolation.h"
 #include "flopscope/runtime/libtorch_compat.h"
 #include "flopscope/runtime/meta_kernels.h"
+#include "flopscope/runtime/operator_libraries.h"
 #include "runtime/dry_run_graphs.h"
 #include "runtime/graph_walk.h"
 #include "runtime/model_impl.h"
@@ -138,16 +139,20 @@ bool code_mentions(std::istream& file, const std::string& text) {
   return false;
 }
 
-// A file that calls an operator this LibTorch does not have was most likely scripted by a newer
-// PyTorch: say which operator, which LibTorch this is, and where the README says how to build
-// against another. torch.jit.optimize_for_inference saves its MKLDNN weights as constants no LibTorch
+// A file that calls an aten or prim operator this LibTorch does not have was most likely scripted by a
+// newer PyTorch: say which operator, which LibTorch this is, and where the README says how to build
+// against another; an operator of another namespace comes from a library (torchvision's) to load. torch.jit.optimize_for_inference saves its MKLDNN weights as constants no LibTorch
 // can read back: say so, and what to save instead. Anything else: the first line of LibTorch's
 // message, which names the cause.
 Error load_error(const std::string& path, const std::string& what, std::istream& file) {
   static const std::regex unknown_op(R"(Unknown builtin op: ([A-Za-z_][A-Za-z0-9_:.]*[A-Za-z0-9_]))");
   std::smatch match;
   if (std::regex_search(what, match, unknown_op)) {
-    return Error(ExitCode::Unsupported, path + " calls " + match[1].str() + ", which LibTorch " + compat::libtorch_version() +
+    const std::string op = match[1].str();
+    if (op.rfind("aten::", 0) != 0 && op.rfind("prim::", 0) != 0) {
+      return Error(ExitCode::Unsupported, path + " calls " + op + ", " + missing_operator_advice(op));
+    }
+    return Error(ExitCode::Unsupported, path + " calls " + op + ", which LibTorch " + compat::libtorch_version() +
                                             " (the one this flopscope is built with) does not have; build flopscope "
                                             "against a newer LibTorch (README: \"PyTorch 2.x files, and building against another LibTorch\")");
   }
@@ -236,12 +241,15 @@ void describe_module(const torch::jit::Module& module, const std::string& name, 
   impl.modules[static_cast<size_t>(index)].subtree_params = params;
 }
 
-// The code's tensor constants, each storage once; 0-dim ones are sizes and factors, not weights.
-void describe_code_constants(Model::Impl& impl) {
+// What the code holds and calls: its tensor constants, each storage once (0-dim ones are sizes and
+// factors, not weights), and the namespaces of its operators.
+void describe_code(Model::Impl& impl) {
   impl.code_constants = {};
   impl.constant_storage.clear();
+  impl.operator_namespaces.clear();
   for_each_graph(impl.module, [&](torch::jit::Graph& graph) {
     for_each_node(*graph.block(), [&](torch::jit::Node* node) {
+      impl.operator_namespaces.insert(node->kind().ns().toUnqualString());
       if (node->kind() != c10::prim::Constant || node->output()->type()->kind() != c10::TypeKind::TensorType) return;
       const c10::optional<c10::IValue> value = torch::jit::toIValue(node->output());
       if (!value || !value->isTensor()) return;
@@ -339,7 +347,7 @@ void Model::Impl::describe() {
   index_of_object.clear();
   std::set<TensorKey> seen_params, seen_buffers;
   describe_module(module, "", -1, *this, seen_params, seen_buffers);
-  describe_code_constants(*this);
+  describe_code(*this);
   remember_parameter_storage();
 }
 
@@ -369,6 +377,14 @@ int64_t sum_bytes(const std::vector<ModuleInfo>& modules, std::vector<TensorEntr
 int64_t Model::total_param_bytes() const { return sum_bytes(impl_->modules, &ModuleInfo::parameters); }
 int64_t Model::total_buffer_bytes() const { return sum_bytes(impl_->modules, &ModuleInfo::buffers); }
 const CodeConstants& Model::code_constants() const { return impl_->code_constants; }
+
+std::vector<OperatorLibrary> Model::operator_libraries() const {
+  std::vector<OperatorLibrary> used;
+  for (const auto& library : loaded_operator_libraries()) {
+    if (library.requested || impl_->operator_namespaces.count(library.name) > 0) used.push_back(library);
+  }
+  return used;
+}
 
 std::vector<std::string> Model::method_names() const {
   std::vector<std::string> names;

@@ -23,6 +23,7 @@ struct Model::Impl {
   // The code's tensor constants (Model::code_constants) and their memory: a frozen file's weights.
   CodeConstants code_constants;
   std::unordered_set<const c10::StorageImpl*> constant_storage;
+  std::unordered_set<std::string> operator_namespaces;  // of the ops the code calls ("aten", "torchvision")
   bool meta = false;
   bool instrumented = false;
 

@@ -33,6 +33,7 @@ struct ModelRequest {
   bool dry_run = false;        // shape-only (meta) tensors: no kernel runs
   IsolationLimits isolation;   // --timeout, --no-isolate (the memory limit comes from max_memory)
   std::string max_memory;      // --max-memory ("8G"); empty: 3/4 of physical memory, none on CUDA
+  std::vector<std::string> libraries;  // --load-library: operator libraries to load before the file
   std::string format = "table";
   std::string output;          // the report's file; empty: stdout
   std::string command_line;    // as typed, recorded in the reports

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "flopscope/core/manifest.h"
+#include "flopscope/runtime/operator_libraries.h"
 #include "flopscope/core/value_info.h"
 
 namespace flopscope {
@@ -109,6 +110,9 @@ class Model {
   int64_t total_param_bytes() const;
   int64_t total_buffer_bytes() const;
   const CodeConstants& code_constants() const;
+  // The operator libraries this model depends on: those named with --load-library, and those whose
+  // operators its code calls (torchvision's).
+  std::vector<OperatorLibrary> operator_libraries() const;
   std::vector<std::string> method_names() const;
   // Arguments of a method, without `self`. Throws Error(NoSuchMethod).
   std::vector<MethodArgument> method_arguments(const std::string& method) const;
