@@ -8,4 +8,6 @@ if command -v ccache >/dev/null 2>&1; then
   CCACHE_BASEDIR=$(pwd -P)
   export CCACHE_BASEDIR
   export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+  # Debug builds (the sanitizer's -g1) too: ccache would otherwise key them on the working directory.
+  export CCACHE_NOHASHDIR=1
 fi
