@@ -112,7 +112,7 @@ TEST(Isolation, ManyChildrenAtOnceKeepTheirOrderAndOneFailureStopsNoOther) {
       if (i == 3) throw Error(ExitCode::NotTorchScript, "not a zip");
       char byte = 0;
       if (i == 2 && ::read(go[0], &byte, 1) != 1) throw Error(ExitCode::Internal, "no go");
-      return WorkResult{{{"", "work " + std::to_string(i)}}, 0, "", ""};
+      return WorkResult{{{"", "work " + std::to_string(i)}}};
     });
   }
   std::vector<size_t> finished;
@@ -152,7 +152,7 @@ TEST(Isolation, TheSandboxRefusesFilesSocketsAndExec) {
         seen += ::execv("/bin/true", argv) < 0 && errno == EPERM ? "exec refused;" : "exec allowed;";
         std::vector<char> memory(64 << 20, 'x');  // memory and writes to open descriptors still work
         seen += memory.back() == 'x' ? "memory ok" : "memory failed";
-        return WorkResult{{{"", seen}}, 0, "", ""};
+        return WorkResult{{{"", seen}}};
       },
       limits());
   ASSERT_EQ(r.outputs.size(), 1u);

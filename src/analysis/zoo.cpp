@@ -78,7 +78,7 @@ Zoo analyze_zoo(const std::string& directory, const ZooOptions& options,
   if (each.isolation.max_memory_bytes == 0) each.isolation.max_memory_bytes = default_memory_limit() / jobs;
   std::vector<std::function<WorkResult()>> works;
   for (const auto& path : paths) {
-    works.push_back([path, each] { return WorkResult{{{"", zoo_entry_json(analyze_zoo_model(path, each)).dump()}}, 0, "", ""}; });
+    works.push_back([path, each] { return WorkResult{{{"", zoo_entry_json(analyze_zoo_model(path, each)).dump()}}}; });
   }
   size_t ended = 0;
   const auto outcomes = run_isolated_each(works, each.isolation, jobs, [&](size_t index, const IsolatedOutcome& outcome) {

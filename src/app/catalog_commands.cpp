@@ -86,7 +86,7 @@ WorkResult formulas_command(const FormulasRequest& request) {
   out << "\n## Shape-only (Meta) kernels supplied for dry runs\n\n";
   for (const auto& op : register_meta_kernels()) out << "`aten::" << op << "` ";
   out << "\n";
-  return {{{request.output, out.str()}}, 0, "", ""};
+  return {{{request.output, out.str()}}};
 }
 
 }  // namespace flopscope

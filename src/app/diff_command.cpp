@@ -6,7 +6,7 @@ namespace flopscope {
 
 WorkResult diff_command(const DiffRequest& request) {
   const ReportDiff diff = diff_reports(read_report(request.a), request.a, read_report(request.b), request.b);
-  return {{{request.output, find_format(diff_formats(), request.format).render(diff, request.options)}}, 0, "", ""};
+  return {{{request.output, find_format(diff_formats(), request.format).render(diff, request.options)}}};
 }
 
 }  // namespace flopscope

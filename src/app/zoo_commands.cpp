@@ -39,7 +39,7 @@ WorkResult planning_command(const PlanningRequest& request) {
   if (!zoo.failures.empty()) throw zoo_failure(zoo);  // the page is written whole or not at all
   std::vector<Hardware> devices;
   for (const auto& name : hardware_presets()) devices.push_back(load_hardware(name));
-  return {{{request.output, render_planning_markdown(zoo.entries, devices, request.command_line)}}, 0, "", ""};
+  return {{{request.output, render_planning_markdown(zoo.entries, devices, request.command_line)}}};
 }
 
 }  // namespace flopscope

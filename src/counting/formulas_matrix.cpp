@@ -83,8 +83,7 @@ Counts mkldnn_rnn_layer(const Inputs& in) {
     throw std::invalid_argument("mkldnn_rnn_layer shapes (an LSTM layer)");
   }
   const int64_t tokens = x.numel() / x.dim(-1);
-  const int64_t bias_adds = flag(in, 12) ? 2 * kGates * cost::kArithmetic : 0;
-  return multiply_adds(tokens * (w_ih.numel() + w_hh.numel())) + elementwise(tokens * hidden, cost::kLstmCell + bias_adds);
+  return recurrent_counts(tokens, w_ih.numel() + w_hh.numel(), hidden, kGates, cost::kLstmCell, flag(in, 12));
 }
 const RegisterOpFormula register_mkldnn_rnn_layer(
     {"aten::mkldnn_rnn_layer"}, mkldnn_rnn_layer,

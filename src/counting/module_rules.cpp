@@ -257,8 +257,7 @@ Counts recurrent_rule(const RuleContext& context) {
   const TensorEntry* first = module.parameter("weight_ih_l0");
   const int64_t tokens = recurrent_tokens(context.call, first != nullptr ? *first : weight(module, "weight_ih"));
   const bool biased = module.parameter("bias_ih_l0") != nullptr || module.parameter("bias_ih") != nullptr;
-  return multiply_adds(tokens * weight_elements) +
-         elementwise(tokens * hidden_units, CellFlops + (biased ? 2 * Gates * cost::kArithmetic : 0));
+  return recurrent_counts(tokens, weight_elements, hidden_units, Gates, CellFlops, biased);
 }
 const RegisterModuleRule register_lstm(
     {"torch.nn.modules.rnn.LSTM", "torch.nn.modules.rnn.LSTMCell"}, recurrent_rule<4, cost::kLstmCell>,

@@ -348,7 +348,7 @@ void Model::Impl::describe() {
   std::set<TensorKey> seen_params, seen_buffers;
   describe_module(module, "", -1, *this, seen_params, seen_buffers);
   describe_code(*this);
-  remember_parameter_storage();
+  remember_weight_storage();
 }
 
 const std::string& Model::path() const { return impl_->path; }

@@ -17,21 +17,21 @@ struct Model::Impl {
   std::vector<ModuleInfo> modules;
   // Identity of each module object (the `self` a hook receives) -> index into modules.
   std::unordered_map<const c10::ivalue::Object*, int> index_of_object;
-  // The memory of every parameter, so op arguments that are weights, or views of weights (a
-  // transposed w.t(), a chunk of in_proj_weight), can be told from activations.
-  std::unordered_set<const c10::StorageImpl*> parameter_storage;
   // The code's tensor constants (Model::code_constants) and their memory: a frozen file's weights.
   CodeConstants code_constants;
   std::unordered_set<const c10::StorageImpl*> constant_storage;
+  // The memory of every parameter and constant, so op arguments that are weights, or views of weights
+  // (a transposed w.t(), a chunk of in_proj_weight), can be told from activations with one lookup.
+  std::unordered_set<const c10::StorageImpl*> weight_storage;
   std::unordered_set<std::string> operator_namespaces;  // of the ops the code calls ("aten", "torchvision")
   bool meta = false;
   bool instrumented = false;
 
-  // Records where every parameter's memory is (after loading, and again after moving to a device).
-  void remember_parameter_storage() {
-    parameter_storage.clear();
+  // Records where every weight's memory is (after loading, and again after moving to a device).
+  void remember_weight_storage() {
+    weight_storage = constant_storage;
     for (const at::Tensor& p : module.parameters()) {
-      if (p.has_storage()) parameter_storage.insert(p.storage().unsafeGetStorageImpl());
+      if (p.has_storage()) weight_storage.insert(p.storage().unsafeGetStorageImpl());
     }
   }
 
@@ -42,8 +42,7 @@ struct Model::Impl {
   // A parameter, or a weight the code holds as a constant.
   bool is_parameter(const at::Tensor& t) const {
     if (!t.defined() || !t.has_storage()) return false;
-    const c10::StorageImpl* storage = t.storage().unsafeGetStorageImpl();
-    return parameter_storage.count(storage) > 0 || constant_storage.count(storage) > 0;
+    return weight_storage.count(t.storage().unsafeGetStorageImpl()) > 0;
   }
 };
 

@@ -102,7 +102,7 @@ PreparedRun prepare_run(Model& model, const RunOptions& options) {
   torch::jit::setGraphExecutorOptimize(false);
   if (device.is_cuda()) {
     impl.module.to(device);
-    impl.remember_parameter_storage();  // the parameters now live in GPU memory
+    impl.remember_weight_storage();  // the parameters now live in GPU memory
   }
   if (options.dtype && convert_floating_state(impl.module, scalar_type(*options.dtype))) {
     impl.describe();  // converted tensors have new storage, dtypes and sizes

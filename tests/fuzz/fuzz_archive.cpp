@@ -225,7 +225,7 @@ flopscope::WorkResult analyze_dry(const std::string& path, const std::string& sp
   for (const auto& call : recording.calls) {
     for (const auto& op : call.ops) ops += op.op + (op.has_formula ? "\n" : " uncovered\n");
   }
-  return {{{"", ops}}, 0, ""};
+  return {{{"", ops}}};
 }
 
 int g_children_lost = 0;  // died of a signal, timed out or ran out of memory

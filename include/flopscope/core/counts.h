@@ -98,4 +98,12 @@ inline constexpr int64_t kAffineBiasBackward = 1;    // sum of g
 inline constexpr int64_t kAccumulate = 1;            // scatter-add of a gradient row (embedding), a loss term
 }  // namespace cost
 
+// A recurrent layer (LSTM, GRU, RNN, their cells): each weight matrix multiplies one vector per token;
+// per hidden unit and token the cell's work (cost::kLstmCell, ...) and, when biased, two adds per gate.
+inline Counts recurrent_counts(int64_t tokens, int64_t weight_elements, int64_t hidden_units, int64_t gates,
+                               int64_t cell_flops, bool biased) {
+  return multiply_adds(tokens * weight_elements) +
+         elementwise(tokens * hidden_units, cell_flops + (biased ? 2 * gates * cost::kArithmetic : 0));
+}
+
 }  // namespace flopscope

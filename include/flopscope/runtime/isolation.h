@@ -42,8 +42,8 @@ struct WorkResult {
   };
   std::vector<Output> outputs;
   int exit_code = 0;
-  std::string message;  // why exit_code is not 0
-  std::string note;     // what the user should know of a run that went otherwise than asked ("" if none)
+  std::string message{};  // why exit_code is not 0
+  std::string note{};     // what the user should know of a run that went otherwise than asked ("" if none)
 };
 
 // Runs `work` in a child process under `limits` and returns its result. An Error thrown by `work`
