@@ -404,6 +404,32 @@ TEST_F(Cli, HalfWeightsAreCountedWhereTheCpuCannotRunThem) {
   }
 }
 
+// Arguments beyond tensors, on the command line: a list, a tuple, none and scalars; an argument given
+// the wrong kind says how to write the kind it wants.
+TEST_F(Cli, ListTupleNoneAndScalarInputs) {
+  const std::string model = flopscope::testing::model_path("test/arguments.pt");
+  const std::string json = (dir_ / "arguments.json").string();
+  const Result given = run("analyze " + model +
+                           " --input '[3x10x10:float32]' --input '(1x8:float32,1x8:float32)' --input none --input int:2"
+                           " --input float:2 --input bool:false --format json -o " + json);
+  ASSERT_EQ(given.code, 0) << given.err;
+  // One image: 6,912 MACs; 2 steps of one row: 2*64.
+  EXPECT_EQ(nlohmann::json::parse(slurp(json))["totals"]["matmul_flops"], 2 * (6'912 + 2 * 64));
+  const Result wrong = run("analyze " + model + " --input 3x10x10:float32 --input '(1x8:float32,1x8:float32)' --input none"
+                           " --input int:2 --input float:2 --input bool:false");
+  EXPECT_EQ(wrong.code, 6) << wrong.err;
+  EXPECT_NE(wrong.err.find("argument 'images' of 'forward' is List[Tensor], but --input 1 is '3x10x10:float32:randn'; "
+                           "write it as [SHAPE:DTYPE,SHAPE:DTYPE]"), std::string::npos) << wrong.err;
+  expect_one_clean_line(wrong);
+  const Result tuple = run("analyze " + model + " --input '[3x10x10:float32]' --input '(1x8:float32)' --input none"
+                           " --input int:2 --input float:2 --input bool:false");
+  EXPECT_EQ(tuple.code, 6) << tuple.err;
+  EXPECT_NE(tuple.err.find("write it as (SHAPE:DTYPE,SHAPE:DTYPE)"), std::string::npos) << tuple.err;
+  const Result unclosed = run("analyze " + model + " --input '[3x10x10:float32'");
+  EXPECT_EQ(unclosed.code, 2) << unclosed.err;
+  expect_one_clean_line(unclosed);
+}
+
 // Operators from libraries: torchvision's is loaded where python3-torchvision installs it; a file
 // calling one nobody loaded says what to load; --load-library's own mistakes are one line each.
 TEST_F(Cli, OperatorLibrariesAreLoadedOrNamed) {

@@ -96,6 +96,8 @@ struct HandCounted {
 //   recurrent (B=2, T=5): 2-layer LSTM 76,800 + 92,160, bidirectional GRU 51,840, RNN 5,120, LSTM cell
 //     2,880, head 24,000; rules for the embedding, LSTM, GRU, RNN, cell and head; scripted and traced by
 //     PyTorch 1.13 and 2.6 (whose CPU LSTM runs aten::mkldnn_rnn_layer instead of the cell's ops).
+//   arguments (a list of images 3x10x10 and 3x6x8, a tuple of 2x8 states, 3 steps): convolution 6,912 +
+//     2,592, projection 3 x 2*64 = 9,888 MACs; 2 Conv2d and 3 Linear calls.
 //   mha_traced: mha traced; nn.MultiheadAttention keeps no embed_dim or num_heads in a traced file, so
 //     its call is counted from its ops (no rule call) and still exact.
 const HandCounted kHandCounted[] = {
@@ -112,6 +114,8 @@ const HandCounted kHandCounted[] = {
     {"test/recurrent_traced.pt", 252'800, 6},
     {"torch2/test/recurrent.pt", 252'800, 6},
     {"torch2/test/recurrent_traced.pt", 252'800, 6},
+    {"test/arguments.pt", 19'776, 5},
+    {"torch2/test/arguments.pt", 19'776, 5},
 };
 
 TEST(Torch2Corpus, AttentionModelsCountedByHandAndStrictClean) {

@@ -41,7 +41,7 @@ INSTANTIATE_TEST_SUITE_P(
                                          "test/cross_attention.pt", "test/transformer_encoder.pt",
                                          "test/transformer_decoder.pt", "test/rotary_decoder.pt",
                                          "test/rotary_decoder_traced.pt", "test/mha_traced.pt", "test/recurrent.pt",
-                                         "test/recurrent_traced.pt", "torch2/test/recurrent.pt", "test/convnet_frozen.pt",
+                                         "test/recurrent_traced.pt", "torch2/test/recurrent.pt", "test/convnet_frozen.pt", "test/arguments.pt",
                                          "torch2/test/mha.pt", "torch2/test/sdpa.pt",
                                          "torch2/test/transformer_encoder.pt", "torch2/test/transformer_decoder.pt"),
                        ::testing::Values(1, 2, 8)),

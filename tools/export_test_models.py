@@ -17,7 +17,7 @@ import os
 import shutil
 import sys
 import zipfile
-from typing import List
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -386,6 +386,29 @@ class Boxes(nn.Module):
         return torchvision.ops.roi_align(features, rois, [7, 7], 1.0, 2, False), keep
 
 
+class Arguments(nn.Module):
+    """Arguments of every kind --input gives: a list of images of different sizes (as torchvision's
+    detection models take them), a tuple (h, c) of states, an optional mask, an int, a float and a
+    bool. MACs: the convolution 4*27 per output pixel of each image, the projection B*64 per step.
+    Images 3x10x10 and 3x6x8, states 2x8, 3 steps: 6,912 + 2,592 + 3*2*64 = 9,888 (19,776 FLOPs)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.proj = nn.Linear(8, 8)
+
+    def forward(self, images: List[torch.Tensor], state: Tuple[torch.Tensor, torch.Tensor],
+                mask: Optional[torch.Tensor], steps: int, scale: float, use_mask: bool):
+        pooled = [self.conv(image).mean() for image in images]
+        h, c = state
+        for _ in range(steps):
+            h = self.proj(h) + c
+        h = h * scale
+        if use_mask and mask is not None:
+            h = h * mask
+        return torch.stack(pooled), h
+
+
 # name -> (builder, manifest, needs PyTorch 2.x)
 MODELS = {
     "mixed": (Mixed, {"inputs": ["1x3x16x16:float32"]}, False),
@@ -405,6 +428,8 @@ MODELS = {
     "flexible_vit": (FlexibleViT, {"inputs": ["1x3x16x16:float32"]}, False),
     "rotary_decoder": (RotaryDecoder, {"inputs": ["1x6x32:float32"]}, False),
     "recurrent": (Recurrent, {"inputs": ["2x5:int64:randint:0:50"]}, False),
+    "arguments": (Arguments, {"inputs": ["[3x10x10:float32,3x6x8:float32]", "(2x8:float32,2x8:float32)", "2x8:float32",
+                                         "int:3", "float:0.5", "bool:true"]}, False),
     "boxes": (Boxes, {"inputs": ["1x8x32x32:float32", "5x4:float32", "5:float32"]}, False),
     # Weights in float16, which LibTorch 1.13's CPU convolutions cannot run (2.6's can).
     "convnet_half": (lambda: ConvNet().half(), {"inputs": ["2x3x32x32:float16", "2x6:int64:randint:0:10"]}, False),

@@ -203,7 +203,7 @@ SweepResult run_sweep(Model& model, const RunPlan& plan, const SweepOptions& opt
     SweepPoint point;
     point.size = size;
     point.variable = fit_variable(options, size);
-    point.batch = run.inputs.empty() || run.inputs[0].shape.empty() ? 1 : run.inputs[0].shape[0];
+    point.batch = batch_size(run.inputs);
     try {
       for (int i = 0; !options.dry_run && i < options.warmup; ++i) {
         if (progress) progress(label + ": warm-up " + std::to_string(i + 1) + "/" + std::to_string(options.warmup));

@@ -36,7 +36,9 @@ void add_model_options(CLI::App& command, flopscope::ModelRequest& o) {
   command.add_option("model", o.path, "TorchScript file (.pt) to analyze")->required();
   command.add_option("--input,-i", o.run.inputs,
                      "one per method argument, in order: SHAPE:DTYPE[:FILL], e.g. 1x3x224x224:float32, "
-                     "1x77:int64:randint:0:49408 (default: the preset's or the manifest's)");
+                     "1x77:int64:randint:0:49408; a list '[SPEC,SPEC]', a tuple '(SPEC,SPEC)', none, int:8, float:0.5, "
+                     "bool:true (default: the preset's or the manifest's)")
+      ->allow_extra_args(false);  // one SPEC per --input, and CLI11 must not split '[A,B]' into two
   command.add_option("--method,-m", o.run.method, "method to analyze (default: the manifest's, else forward)");
   command.add_option("--load-library", o.libraries,
                      "a shared object registering operators the file calls (TORCH_LIBRARY), loaded before it "

@@ -17,11 +17,8 @@ std::string ratio(int64_t numerator, int64_t denominator) {
   return denominator == 0 ? "-" : fixed(static_cast<double>(numerator) / static_cast<double>(denominator), 3) + "x";
 }
 
-// Batch size: dim 0 of the first input (the table's convention, "B = dim 0 of the inputs").
-int64_t batch_of(const AnalyzedRun& run) {
-  const auto& inputs = run.options->inputs;
-  return inputs.empty() || inputs[0].shape.empty() || inputs[0].shape[0] <= 0 ? 1 : inputs[0].shape[0];
-}
+// Batch size as --batch sets it (the table's convention, "B = dim 0 of the inputs"); at least 1.
+int64_t batch_of(const AnalyzedRun& run) { return std::max<int64_t>(1, batch_size(run.options->inputs)); }
 
 // Per module row: forward, backward, step and their ratio (header first).
 std::vector<std::vector<std::string>> training_cells(const std::vector<ModuleLine>& lines,

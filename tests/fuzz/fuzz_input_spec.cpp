@@ -1,5 +1,5 @@
 // Any text given to --input must parse or fail with flopscope::Error(Usage), and what parses must
-// print back to text that parses to the same spec.
+// print back to text that parses to the same spec (lists, tuples and scalars included).
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -12,10 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     const flopscope::InputSpec spec = flopscope::parse_input_spec(text);
     const flopscope::InputSpec again = flopscope::parse_input_spec(flopscope::to_string(spec));
-    if (again.shape != spec.shape || again.dtype != spec.dtype || again.fill != spec.fill ||
-        again.randint_low != spec.randint_low || again.randint_high != spec.randint_high) {
-      std::abort();
-    }
+    if (again != spec) std::abort();
     std::vector<flopscope::InputSpec> specs{spec};
     flopscope::apply_batch(specs, 1 + static_cast<int64_t>(size));
   } catch (const flopscope::Error& e) {
