@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
 
 #include "flopscope/analysis/analysis.h"
 #include "flopscope/core/manifest.h"
@@ -147,6 +148,97 @@ TEST(FrozenFiles, WeightsFoldedIntoConstantsAreCountedAsSuch) {
   EXPECT_EQ(frozen["memory_estimate"]["parameter_bytes"], 608 * 4);
   EXPECT_TRUE(frozen["uncovered_ops"].empty()) << frozen["uncovered_ops"].dump();
   EXPECT_EQ(frozen["modules"].size(), 1u);  // the tree was inlined
+}
+
+const nlohmann::json& module_named(const nlohmann::json& report, const std::string& name) {
+  for (const auto& m : report["modules"]) {
+    if (m["name"] == name) return m;
+  }
+  static const nlohmann::json none;
+  ADD_FAILURE() << "no module " << name;
+  return none;
+}
+
+// Detection: the data-independent part to the FLOP, the data-dependent part counted for this input
+// and marked. detector.pt (tools/export_test_models.py): backbone and scores 57,344 MACs; nms of 20
+// boxes keeps K; per kept box roi_align 4,224 FLOPs (128 outputs of 2x2 samples, 33 each) and the
+// head 640 MACs.
+TEST(DetectionModels, DataDependentWorkIsCountedForThisInputAndMarked) {
+  if (!testing::torchvision_loaded()) GTEST_SKIP() << "python3-torchvision is not installed";
+  for (const char* relative : {"test/detection/detector.pt", "torch2/test/detection/detector.pt"}) {
+    const nlohmann::json j = testing::report_json(relative, std::nullopt, false);
+    int64_t kept = -1;
+    for (const auto& call : j["calls"]) {
+      if (call["module"] == "head") kept = call["inputs"][0]["shape"][0];
+    }
+    ASSERT_GT(kept, 0) << relative;
+    ASSERT_LE(kept, 20) << relative;
+    EXPECT_EQ(j["totals"]["matmul_flops"], 2 * (57'344 + 640 * kept)) << relative;
+    EXPECT_EQ(j["data_dependent_totals"]["matmul_flops"], 2 * 640 * kept) << relative;
+    std::map<std::string, nlohmann::json> ops;
+    for (const auto& op : j["calls"][0]["counted_ops"]) ops.emplace(op["op"].get<std::string>(), op);
+    EXPECT_EQ(ops["torchvision::nms"]["elementwise_flops"], 3 * 20 + 13 * 190) << relative;  // areas, N(N-1)/2 pairs
+    EXPECT_EQ(ops["torchvision::nms"]["data_dependent"], true) << relative;
+    EXPECT_EQ(ops["torchvision::roi_align"]["elementwise_flops"], 4'224 * kept) << relative;
+    EXPECT_EQ(ops["torchvision::roi_align"]["data_dependent"], true) << relative;
+    EXPECT_EQ(module_named(j, "backbone")["data_dependent_calls"], 0) << relative;
+    EXPECT_EQ(module_named(j, "head")["data_dependent_calls"], 1) << relative;
+    EXPECT_EQ(module_named(j, "")["data_dependent_calls"], 1) << relative;
+    EXPECT_EQ(j["crosscheck"]["match"], j["crosscheck"]["rule_calls"]) << relative;
+    EXPECT_TRUE(j["uncovered_ops"].empty()) << relative << ": " << j["uncovered_ops"].dump();
+  }
+}
+
+// torchvision's detection models as torchvision scripts them (forward(List[Tensor]), placeholder
+// weights, one 320x320 image): the backbone and the heads that see every anchor count what PyTorch
+// 2.6's FlopCounterMode counts for the same modules run eagerly; what follows nms is data-dependent.
+TEST(DetectionModels, TorchvisionBackbonesAndHeadsEqualFlopCounterMode) {
+  if (!testing::torchvision_loaded()) GTEST_SKIP() << "python3-torchvision is not installed";
+  const std::vector<std::pair<std::string, std::vector<std::pair<std::string, int64_t>>>> models = {
+      {"ssdlite320_mobilenet_v3_large.pt", {{"backbone", 774'669'952}, {"head", 391'673'856}}},
+      {"fasterrcnn_mobilenet_v3_large_320_fpn.pt", {{"backbone", 1'163'936'000}, {"rpn.head", 274'060'800}}},
+  };
+  for (const char* folder : {"test/detection/", "torch2/test/detection/"}) {
+    for (const auto& [file, expected] : models) {
+      const std::string relative = folder + file;
+      const nlohmann::json j = testing::report_json(relative, std::nullopt, false);
+      for (const auto& [module, matmul_flops] : expected) {
+        EXPECT_EQ(module_named(j, module)["counts"]["matmul_flops"], matmul_flops) << relative << " " << module;
+        EXPECT_EQ(module_named(j, module)["data_dependent_calls"], 0) << relative << " " << module;
+      }
+      EXPECT_EQ(module_named(j, "")["data_dependent_calls"], 1) << relative;
+      EXPECT_EQ(j["crosscheck"]["mismatch"], 0) << relative;
+      EXPECT_EQ(j["crosscheck"]["rule_failed"], 0) << relative;
+      EXPECT_TRUE(j["uncovered_ops"].empty()) << relative << ": " << j["uncovered_ops"].dump();
+    }
+  }
+}
+
+// Quantized files (tools/export_test_models.py, QUANTIZED), with their weights packed for the int8
+// kernels: counted as parameters at their bit width (int8 weights 1 byte, float biases 4), their
+// products as multiply-adds.
+//   quantized_dynamic (quantize_dynamic of an MLP, 4x16): 4*16*32 + 4*32*8 = 3,072 MACs; 768 int8
+//     weights and 40 biases: 808 parameters, 928 bytes.
+//   quantized_static (static post-training quantization, 1x3x8x8): 8*64*27 + 4*64*8 = 15,872 MACs;
+//     216 + 32 int8 weights and 8 + 4 biases: 260 parameters, 296 bytes.
+TEST(QuantizedFiles, PackedWeightsAreParametersAndTheirProductsMultiplyAdds) {
+  struct Case {
+    const char* file;
+    int64_t macs, params, param_bytes;
+  };
+  for (const char* folder : {"test/quantized/", "torch2/test/quantized/"}) {
+    for (const Case& c : {Case{"quantized_dynamic.pt", 3'072, 808, 928}, Case{"quantized_static.pt", 15'872, 260, 296}}) {
+      const std::string relative = std::string(folder) + c.file;
+      const nlohmann::json j = testing::report_json(relative, std::nullopt, false);
+      EXPECT_EQ(j["totals"]["macs"], c.macs) << relative;
+      EXPECT_EQ(j["op_level_totals"]["macs"], c.macs) << relative;
+      EXPECT_EQ(j["model"]["params"], c.params) << relative;
+      EXPECT_EQ(j["model"]["param_bytes"], c.param_bytes) << relative;
+      EXPECT_TRUE(j["uncovered_ops"].empty()) << relative << ": " << j["uncovered_ops"].dump();
+      EXPECT_EQ(j["crosscheck"]["mismatch"], 0) << relative;
+      EXPECT_EQ(j["crosscheck"]["rule_failed"], 0) << relative;
+    }
+  }
 }
 
 int64_t convention(const nlohmann::json& report, const std::string& prefix) {

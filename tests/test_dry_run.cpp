@@ -88,12 +88,20 @@ TEST(DryRun, DataDependentShapesStopWithTheOpNamed) {
   // counts it; the dry run cannot know which branch, and says so instead of guessing.
   EXPECT_EQ(dry_run_error("test/value_branch.pt", &message), ExitCode::Unsupported);
   EXPECT_NE(message.find("reads a tensor value"), std::string::npos) << message;
+  // A detector's nms keeps as many boxes as the scores decide (torchvision has no meta kernel for it).
+  if (!testing::torchvision_loaded()) return;
+  EXPECT_EQ(dry_run_error("test/detection/detector.pt", &message), ExitCode::Unsupported);
+  EXPECT_EQ(message, "--dry-run cannot count past torchvision::nms: its output shape depends on tensor values; run without --dry-run");
 }
 
 TEST(DryRun, OpWithoutMetaKernelIsAClearError) {
   std::string message;
   EXPECT_EQ(dry_run_error("test/odd.pt", &message), ExitCode::Unsupported);
   EXPECT_NE(message.find("aten::_logcumsumexp"), std::string::npos) << message;
+  // Quantized weights cannot be made as shapes only: one line, and what to do.
+  EXPECT_EQ(dry_run_error("test/quantized/quantized_dynamic.pt", &message), ExitCode::Unsupported);
+  EXPECT_NE(message.find("holds quantized tensors, which LibTorch cannot make as shapes only; run without --dry-run"),
+            std::string::npos) << message;
 }
 
 TEST(DryRun, LargestModelAtHugeBatchIsCheap) {

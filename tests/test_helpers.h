@@ -13,6 +13,7 @@
 #include "flopscope/analysis/run_plan.h"
 #include "flopscope/reports/report.h"
 #include "flopscope/runtime/model.h"
+#include "flopscope/runtime/operator_libraries.h"
 #include "flopscope/runtime/recorder.h"
 #include "schema_check.h"
 
@@ -20,6 +21,14 @@ namespace flopscope::testing {
 
 inline std::string model_path(const std::string& relative) {
   return source_dir() + "/torchscript_models/" + relative;
+}
+
+// Loads torchvision's operator library where python3-torchvision installs it, as the command line
+// does; false where it is not installed (the detection tests then skip).
+inline bool torchvision_loaded() {
+  load_operator_libraries({});
+  const auto& loaded = loaded_operator_libraries();
+  return std::any_of(loaded.begin(), loaded.end(), [](const OperatorLibrary& l) { return l.name == "torchvision"; });
 }
 
 struct Analyzed {

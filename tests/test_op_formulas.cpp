@@ -20,6 +20,7 @@ using testing::boolean;
 using testing::integer;
 using testing::ints;
 using testing::none;
+using testing::real;
 using testing::run;
 using testing::text;
 using testing::tensor;
@@ -68,6 +69,32 @@ TEST(OpFormulas, TransposedConvolution) {
                                              ints({0, 0}), ints({1, 1}), boolean(true), ints({0, 0}), integer(1)});
   EXPECT_EQ(c.macs, 1'800);
   EXPECT_EQ(c.elementwise_flops, 242);
+}
+
+// torchvision's detection operators, by hand.
+TEST(OpFormulas, DetectionOperators) {
+  // nms of 100 boxes: 100 areas of 3 FLOPs, 4,950 pairs of 13.
+  EXPECT_EQ(run("torchvision::nms", {tensor({100, 4}), tensor({100}), real(0.5)}).elementwise_flops, 300 + 64'350);
+  // roi_align of 10 boxes over 256 channels into 7x7 bins, 2x2 samples: 125,440 outputs of 4*8 + 1.
+  EXPECT_EQ(run("torchvision::roi_align", {tensor({1, 256, 50, 50}), tensor({10, 5}), real(0.25), integer(7), integer(7),
+                                           integer(2), boolean(false)}).elementwise_flops,
+            125'440 * 33);
+  // Adaptive sampling (ratio 0) takes as many samples as each box is large: not countable from shapes.
+  EXPECT_THROW(run("torchvision::roi_align", {tensor({1, 256, 50, 50}), tensor({10, 5}), real(0.25), integer(7), integer(7),
+                                              integer(0), boolean(false)}),
+               std::invalid_argument);
+  // ps_roi_align: 49 channels = 1 output channel of 7x7 bins; 10 boxes: 490 outputs, 1x1 samples: 9 each.
+  EXPECT_EQ(run("torchvision::ps_roi_align", {tensor({1, 49, 20, 20}), tensor({10, 5}), real(1.0), integer(7), integer(7),
+                                              integer(1)}).elementwise_flops,
+            490 * 9);
+  // deform_conv2d: x 1x4x8x8, w 6x4x3x3, offsets for 8x8 outputs, a mask: 64 positions x 6 x 36 = 13,824
+  // MACs; 64 x 4 x 9 = 2,304 samples of 7 + 1 (the mask); 384 bias adds.
+  const Counts deform = run("torchvision::deform_conv2d",
+                            {tensor({1, 4, 8, 8}), tensor({6, 4, 3, 3}), tensor({1, 18, 8, 8}), tensor({1, 9, 8, 8}), tensor({6}),
+                             integer(1), integer(1), integer(1), integer(1), integer(1), integer(1), integer(1), integer(1),
+                             boolean(true)});
+  EXPECT_EQ(deform.macs, 13'824);
+  EXPECT_EQ(deform.elementwise_flops, 2'304 * 8 + 384);
 }
 
 TEST(OpFormulas, SelfAttentionIs4BL2dPlus8BLd2) {

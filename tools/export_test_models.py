@@ -409,6 +409,73 @@ class Arguments(nn.Module):
         return torch.stack(pooled), h
 
 
+class Detector(nn.Module):
+    """A two-stage detector in miniature, as torchvision's detection models work: a convolution backbone
+    and a score per box (data-independent: 8*256*27 + 256*8 = 57,344 MACs), nms keeping as many of the
+    boxes as their scores decide, then per kept box roi_align (8 channels x 4x4 bins, 2x2 samples each:
+    33 FLOPs per output, 4,224 per box) and a linear head (128*5 = 640 MACs per box): data-dependent."""
+
+    def __init__(self):
+        super().__init__()
+        self.backbone = nn.Conv2d(3, 8, 3, padding=1)
+        self.score = nn.Conv2d(8, 1, 1)
+        self.head = nn.Linear(8 * 4 * 4, 5)
+
+    def forward(self, image, corners):
+        features = self.backbone(image)
+        scores = self.score(features).flatten()[: corners.shape[0]]
+        origin = corners[:, :2].abs() * 4
+        boxes = torch.cat([origin, origin + corners[:, 2:].abs() * 4 + 1], dim=1)
+        keep = torchvision.ops.nms(boxes, scores, 0.3)
+        kept = boxes[keep]
+        rois = torch.cat([torch.zeros(kept.shape[0], 1), kept], dim=1)
+        pooled = torchvision.ops.roi_align(features, rois, [4, 4], 1.0, 2, False)
+        return self.head(pooled.flatten(1))
+
+
+class QuantizableConvNet(nn.Module):
+    """For static quantization: quantize, a 3x3 convolution fused with its relu, a 1x1 convolution,
+    dequantize. At 1x3x8x8: 8*64*27 + 4*64*8 = 15,872 MACs; 224 + 36 = 260 parameters."""
+
+    def __init__(self):
+        super().__init__()
+        self.quant = torch.ao.quantization.QuantStub()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.relu = nn.ReLU()
+        self.project = nn.Conv2d(8, 4, 1)
+        self.dequant = torch.ao.quantization.DeQuantStub()
+
+    def forward(self, x):
+        return self.dequant(self.project(self.relu(self.conv(self.quant(x)))))
+
+
+def quantized_dynamic():
+    """quantize_dynamic of an MLP, as for CPU inference: 16 -> 32 -> 8, int8 weights. At 4x16:
+    4*16*32 + 4*32*8 = 3,072 MACs; 808 parameters: 768 int8 weights and 40 float biases."""
+    mlp = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 8)).eval()
+    return torch.ao.quantization.quantize_dynamic(mlp, {nn.Linear}, dtype=torch.qint8)
+
+
+def quantized_static():
+    """Post-training static quantization of QuantizableConvNet with the engine this PyTorch has
+    (qnnpack in Debian 12's, fbgemm in Debian 13's), calibrated on random images."""
+    engine = "fbgemm" if "fbgemm" in torch.backends.quantized.supported_engines else "qnnpack"
+    torch.backends.quantized.engine = engine
+    model = QuantizableConvNet().eval()
+    model.qconfig = torch.ao.quantization.get_default_qconfig(engine)
+    model = torch.ao.quantization.fuse_modules(model, [["conv", "relu"]])
+    prepared = torch.ao.quantization.prepare(model)
+    prepared(torch.randn(2, 3, 8, 8))
+    return torch.ao.quantization.convert(prepared)
+
+
+# name -> (builder, manifest): quantized files, written with their real (quantized) weights.
+QUANTIZED = {
+    "quantized_dynamic": (quantized_dynamic, {"inputs": ["4x16:float32"]}),
+    "quantized_static": (quantized_static, {"inputs": ["1x3x8x8:float32"]}),
+}
+
+
 # name -> (builder, manifest, needs PyTorch 2.x)
 MODELS = {
     "mixed": (Mixed, {"inputs": ["1x3x16x16:float32"]}, False),
@@ -430,6 +497,7 @@ MODELS = {
     "recurrent": (Recurrent, {"inputs": ["2x5:int64:randint:0:50"]}, False),
     "arguments": (Arguments, {"inputs": ["[3x10x10:float32,3x6x8:float32]", "(2x8:float32,2x8:float32)", "2x8:float32",
                                          "int:3", "float:0.5", "bool:true"]}, False),
+    "detector": (Detector, {"inputs": ["1x3x16x16:float32", "20x4:float32"]}, False),
     "boxes": (Boxes, {"inputs": ["1x8x32x32:float32", "5x4:float32", "5:float32"]}, False),
     # Weights in float16, which LibTorch 1.13's CPU convolutions cannot run (2.6's can).
     "convnet_half": (lambda: ConvNet().half(), {"inputs": ["2x3x32x32:float16", "2x6:int64:randint:0:10"]}, False),
@@ -450,7 +518,17 @@ FROZEN = {
     "convnet_frozen": (ConvNet, MODELS["convnet"][1], False),
     "convnet_optimized": (ConvNet, MODELS["convnet"][1], True),
 }
+# name -> torchvision builder: detection models as torchvision scripts them (forward(List[Tensor])), with
+# placeholder weights, exported with --out torchscript_models/test/detection --only NAME.
+DETECTION = {
+    "ssdlite320_mobilenet_v3_large": {"inputs": ["[3x320x320:float32]"]},
+    "fasterrcnn_mobilenet_v3_large_320_fpn": {"inputs": ["[3x320x320:float32]"]},
+}
 TORCH2 = int(torch.__version__.split(".")[0]) >= 2
+
+
+def detection_model(name):
+    return getattr(torchvision.models.detection, name)(weights=None, weights_backbone=None).eval()
 
 
 def example_inputs(specs):
@@ -482,7 +560,17 @@ def main():
     args = parser.parse_args()
     for name in args.only:
         torch.manual_seed(0)
-        build, manifest = MODELS[name][:2] if name in MODELS else TRACED[name][:2] if name in TRACED else FROZEN[name][:2]
+        if name in QUANTIZED:
+            torch.manual_seed(0)
+            build, manifest = QUANTIZED[name]
+            save_scripted(build(), os.path.join(args.out, name + ".pt"),
+                          dict(manifest, expected={"scripted_by_torch": torch.__version__.split("+")[0]}))
+            print("exported", name)
+            continue
+        if name in DETECTION:
+            build, manifest = (lambda: detection_model(name)), DETECTION[name]
+        else:
+            build, manifest = MODELS[name][:2] if name in MODELS else TRACED[name][:2] if name in TRACED else FROZEN[name][:2]
         manifest = dict(manifest, expected={"scripted_by_torch": torch.__version__.split("+")[0]})
         path = os.path.join(args.out, name + ".pt")
         if name in FROZEN:

@@ -113,16 +113,21 @@ Analysis analyze(const Model& model, const Recording& recording) {
     CallCounts& counts = result.calls[i];
     bool all_ops_covered = true;
     for (const auto& op : call.ops) {
-      counts.own_ops += op_counts(op);
+      const Counts op_count = op_counts(op);
+      counts.own_ops += op_count;
+      if (op.data_dependent) counts.data_dependent += op_count;
       counts.traffic += op_traffic(op);
       all_ops_covered = all_ops_covered && op.has_formula;
     }
     Counts children_total;
     counts.op_level = counts.own_ops;
+    counts.data_dependent_code = call.data_dependent;
     for (const auto& op : call.backward_ops) counts.backward += op_counts(op);
     for (const int child : call.children) {
       children_total += result.calls[static_cast<size_t>(child)].total;
       counts.op_level += result.calls[static_cast<size_t>(child)].op_level;
+      counts.data_dependent += result.calls[static_cast<size_t>(child)].data_dependent;
+      counts.data_dependent_code = counts.data_dependent_code || result.calls[static_cast<size_t>(child)].data_dependent_code;
       counts.traffic += result.calls[static_cast<size_t>(child)].traffic;
       counts.backward += result.calls[static_cast<size_t>(child)].backward;
     }
@@ -177,6 +182,8 @@ Analysis analyze(const Model& model, const Recording& recording) {
     per_module.boundary += counts.boundary;
     per_module.seconds += call.seconds;
     per_module.backward += counts.backward;
+    per_module.data_dependent += counts.data_dependent;
+    per_module.data_dependent_calls += counts.data_dependent_code ? 1 : 0;
   }
   // Each uncovered op once, with where it first ran and how often.
   const auto note_uncovered = [&](const std::vector<OpRecord>& ops, const std::string& where) {
@@ -198,6 +205,8 @@ Analysis analyze(const Model& model, const Recording& recording) {
   if (!result.calls.empty()) {
     result.total = result.calls[0].total;
     result.op_level_total = result.calls[0].op_level;
+    result.data_dependent_total = result.calls[0].data_dependent;
+    result.data_dependent_code = result.calls[0].data_dependent_code;
     result.traffic = result.calls[0].traffic;
   }
   if (recording.training) {

@@ -43,6 +43,8 @@ extern const char kAttentionFormulas[];
 extern const char kElementwiseFormulas[];
 extern const char kDataMovementFormulas[];
 extern const char kBackwardFormulas[];
-extern const char* const kFormulaFamilies[6];
+extern const char kDetectionFormulas[];
+extern const char kQuantizedFormulas[];
+extern const char* const kFormulaFamilies[8];
 
 }  // namespace flopscope::formulas

@@ -68,8 +68,8 @@ CostRegistry<OpFormula>& op_formula_registry() {
   return table;
 }
 
-const char* const kFormulaFamilies[6] = {kMatrixFormulas,      kConvolutionFormulas,  kAttentionFormulas,
-                                         kElementwiseFormulas, kDataMovementFormulas, kBackwardFormulas};
+const char* const kFormulaFamilies[8] = {kMatrixFormulas,      kConvolutionFormulas, kAttentionFormulas, kElementwiseFormulas,
+                                         kDataMovementFormulas, kBackwardFormulas,    kDetectionFormulas, kQuantizedFormulas};
 
 }  // namespace formulas
 

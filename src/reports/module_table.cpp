@@ -42,6 +42,8 @@ std::vector<ModuleLine> module_lines(const AnalyzedRun& run, const TableOptions&
     line.called = c.calls > 0;
     line.counts = c.total * line.repeat;
     line.backward = c.backward * line.repeat;
+    line.data_dependent_flops = c.data_dependent.flops() * line.repeat;
+    line.data_dependent = c.data_dependent_calls > 0;
     line.bytes = c.traffic.bytes * line.repeat;
     for (const int member : row.modules) line.seconds += run.analysis->modules[static_cast<size_t>(member)].seconds;
     line.percent_of_flops = grand_total > 0 ? 100.0 * static_cast<double>(line.counts.flops()) / static_cast<double>(grand_total) : 0.0;
@@ -57,7 +59,7 @@ std::vector<std::vector<std::string>> module_table_cells(const std::vector<Modul
       {"module", "type", "calls", "inputs", "outputs", "params", "FLOPs", "matmul FLOPs", "elementwise FLOPs", "MACs", "% FLOPs"}};
   for (const ModuleLine& l : lines) {
     const auto counted = [&](int64_t n) { return l.called ? with_separators(n) : "-"; };
-    cells.push_back({label(l), l.type, std::to_string(l.calls), l.inputs, l.outputs, with_separators(l.params),
+    cells.push_back({label(l), l.marked_type(), std::to_string(l.calls), l.inputs, l.outputs, with_separators(l.params),
                      counted(l.counts.flops()), counted(l.counts.matmul_flops), counted(l.counts.elementwise_flops), counted(l.counts.macs),
                      l.called ? fixed(l.percent_of_flops, 2) + "%" : "-"});
   }

@@ -23,7 +23,7 @@ std::string csv_field(const std::string& text) {
 std::string render_csv(const AnalyzedRun& run, const TableOptions& options) {
   std::ostringstream out;
   out << "module,depth,type,repeat,calls,inputs,outputs,params,flops,matmul_flops,activation_flops,"
-         "elementwise_flops,macs,percent_of_flops,bytes,seconds\n";
+         "elementwise_flops,macs,percent_of_flops,bytes,seconds,data_dependent_flops\n";
   for (const ModuleLine& l : module_lines(run, options)) {
     out << csv_field(l.row.path) << ',' << l.row.depth << ',' << csv_field(l.type) << ',' << l.repeat << ',' << l.calls << ','
         << csv_field(l.inputs) << ',' << csv_field(l.outputs) << ',' << l.params << ',';
@@ -35,6 +35,8 @@ std::string render_csv(const AnalyzedRun& run, const TableOptions& options) {
       out << ",,,,,,,";
     }
     if (l.called && run.recording->timed) out << fixed(l.seconds, 6);
+    out << ',';
+    if (l.called) out << l.data_dependent_flops;
     out << '\n';
   }
   return out.str();

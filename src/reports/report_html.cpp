@@ -162,7 +162,7 @@ void write_module_tree(std::ostringstream& out, const AnalyzedRun& run, const st
         << (has_children[i] ? std::string("<button class=\"tw\" aria-expanded=\"") + (line.row.depth < kOpenDepth ? "true" : "false") +
                                   "\" aria-label=\"expand or collapse\"></button>"
                             : "<span class=\"leaf\"></span>")
-        << escape(line.row.path.empty() ? "(model)" : local_name(line)) << "</td><td>" << escape(line.type) << "</td>"
+        << escape(line.row.path.empty() ? "(model)" : local_name(line)) << "</td><td>" << escape(line.marked_type()) << "</td>"
         << "<td class=\"n\" data-v=\"" << line.calls << "\">" << line.calls << "</td><td class=\"shape\" title=\"" << escape(line.inputs)
         << "\">" << escape(line.inputs) << "</td><td class=\"shape\" title=\"" << escape(line.outputs) << "\">" << escape(line.outputs)
         << "</td><td class=\"n\" data-v=\"" << line.params << "\">" << with_separators(line.params) << "</td>"

@@ -148,6 +148,8 @@ nlohmann::json modules_json(const Model& model, const Analysis& a) {
                        {"calls", a.modules[i].calls},
                        {"counts", counts_json(a.modules[i].total)},
                        {"op_level", counts_json(a.modules[i].op_level)},
+                       {"data_dependent", counts_json(a.modules[i].data_dependent)},
+                       {"data_dependent_calls", a.modules[i].data_dependent_calls},
                        {"traffic", traffic_json(a.modules[i].traffic)},
                        {"boundary_traffic", traffic_json(a.modules[i].boundary)}});
   }
@@ -164,6 +166,7 @@ nlohmann::json counted_ops_json(const CallRecord& call, const CallCounts& c) {
     nlohmann::json o = counts_json(op_counts(op));
     o["op"] = op.op;
     o["covered"] = op.has_formula;
+    o["data_dependent"] = op.data_dependent;
     if (!op.has_formula) o["uncovered_reason"] = op.uncovered_reason;
     o["inputs"] = values_json(op.inputs);
     o["traffic"] = traffic_json(op_traffic(op));
@@ -189,6 +192,7 @@ nlohmann::json calls_json(const Model& model, const Recording& recording, const 
                              {"counts", counts_json(c.total)},
                              {"op_level", counts_json(c.op_level)},
                              {"own_ops", counts_json(c.own_ops)},
+                             {"data_dependent", c.data_dependent_code},
                              {"traffic", traffic_json(c.traffic)},
                              {"boundary_traffic", traffic_json(c.boundary)},
                              {"status", to_string(c.status)},
@@ -265,6 +269,7 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
   j["totals"] = counts_json(a.total);
   j["totals"]["params"] = model.total_params();
   j["op_level_totals"] = counts_json(a.op_level_total);
+  j["data_dependent_totals"] = counts_json(a.data_dependent_total);
   // Bytes depend on the kernels that ran (a fused attention kernel moves less than the ops it replaces).
   j["traffic"] = traffic_json(a.traffic);
   j["memory_estimate"] = memory_json(estimate_memory(model, recording));

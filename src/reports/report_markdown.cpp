@@ -28,6 +28,8 @@ std::string render_markdown(const AnalyzedRun& run, const TableOptions& options)
       << " (" << human_flops(t.flops()) << ") = matmul " << with_separators(t.matmul_flops) << " + elementwise "
       << with_separators(t.elementwise_flops) << "; MACs " << with_separators(t.macs) << "; bytes moved "
       << with_separators(run.analysis->traffic.bytes) << ".\n";
+  const int64_t data_dependent = run.analysis->data_dependent_total.flops();
+  if (run.analysis->data_dependent_code) out << "**Data-dependent:** " << with_separators(data_dependent) << " FLOPs, " << kDataDependentMeaning << ".\n";
   for (const CountedTower& tower : run.towers) {
     const TowerTotals& totals = tower.totals;
     out << "**" << tower.name << ":** parameters " << with_separators(totals.params) << "; FLOPs "

@@ -30,6 +30,10 @@ std::vector<TotalLine> total_lines(const AnalyzedRun& run) {
       {"forward time", 0, "", human_seconds(run.recording->seconds),
        run.recording->timed ? "with the recording hooks on" : "of this dry run (shapes only, no kernels ran)"},
   };
+  const Counts& data_dependent = run.analysis->data_dependent_total;
+  if (run.analysis->data_dependent_code) {
+    lines.insert(lines.begin() + 5, flops("data-dependent", 1, data_dependent.flops(), kDataDependentMeaning));
+  }
   // A frozen file keeps its weights in its code, and its modules inlined into one.
   if (constants.tensors > 0) {
     const bool inlined = run.model->modules().size() == 1;

@@ -15,8 +15,10 @@
 //    trailing schema-sized slice (event_argument_offset) and checks each value's kind, which is right
 //    on both versions.
 // 4. An op without a meta kernel fails a dry run with a different message: 1.13 "Could not run
-//    'aten::x' with arguments from the 'Meta' backend", 2.x "aten::x: attempted to run this operator
-//    with Meta tensors, but there was no fake impl or Meta kernel" (op_without_meta_kernel).
+//    'aten::x' with arguments from the 'Meta' backend" ('AutogradMeta' for an operator of a library
+//    such as torchvision's), 2.x "aten::x: attempted to run this operator with Meta tensors, but there
+//    was no fake impl or Meta kernel" ("torchvision::nms: while attempting to run this operator with
+//    Meta Tensors: ..." for a library's) (op_without_meta_kernel).
 // 5. The API flopscope uses is otherwise the same: torch::jit::Module, tryToGraphFunction, graph
 //    rewriting, RecordFunction callbacks and the Dispatcher queries below exist in both. GCC 14
 //    (Debian 13) no longer pulls <algorithm> in through other headers: include what you use.
@@ -130,8 +132,8 @@ std::optional<size_t> event_argument_offset(size_t event_values, size_t schema_a
 }
 
 std::string op_without_meta_kernel(const std::string& message) {
-  static const std::regex no_meta(R"(Could not run '([^']+)' with arguments from the 'Meta' backend|)"
-                                  R"(([A-Za-z_][\w:.]*): attempted to run this operator with Meta tensors)");
+  static const std::regex no_meta(R"(Could not run '([^']+)' with arguments from the '(?:Autograd)?Meta' backend|)"
+                                  R"(([A-Za-z_][\w:.]*): (?:while )?attempt(?:ed|ing) to run this operator with Meta [Tt]ensors)");
   std::smatch missing;
   if (!std::regex_search(message, missing, no_meta)) return "";
   return missing[1].matched ? missing[1].str() : missing[2].str();

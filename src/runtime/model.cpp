@@ -25,6 +25,7 @@
 #include "runtime/dry_run_graphs.h"
 #include "runtime/graph_walk.h"
 #include "runtime/model_impl.h"
+#include "runtime/packed_weights.h"
 #include "runtime/scalar_types.h"
 
 namespace flopscope {
@@ -74,6 +75,19 @@ ValueInfo describe_value(const c10::IValue& value) {
   } else if (value.isObject()) {
     info.kind = Kind::Object;
     info.text = normalize_type_name(value.type()->str());
+    // A quantized op's packed weights: weight (a parameter), bias, and a convolution's geometry.
+    if (const std::optional<PackedWeights> packed = unpack_weights(value)) {
+      info.elements.push_back(describe_value(packed->weight));
+      info.elements.back().is_parameter = true;
+      info.elements.push_back(describe_value(packed->bias));
+      if (packed->convolution) {
+        for (const auto* list : {&packed->stride, &packed->padding, &packed->dilation, &packed->output_padding}) {
+          info.elements.push_back(describe_value(c10::IValue(*list)));
+        }
+        info.elements.push_back(describe_value(packed->groups));
+        info.elements.push_back(describe_value(packed->transposed));
+      }
+    }
   } else {
     info.text = value.tagKind();
   }
@@ -214,6 +228,10 @@ void describe_module(const torch::jit::Module& module, const std::string& name, 
       if (value.isTensor() && value.toTensor().defined()) {
         info.buffers.push_back(make_entry(attr, value.toTensor(), seen_buffers));
       }
+    } else if (const std::optional<PackedWeights> packed = unpack_weights(value)) {
+      // A quantized module's weights, which TorchScript keeps as an object, not as parameters.
+      info.parameters.push_back(make_entry(attr + ".weight", packed->weight, seen_params));
+      if (packed->bias.defined()) info.parameters.push_back(make_entry(attr + ".bias", packed->bias, seen_params));
     } else if (value.isInt() || value.isDouble() || value.isBool() || value.isString() || value.isIntList() ||
                value.isNone()) {
       info.attributes[attr] = describe_value(value);
@@ -331,6 +349,12 @@ Model ModelFile::load(bool meta) {
     // A record larger than the memory there is: a real model too large, or a corrupt size field.
     throw Error(ExitCode::OutOfMemory, "loading " + impl_->path + " asks for more memory than there is");
   } catch (const std::exception& e) {
+    // Quantized tensors (a quantized model's weights) cannot be made on the meta device.
+    if (meta && std::string(e.what()).find("'QuantizedMeta' backend") != std::string::npos) {
+      throw Error(ExitCode::Unsupported, "--dry-run: " + impl_->path +
+                                             " holds quantized tensors, which LibTorch cannot make as shapes only; run "
+                                             "without --dry-run (the real run of a quantized model is quick)");
+    }
     throw load_error(impl_->path, e.what(), impl_->stream);
   }
   impl->module.eval();

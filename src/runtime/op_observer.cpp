@@ -161,6 +161,7 @@ std::unique_ptr<at::ObserverContext> on_op_start(const at::RecordFunction& fn) {
   } else {
     judge(*session, fn, frame);
   }
+  frame.data_dependent = DataDependence::shapes_follow_values(fn.name()) || session->data_dependence.reads_any(fn.inputs());
   ops.frames.push_back(std::move(frame));
   return nullptr;
 }
@@ -178,18 +179,27 @@ void on_op_end(const at::RecordFunction& fn, at::ObserverContext*) {
   if (ops.frames.empty()) return;
   OpFrame frame = std::move(ops.frames.back());
   ops.frames.pop_back();
+  if (frame.data_dependent) {
+    session->data_dependence.mark(fn.outputs());
+    const int call = session->running_call();
+    if (ops.phase == Phase::Forward && call >= 0) session->recording.calls[static_cast<size_t>(call)].data_dependent = true;
+  }
   std::vector<OpRecord>* sink = frame.sink;
   if (sink != nullptr && frame.record >= 0) {
     OpRecord& record = (*sink)[static_cast<size_t>(frame.record)];
     record.outputs = read_outputs(fn, frame.argument_storage);
+    record.data_dependent = frame.data_dependent;
     // A view that computes nothing is dropped (it is the list's last op: nothing inside a counted op
     // is recorded).
     if (!frame.did_work && !session->coverage.moves_memory(record)) sink->pop_back();
   }
   if (frame.uncovered() && sink != nullptr) {
-    sink->push_back({frame.name, frame.inputs, read_outputs(fn, frame.argument_storage), false, frame.uncovered_reason});
+    sink->push_back({frame.name, frame.inputs, read_outputs(fn, frame.argument_storage), false, frame.uncovered_reason,
+                     frame.data_dependent});
   }
   if (!ops.frames.empty() && frame.accounted()) ops.frames.back().child_accounted = true;
+  // An op whose inner ops made a data-dependent shape (boolean-mask indexing runs nonzero) makes one.
+  if (!ops.frames.empty() && frame.data_dependent) ops.frames.back().data_dependent = true;
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "flopscope/runtime/recorder.h"
+#include "runtime/data_dependence.h"
 #include "runtime/model_impl.h"
 #include "runtime/value_capture.h"
 
@@ -44,6 +45,7 @@ struct OpFrame {
   // Its tensor arguments' memory, taken at its start (the event's inputs may be gone by its end): a
   // returned tensor sharing it is a view.
   std::vector<StorageRef> argument_storage;
+  bool data_dependent = false;  // reads or makes a tensor whose shape the data decided (OpRecord)
 
   // Recorded as uncovered when it ends: no formula counted it, and its children account for it only
   // if all its work dispatches.
@@ -88,6 +90,7 @@ class RecordingSession {
   const OpCoverage& coverage;
   CallStack calls;
   OpStack ops;
+  DataDependence data_dependence;
 };
 
 }  // namespace flopscope

@@ -4,6 +4,7 @@
 
 #include "flopscope/runtime/libtorch_compat.h"
 #include "flopscope/runtime/meta_kernels.h"
+#include "runtime/data_dependence.h"
 
 namespace flopscope {
 
@@ -16,6 +17,10 @@ void throw_forward_error(const std::string& method, const std::string& what, con
     throw Error(ExitCode::Unsupported, "--dry-run cannot count past aten::" + detail + "; run without --dry-run");
   }
   const std::string no_meta_kernel = compat::op_without_meta_kernel(what);
+  if (DataDependence::shapes_follow_values(no_meta_kernel)) {  // torchvision::nms
+    throw Error(ExitCode::Unsupported, "--dry-run cannot count past " + no_meta_kernel +
+                                           ": its output shape depends on tensor values; run without --dry-run");
+  }
   if (!no_meta_kernel.empty()) {
     throw Error(ExitCode::Unsupported, "--dry-run: " + no_meta_kernel + " has no shape-only (meta) kernel; run without --dry-run");
   }

@@ -31,6 +31,8 @@ struct CallCounts {
   Counts rule;       // the module rule's count (CheckStatus::Match or Mismatch)
   Counts op_level;   // every counted op inside the call, children included
   Counts own_ops;    // counted ops in the call's own code, outside child calls
+  Counts data_dependent;  // the part of op_level whose shapes the input's values decided (OpRecord)
+  bool data_dependent_code = false;  // it or a call inside it ran such an op (CallRecord::data_dependent)
   CheckStatus status = CheckStatus::NoRule;
   std::string rule_error;  // RuleFailed: why; NoRule: why a rule of its type did not apply (MissingAttribute)
   Traffic traffic;   // every op inside the call reads its arguments and writes its results (unfused)
@@ -50,6 +52,8 @@ struct ModuleCounts {
   Traffic boundary; // summed over calls
   double seconds = 0.0;  // summed over calls (real runs)
   Counts backward;       // summed over calls (training)
+  Counts data_dependent; // summed over calls: the part of op_level counted for this input only
+  int data_dependent_calls = 0;  // calls with data_dependent_code
 };
 
 struct UncoveredOp {
@@ -90,6 +94,8 @@ struct Analysis {
   std::vector<ModuleCounts> modules;  // parallel to Model::modules()
   Counts total;                       // = calls[0].total
   Counts op_level_total;              // = calls[0].op_level
+  Counts data_dependent_total;        // = calls[0].data_dependent
+  bool data_dependent_code = false;   // = calls[0].data_dependent_code
   Traffic traffic;                    // = calls[0].traffic
   std::vector<UncoveredOp> uncovered_ops;
   std::vector<UnruledModule> modules_without_rule;  // leaf calls (no child calls) whose type has no rule

@@ -82,6 +82,15 @@ inline constexpr int64_t kLinearInterpolation = 3;     // 2 mul + 1 add
 inline constexpr int64_t kBilinearInterpolation = 7;   // 4 mul + 3 add
 inline constexpr int64_t kBicubicInterpolation = 31;   // 16 mul + 15 add
 inline constexpr int64_t kTrilinearInterpolation = 15; // 8 mul + 7 add
+// Boxes [x1, y1, x2, y2]: an area (x2 - x1)(y2 - y1) 3; an overlap test of two boxes 13: the corners of
+// the intersection 4 (max, min), its sides clamped at 0 4, its area 1, the union a_i + a_j - inter 2,
+// the ratio 1 and its compare with the threshold 1.
+inline constexpr int64_t kBoxArea = 3;
+inline constexpr int64_t kBoxIoU = 13;
+// Quantizing a float: x / scale, round, + zero point, clamp to the integer range; dequantizing: (q - zero
+// point) * scale.
+inline constexpr int64_t kQuantize = 4;
+inline constexpr int64_t kDequantize = 2;
 // Backward (training), per element of the gradient computed. The gradient of a matrix product or
 // convolution is counted as the products it runs (docs/training.md).
 inline constexpr int64_t kSelectBackward = 1;        // relu/threshold: compare-select of the gradient

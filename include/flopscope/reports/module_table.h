@@ -27,6 +27,11 @@ struct ModuleLine {
   double seconds = 0.0; // real runs: time inside the calls, with recording hooks
   double percent_of_flops = 0.0;
   Counts backward;      // training: summed over calls and the group
+  int64_t data_dependent_flops = 0;  // of counts, on shapes the input's values decided (after nms, ...)
+  bool data_dependent = false;       // some of its calls ran such ops, even ones that did no work
+
+  // The type as tables show it: marked " *" when its count holds for this input only (see the totals).
+  std::string marked_type() const { return data_dependent ? type + " *" : type; }
 };
 
 std::vector<ModuleLine> module_lines(const AnalyzedRun& run, const TableOptions& options);

@@ -42,6 +42,9 @@ struct OpRecord {
   std::vector<ValueInfo> outputs; // the op's returns; views of an input are marked (ValueInfo::is_view_of_input)
   bool has_formula = true;        // false: uncovered, its work is not (or not fully) in the counts
   std::string uncovered_reason;   // when uncovered: "no formula", "its recorded inputs do not fit its schema", ...
+  // It read a tensor whose shape the values of the inputs decided (after nms, nonzero, ...), or made
+  // one: its work is counted for this input only.
+  bool data_dependent = false;
 };
 
 struct CallRecord {
@@ -57,6 +60,9 @@ struct CallRecord {
   // that follow them.
   std::vector<OpRecord> backward_ops;
   double seconds = 0.0;            // wall time between enter and exit, children included (real runs)
+  // Its own code ran an op on a data-dependent shape (OpRecord::data_dependent), even one that did no
+  // work (no box survived): its count holds for this input only.
+  bool data_dependent = false;
 
   // forward itself or an overload of it, which TorchScript names forward__0, forward__1, ... (nn.LSTM's
   // forms for a tensor and for a PackedSequence): what module rules describe.

@@ -1,0 +1,84 @@
+// Quantized operators (torch.ao.quantization: quantize_dynamic, static post-training quantization).
+// Their weights come packed in an object the recorder unpacks (runtime/packed_weights.h): argument 1
+// holds the weight, the bias and a convolution's geometry. A quantized product does the same
+// multiply-adds as its float twin, in integers: it counts as MACs (2 FLOPs each, the tables' unit),
+// its bytes at the weight's bit width. Quantizing and dequantizing tensors is elementwise work.
+#include <stdexcept>
+
+#include "formula_kit.h"
+
+namespace flopscope {
+namespace formulas {
+namespace {
+
+// The packed weights of argument `index` (a quantized op's W_prepack / packed_weight).
+const ValueInfo& packed(const Inputs& in, size_t index, size_t parts) {
+  const ValueInfo& p = arg(in, index);
+  if (p.kind != ValueInfo::Kind::Object || p.elements.size() < parts || !p.elements[0].is_tensor()) {
+    throw std::invalid_argument("argument " + std::to_string(index) + " is not a packed weight flopscope can unpack");
+  }
+  return p;
+}
+
+// linear_dynamic(x[..., I], W_prepack(w[O, I], b?), ...) and the static linear(x, W_prepack, scale,
+// zero_point): rows*I*O MACs, a bias add per output; _relu variants one compare more.
+template <bool Relu>
+Counts quantized_linear(const Inputs& in) {
+  const auto& x = tensor_arg(in, 0);
+  const ValueInfo& p = packed(in, 1, 2);
+  const ValueInfo& w = p.elements[0];
+  if (w.shape.size() != 2 || x.shape.empty() || x.dim(-1) != w.dim(1)) throw std::invalid_argument("quantized linear shapes");
+  const int64_t rows = x.numel() / x.dim(-1);
+  Counts c = multiply_adds(rows * w.dim(0) * w.dim(1));
+  const int64_t per_output = (p.elements[1].is_tensor() ? cost::kArithmetic : 0) + (Relu ? cost::kArithmetic : 0);
+  return c + elementwise(rows * w.dim(0), per_output);
+}
+const RegisterOpFormula register_quantized_linear(
+    {"quantized::linear_dynamic", "quantized::linear_dynamic_fp16", "quantized::linear"}, quantized_linear<false>,
+    "packed weight [O, I]: rows*I*O MACs (in integers or fp16); bias add rows*O elementwise");
+const RegisterOpFormula register_quantized_linear_relu(
+    {"quantized::linear_relu_dynamic", "quantized::linear_relu_dynamic_fp16", "quantized::linear_relu"}, quantized_linear<true>,
+    "as quantized::linear, plus the relu: one compare per output");
+
+// conv1d/2d/3d(qx, packed_weight(w, b, stride, padding, dilation, output_padding, groups, transposed),
+// output_scale, output_zero_point): as aten::convolution with the packed geometry; _relu variants one
+// compare per output element more.
+template <bool Relu>
+Counts quantized_convolution(const Inputs& in) {
+  const auto& x = tensor_arg(in, 0);
+  const ValueInfo& p = packed(in, 1, 8);
+  const ValueInfo& w = p.elements[0];
+  const size_t spatial = w.shape.size() - 2;
+  const Counts c = conv_counts(x, w, int_list(p.elements[2], spatial), int_list(p.elements[3], spatial),
+                               int_list(p.elements[4], spatial), p.elements[7].int_value != 0, int_list(p.elements[5], spatial),
+                               p.elements[1].is_tensor());
+  if (!Relu) return c;
+  int64_t taps = 1;  // multiply-adds per output element
+  for (size_t i = 1; i < w.shape.size(); ++i) taps *= w.shape[i];
+  return c + elementwise(taps > 0 ? c.macs / taps : 0, cost::kArithmetic);
+}
+const RegisterOpFormula register_quantized_convolution(
+    {"quantized::conv1d", "quantized::conv2d", "quantized::conv3d", "quantized::conv_transpose1d", "quantized::conv_transpose2d",
+     "quantized::conv_transpose3d"},
+    quantized_convolution<false>, "as aten::convolution, with the stride, padding, dilation and groups packed with the weight");
+const RegisterOpFormula register_quantized_convolution_relu(
+    {"quantized::conv1d_relu", "quantized::conv2d_relu", "quantized::conv3d_relu"}, quantized_convolution<true>,
+    "as quantized::conv2d, plus the relu: one compare per output element");
+
+// quantize_per_tensor(x, scale, zero_point, dtype): x / scale, round, + zero_point, clamp: 4 per element.
+Counts quantize(const Inputs& in) { return elementwise(tensor_arg(in, 0).numel(), cost::kQuantize); }
+const RegisterOpFormula register_quantize({"aten::quantize_per_tensor", "aten::quantize_per_channel",
+                                           "aten::quantize_per_tensor_dynamic"},
+                                          quantize, "4 FLOPs per element: divide by the scale, round, add the zero point, clamp");
+
+// dequantize(q): (q - zero_point) * scale: 2 per element.
+Counts dequantize(const Inputs& in) { return elementwise(tensor_arg(in, 0).numel(), cost::kDequantize); }
+const RegisterOpFormula register_dequantize({"aten::dequantize"}, dequantize,
+                                            "2 FLOPs per element: subtract the zero point, multiply by the scale");
+
+}  // namespace
+
+const char kQuantizedFormulas[] = "quantized";
+
+}  // namespace formulas
+}  // namespace flopscope
