@@ -342,7 +342,8 @@ TEST_F(Cli, UsageAndInputErrors) {
     int code;
   };
   const std::vector<Case> cases = {
-      {"analyze " + kMixed + " --input 1x3x16:float", 2},
+      {"analyze " + kMixed + " --input 1x3x16:flaot", 2},
+      {"analyze " + kMixed + " --depth -1", 2},
       {"analyze " + kMixed + " --bogus", 2},
       {"analyze " + kMixed + " --batch 0", 2},
       {"analyze " + kMixed + " --batch -4", 2},
@@ -428,6 +429,40 @@ TEST_F(Cli, ListTupleNoneAndScalarInputs) {
   const Result unclosed = run("analyze " + model + " --input '[3x10x10:float32'");
   EXPECT_EQ(unclosed.code, 2) << unclosed.err;
   expect_one_clean_line(unclosed);
+}
+
+// What a new user trips on first gets its fix: a checkpoint instead of TorchScript, a preset's name in
+// capitals or cut short, an input without a dtype.
+TEST_F(Cli, CommonFirstMistakesAreAnsweredWithTheirFix) {
+  const Result checkpoint = run("analyze " + flopscope::testing::model_path("test/state_dict.pt"));
+  EXPECT_EQ(checkpoint.code, 4) << checkpoint.err;
+  EXPECT_NE(checkpoint.err.find("is a torch.save checkpoint (a state_dict or a pickled module), not TorchScript: save the model "
+                                "with torch.jit.script(model).save(PATH)"),
+            std::string::npos) << checkpoint.err;
+  expect_one_clean_line(checkpoint);
+  EXPECT_EQ(run("analyze " + kMixed + " --hardware H100-SXM --depth 0").code, 0);
+  const Result near = run("analyze " + kMixed + " --hardware H100");
+  EXPECT_EQ(near.code, 12) << near.err;
+  EXPECT_NE(near.err.find("unknown hardware 'H100': did you mean h100-sxm?"), std::string::npos) << near.err;
+  expect_one_clean_line(near);
+  const Result float_by_default = run("analyze " + kMixed + " --input 1x3x16x16 --depth 0");
+  EXPECT_EQ(float_by_default.code, 0) << float_by_default.err;
+  EXPECT_NE(float_by_default.out.find("1x3x16x16:float32:randn"), std::string::npos) << float_by_default.out;
+  // -o names the format when --format does not.
+  const std::string json = (dir_ / "report.json").string();
+  ASSERT_EQ(run("analyze " + kMixed + " -o " + json).code, 0);
+  EXPECT_EQ(nlohmann::json::parse(slurp(json))["method"], "forward");
+  const std::string table = (dir_ / "report.json.txt").string();
+  ASSERT_EQ(run("analyze " + kMixed + " -o " + table).code, 0);
+  EXPECT_EQ(slurp(table).rfind("flopscope: ", 0), 0u);
+}
+
+// The model's own warnings (TorchScript's warnings.warn) are one note each on stderr, not logger output.
+TEST_F(Cli, ModelWarningsAreOneNoteEach) {
+  if (!flopscope::testing::torchvision_loaded()) GTEST_SKIP() << "python3-torchvision is not installed";
+  const Result r = run("analyze " + flopscope::testing::model_path("test/detection/ssdlite320_mobilenet_v3_large.pt") + " --depth 0");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err, "flopscope: note: the model warned: SSD always returns a (Losses, Detections) tuple in scripting\n");
 }
 
 // Operators from libraries: torchvision's is loaded where python3-torchvision installs it; a file

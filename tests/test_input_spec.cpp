@@ -31,7 +31,7 @@ TEST(InputSpec, RoundTripsThroughText) {
 }
 
 TEST(InputSpec, RejectsMalformedText) {
-  for (const char* text : {"", "1x3", "1x3:float", "1xx3:float32", "1x-3:float32", "axb:float32", "1x3:float32:rand",
+  for (const char* text : {"", "1x3:flaot", "1xx3:float32", "1x-3:float32", "axb:float32", "1x3:float32:rand",
                            "1x3:int64:randint:5:5", "1x3:int64:randint:1", "1x3:int64:randn", "1x3:float32:ones:extra",
                            "99999999999x99999999999:float32", "1x3:bool:randint:0:2", "1 x3:float32"}) {
     try {
@@ -50,6 +50,17 @@ TEST(InputSpec, BatchReplacesDimZero) {
   EXPECT_EQ(specs[1].shape[0], 16);
   EXPECT_THROW(apply_batch(specs, 0), Error);
   EXPECT_THROW(apply_batch(specs, -3), Error);
+}
+
+// What a PyTorch user writes: no dtype means float32, and PyTorch's own dtype names.
+TEST(InputSpec, Float32ByDefaultAndPyTorchNames) {
+  EXPECT_EQ(to_string(parse_input_spec("1x3x224x224")), "1x3x224x224:float32:randn");
+  EXPECT_EQ(to_string(parse_input_spec("[3x320x320,3x480x640]")), "[3x320x320:float32:randn,3x480x640:float32:randn]");
+  EXPECT_EQ(parse_input_spec("2x8:half").dtype, DType::Float16);
+  EXPECT_EQ(parse_input_spec("2x8:float").dtype, DType::Float32);
+  EXPECT_EQ(parse_input_spec("1x77:long:randint:0:100").dtype, DType::Int64);
+  EXPECT_EQ(parse_input_spec("4:int").dtype, DType::Int32);
+  EXPECT_EQ(parse_input_spec("4:bf16").dtype, DType::BFloat16);
 }
 
 TEST(InputSpec, ParsesListsTuplesNoneAndScalars) {

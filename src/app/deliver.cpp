@@ -1,4 +1,6 @@
 #include <iostream>
+#include <sstream>
+#include <string>
 
 #include "flopscope/app/commands.h"
 #include "flopscope/reports/output_file.h"
@@ -14,7 +16,8 @@ void deliver(const WorkResult& result) {
       write_file_atomically(output.path, output.content);
     }
   }
-  if (!result.note.empty()) std::cerr << "flopscope: note: " << result.note << "\n";
+  std::istringstream notes(result.note);
+  for (std::string line; std::getline(notes, line);) std::cerr << "flopscope: note: " << line << "\n";
   if (result.exit_code != 0) throw Error(static_cast<ExitCode>(result.exit_code), result.message);
 }
 

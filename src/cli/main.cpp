@@ -4,7 +4,9 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "flopscope/app/commands.h"
@@ -68,16 +70,36 @@ void add_model_options(CLI::App& command, flopscope::ModelRequest& o) {
                      "with --training, a module path or parameter name whose parameters get no gradient (repeatable)");
 }
 
+// A command's --format and --output: without --format, `-o report.json` (.csv, .md, .html) asks for the
+// format its extension names, where the command has that format.
+struct FormatChoice {
+  CLI::Option* option;
+  std::string* format;
+  const std::string* output;
+  std::vector<std::string> names;
+
+  void infer_from_output() const {
+    if (option->count() > 0 || output->empty()) return;
+    static const std::vector<std::pair<std::string, std::string>> by_extension = {
+        {".json", "json"}, {".csv", "csv"}, {".md", "markdown"}, {".html", "html"}, {".htm", "html"}};
+    const std::string extension = std::filesystem::path(*output).extension().string();
+    for (const auto& [suffix, name] : by_extension) {
+      if (extension == suffix && std::find(names.begin(), names.end(), name) != names.end()) *format = name;
+    }
+  }
+};
+
 // --format NAME, checked against a registry of formats, each described in --help.
 template <class Formats>
-void add_format_option(CLI::App& command, std::string& target, const Formats& formats) {
-  std::string help = "report format:";
+void add_format_option(CLI::App& command, std::string& target, const Formats& formats, const std::string& output,
+                       std::vector<FormatChoice>& choices) {
+  std::string help = "report format (default: the one -o FILE's extension names, else " + target + "):";
   std::vector<std::string> names;
   for (const auto& format : formats) {
     help += "\n  " + format.name + ": " + format.description;
     names.push_back(format.name);
   }
-  command.add_option("--format,-f", target, help)->check(CLI::IsMember(names));
+  choices.push_back({command.add_option("--format,-f", target, help)->check(CLI::IsMember(names)), &target, &output, names});
 }
 
 void add_output_option(CLI::App& command, std::string& output) {
@@ -107,15 +129,17 @@ int run_cli(int argc, char** argv) {
                "Conventions: " + flopscope::kConventions + "."};
   app.require_subcommand(1);
   app.set_version_flag("--version", flopscope::tool_identity());
+  std::vector<FormatChoice> format_choices;
 
   flopscope::AnalyzeRequest analyze;
   CLI::App* analyze_app = app.add_subcommand(
       "analyze", "per-module parameters, FLOPs and MACs of one forward (with --training, of one training step)");
   add_model_options(*analyze_app, analyze.model);
-  add_format_option(*analyze_app, analyze.model.format, flopscope::report_formats());
+  add_format_option(*analyze_app, analyze.model.format, flopscope::report_formats(), analyze.model.output, format_choices);
   int64_t analyze_batch = 0;
   CLI::Option* analyze_batch_option = analyze_app->add_option("--batch,-b", analyze_batch, "replace dim 0 of every input by N");
-  analyze_app->add_option("--depth,-d", analyze.table.depth, "deepest module level shown in the table (0 = model only)");
+  analyze_app->add_option("--depth,-d", analyze.table.depth, "deepest module level shown in the table (0 = model only)")
+      ->check(CLI::NonNegativeNumber);
   analyze_app->add_flag_function("--no-group", [&](int64_t) { analyze.table.group = false; },
                                  "list identical consecutive siblings one by one");
   analyze_app->add_option("--width", analyze.table.width, kWidthHelp);
@@ -148,13 +172,13 @@ int run_cli(int argc, char** argv) {
                         "(0:2,3=160,224,288,336: image sizes; 1:1=16,32,77: sequence lengths); fits run on P = N^(number of dims)");
   sweep_app->add_option("--repeat", sweep.repeat, "timed runs per size; the median is reported (default 5)");
   sweep_app->add_option("--warmup", sweep.warmup, "untimed runs before them (default 1)");
-  add_format_option(*sweep_app, sweep.model.format, flopscope::sweep_formats());
+  add_format_option(*sweep_app, sweep.model.format, flopscope::sweep_formats(), sweep.model.output, format_choices);
   sweep_app->add_option("--chart", sweep.chart, "also write an SVG chart of FLOPs and time against the swept size");
 
   flopscope::ZooRequest zoo;
   CLI::App* zoo_app = app.add_subcommand("zoo", "parameters and FLOPs of every OpenCLIP model in a directory (batch 1)");
   zoo_app->add_option("directory", zoo.directory, "directory of OpenCLIP TorchScript files")->required();
-  add_format_option(*zoo_app, zoo.format, flopscope::zoo_formats());
+  add_format_option(*zoo_app, zoo.format, flopscope::zoo_formats(), zoo.output, format_choices);
   add_output_option(*zoo_app, zoo.output);
   zoo_app->add_option("--threads", zoo.options.threads, "CPU threads per model (default: the cores shared among the jobs)");
   zoo_app->add_flag("--dry-run", zoo.options.dry_run, "count on shape-only tensors: no kernel runs, any model size");
@@ -172,8 +196,8 @@ int run_cli(int argc, char** argv) {
   CLI::App* diff_app = app.add_subcommand("diff", "compare two `analyze --format json` reports module by module");
   diff_app->add_option("a", diff.a, "the first report (A)")->required();
   diff_app->add_option("b", diff.b, "the second report (B)")->required();
-  add_format_option(*diff_app, diff.format, flopscope::diff_formats());
-  diff_app->add_option("--depth,-d", diff.options.depth, "deepest module level listed (default 4)");
+  add_format_option(*diff_app, diff.format, flopscope::diff_formats(), diff.output, format_choices);
+  diff_app->add_option("--depth,-d", diff.options.depth, "deepest module level listed (default 4)")->check(CLI::NonNegativeNumber);
   diff_app->add_option("--width", diff.options.width, kWidthHelp);
   add_output_option(*diff_app, diff.output);
 
@@ -191,6 +215,7 @@ int run_cli(int argc, char** argv) {
     std::cerr << "flopscope: error: " << e.what() << " (see --help)\n";
     return static_cast<int>(ExitCode::Usage);
   }
+  for (const FormatChoice& choice : format_choices) choice.infer_from_output();
   const std::string typed = command_line(argc, argv);
   try {
     if (analyze_app->parsed()) {

@@ -46,6 +46,15 @@ const DTypeRow& row_of(DType dtype) {
 std::string dtype_name(DType dtype) { return row_of(dtype).name; }
 
 std::optional<DType> parse_dtype(const std::string& name) {
+  // PyTorch's own names (torch.float, torch.half, torch.long, ...) and the usual short ones.
+  static const std::vector<std::pair<const char*, DType>> aliases = {
+      {"float", DType::Float32}, {"fp32", DType::Float32}, {"half", DType::Float16},  {"fp16", DType::Float16},
+      {"bf16", DType::BFloat16}, {"double", DType::Float64}, {"long", DType::Int64}, {"int", DType::Int32},
+      {"short", DType::Int16},
+  };
+  for (const auto& [alias, dtype] : aliases) {
+    if (name == alias) return dtype;
+  }
   const DTypeRow* row = find_row(name);
   return row != nullptr ? row->dtype : std::nullopt;
 }

@@ -37,10 +37,10 @@ int64_t parse_int(const std::string& text, const std::string& whole, const std::
 
 bool starts_with(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
 
-// SHAPE:DTYPE[:FILL]
+// SHAPE[:DTYPE[:FILL]]; the dtype defaults to float32, as PyTorch's does.
 InputSpec parse_tensor(const std::string& text, const std::string& whole) {
-  const auto fields = split(text, ':');
-  if (fields.size() < 2) fail(whole, text, "expected SHAPE:DTYPE[:FILL], e.g. 1x3x224x224:float32");
+  auto fields = split(text, ':');
+  if (fields.size() == 1) fields.push_back("float32");
   InputSpec spec;
   if (fields[0] != "scalar") {
     for (const auto& dim_text : split(fields[0], 'x')) {

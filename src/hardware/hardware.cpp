@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -188,12 +189,18 @@ Hardware load_hardware(const std::string& name_or_path) {
   } else if (name_or_path.find('/') != std::string::npos || name_or_path.find(".json") != std::string::npos) {
     path = name_or_path;
   } else {
-    path = hardware_directory() + "/" + name_or_path + ".json";
+    // Preset names are lower case ("H100-SXM" finds h100-sxm); a name inside one ("h100") is suggested.
+    std::string lower = name_or_path;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    path = hardware_directory() + "/" + lower + ".json";
     if (!is_file(path)) {
-      std::string known;
-      for (const auto& name : hardware_presets()) known += (known.empty() ? "" : ", ") + name;
-      throw Error(ExitCode::BadHardware, "unknown hardware '" + name_or_path + "' (presets: " + known + ", " + kThisMachine +
-                                             "; or a path to a .json file)");
+      std::string known, near;
+      for (const auto& name : hardware_presets()) {
+        known += (known.empty() ? "" : ", ") + name;
+        if (name.find(lower) != std::string::npos) near += (near.empty() ? "" : " or ") + name;
+      }
+      throw Error(ExitCode::BadHardware, "unknown hardware '" + name_or_path + "'" + (near.empty() ? "" : ": did you mean " + near + "?") +
+                                             " (presets: " + known + ", " + kThisMachine + "; or a path to a .json file)");
     }
   }
   if (!is_file(path)) throw Error(ExitCode::BadHardware, "hardware file " + path + ": not found or not a regular file");

@@ -19,7 +19,11 @@
 //    such as torchvision's), 2.x "aten::x: attempted to run this operator with Meta tensors, but there
 //    was no fake impl or Meta kernel" ("torchvision::nms: while attempting to run this operator with
 //    Meta Tensors: ..." for a library's) (op_without_meta_kernel).
-// 5. The API flopscope uses is otherwise the same: torch::jit::Module, tryToGraphFunction, graph
+// 5. The warning handler (where TorchScript's warnings.warn and TORCH_WARN go) changed its interface
+//    in 2.0: 1.13's c10::Warning::set_warning_handler and process(location, message, verbatim), 2.x's
+//    c10::WarningUtils::set_warning_handler and process(const c10::Warning&). ModelWarnings holds the
+//    one compile-time branch in flopscope.
+// 6. The API flopscope uses is otherwise the same: torch::jit::Module, tryToGraphFunction, graph
 //    rewriting, RecordFunction callbacks and the Dispatcher queries below exist in both. GCC 14
 //    (Debian 13) no longer pulls <algorithm> in through other headers: include what you use.
 #include "flopscope/runtime/libtorch_compat.h"
@@ -29,6 +33,7 @@
 #include <torch/library.h>
 #include <torch/version.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -152,5 +157,37 @@ std::vector<std::string> provided_operators() {
   const std::lock_guard<std::mutex> lock(g_mutex);
   return g_provided;
 }
+
+// Keeps each distinct message once, in order.
+class ModelWarnings::Handler : public c10::WarningHandler {
+ public:
+#if TORCH_VERSION_MAJOR >= 2
+  void process(const c10::Warning& warning) override { keep(warning.msg()); }
+#else
+  void process(const c10::SourceLocation&, const std::string& message, const bool) override { keep(message); }
+#endif
+  std::vector<std::string> messages;
+
+ private:
+  void keep(const std::string& message) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (std::find(messages.begin(), messages.end(), message) == messages.end()) messages.push_back(message);
+  }
+  std::mutex mutex_;
+};
+
+#if TORCH_VERSION_MAJOR >= 2
+namespace warning_api = c10::WarningUtils;
+#else
+namespace warning_api = c10::Warning;
+#endif
+
+ModelWarnings::ModelWarnings() : handler_(std::make_unique<Handler>()), previous_(warning_api::get_warning_handler()) {
+  warning_api::set_warning_handler(handler_.get());
+}
+
+ModelWarnings::~ModelWarnings() { warning_api::set_warning_handler(previous_); }
+
+std::vector<std::string> ModelWarnings::messages() const { return handler_->messages; }
 
 }  // namespace flopscope::compat

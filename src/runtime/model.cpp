@@ -177,6 +177,13 @@ Error load_error(const std::string& path, const std::string& what, std::istream&
                         "TorchScript does not save, so no LibTorch (nor PyTorch) can load it back; save the frozen "
                         "module instead: torch.jit.freeze(torch.jit.script(model.eval())).save(...)");
   }
+  // torch.save writes a zip too, with data.pkl and no TorchScript code or constants.
+  if (what.find("failed locating file constants.pkl") != std::string::npos) {
+    return Error(ExitCode::NotTorchScript,
+                 path + " is a torch.save checkpoint (a state_dict or a pickled module), not TorchScript: save the model "
+                        "with torch.jit.script(model).save(PATH), or torch.jit.trace(model, example_inputs).save(PATH) "
+                        "(README: \"Your own model\")");
+  }
   const std::string cause = first_line(what);
   return Error(ExitCode::NotTorchScript,
                "not a loadable TorchScript module: " + path + ": " + (cause.empty() ? "LibTorch gave no reason" : cause));

@@ -13,7 +13,7 @@ namespace flopscope {
 enum class DType { Float64, Float32, Float16, BFloat16, Int64, Int32, Int16, Int8, UInt8, Bool };
 
 std::string dtype_name(DType dtype);                         // "bfloat16"
-std::optional<DType> parse_dtype(const std::string& name);  // nullopt when unknown
+std::optional<DType> parse_dtype(const std::string& name);  // also PyTorch's "half", "long", ...; nullopt when unknown
 std::string dtype_names();                                   // "float32, float16, ..., bool": for messages
 bool is_floating(DType dtype);
 

@@ -3,10 +3,11 @@
 //
 // Grammar:  SPEC    = TENSOR | '[' [SPEC {',' SPEC}] ']' | '(' [SPEC {',' SPEC}] ')' | 'none'
 //                     | 'int:' INTEGER | 'float:' NUMBER | 'bool:' ('true' | 'false')
-//           TENSOR  = SHAPE ':' DTYPE [ ':' FILL ]
+//           TENSOR  = SHAPE [ ':' DTYPE [ ':' FILL ] ]
 //   SHAPE   dims joined by 'x', each an integer >= 0 ("1x77", "1x8x0x64" for an empty KV cache); a
 //           scalar tensor is written "scalar".
-//   DTYPE   float32 | float16 | bfloat16 | float64 | int64 | int32 | int16 | int8 | uint8 | bool (core/dtype.h)
+//   DTYPE   float32 (the default) | float16 | bfloat16 | float64 | int64 | int32 | int16 | int8 | uint8 | bool,
+//           or PyTorch's names: float, half, double, long, int, short (core/dtype.h)
 //   FILL    randn (default for floats) | zeros (default for ints and bool) | ones | randint:LOW:HIGH
 // A list is a List[T] argument (torchvision detection models take List[Tensor] images), a tuple a
 // Tuple[...], `none` an Optional left empty. Parsing never touches LibTorch, so it is cheap to test and

@@ -43,7 +43,7 @@ struct WorkResult {
   std::vector<Output> outputs;
   int exit_code = 0;
   std::string message{};  // why exit_code is not 0
-  std::string note{};     // what the user should know of a run that went otherwise than asked ("" if none)
+  std::string note{};     // what the user should know of the run, a line each (a fallback, the model's warnings); "" if none
 };
 
 // Runs `work` in a child process under `limits` and returns its result. An Error thrown by `work`

@@ -7,9 +7,14 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace c10 {
+class WarningHandler;
+}
 
 namespace flopscope::compat {
 
@@ -41,5 +46,22 @@ bool runs_as_dispatched_ops(const std::string& qualified_op);
 std::optional<size_t> event_argument_offset(size_t event_values, size_t schema_arguments);
 // The operator named by LibTorch's "no meta kernel" message in `message` ("aten::nonzero"), or "".
 std::string op_without_meta_kernel(const std::string& message);
+
+// While alive, the warnings the model's code raises (TorchScript's warnings.warn, LibTorch's
+// TORCH_WARN) are kept instead of LibTorch printing them through its logger, so that a report can
+// say them once, in its own words.
+class ModelWarnings {
+ public:
+  ModelWarnings();
+  ~ModelWarnings();
+  ModelWarnings(const ModelWarnings&) = delete;
+  ModelWarnings& operator=(const ModelWarnings&) = delete;
+  std::vector<std::string> messages() const;  // each distinct message once, in order
+
+ private:
+  class Handler;
+  std::unique_ptr<Handler> handler_;
+  c10::WarningHandler* previous_;
+};
 
 }  // namespace flopscope::compat
