@@ -29,7 +29,7 @@ std::string render_markdown(const AnalyzedRun& run, const TableOptions& options)
       << with_separators(t.elementwise_flops) << "; MACs " << with_separators(t.macs) << "; bytes moved "
       << with_separators(run.analysis->traffic.bytes) << ".\n";
   const int64_t data_dependent = run.analysis->data_dependent_total.flops();
-  if (run.analysis->data_dependent_code) out << "**Data-dependent:** " << with_separators(data_dependent) << " FLOPs, " << kDataDependentMeaning << ".\n";
+  if (run.analysis->data_dependent_code) out << "**Data-dependent:** " << with_separators(data_dependent) << " FLOPs of " << kDataDependentMeaning << ".\n";
   for (const CountedTower& tower : run.towers) {
     const TowerTotals& totals = tower.totals;
     out << "**" << tower.name << ":** parameters " << with_separators(totals.params) << "; FLOPs "

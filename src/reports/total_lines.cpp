@@ -32,7 +32,8 @@ std::vector<TotalLine> total_lines(const AnalyzedRun& run) {
   };
   const Counts& data_dependent = run.analysis->data_dependent_total;
   if (run.analysis->data_dependent_code) {
-    lines.insert(lines.begin() + 5, flops("data-dependent", 1, data_dependent.flops(), kDataDependentMeaning));
+    lines.insert(lines.begin() + 5,
+                 flops("data-dependent", 1, data_dependent.flops(), std::string("FLOPs of ") + kDataDependentMeaning));
   }
   // A frozen file keeps its weights in its code, and its modules inlined into one.
   if (constants.tensors > 0) {

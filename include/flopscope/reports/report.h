@@ -38,10 +38,10 @@ struct TableOptions {
   size_t width = kTerminalWidth;  // terminal tables: columns left out and prose wrapped to fit; 0: no limit
 };
 
-// What the data-dependent FLOPs of a report are, wherever it shows them.
+// What the data-dependent FLOPs of a report are, wherever it shows them ("FLOPs of ...").
 inline constexpr const char* kDataDependentMeaning =
-    "of the FLOPs, those of ops on shapes the input's values decided (after nms, nonzero, masked_select, unique): "
-    "counted for this input only; types marked * in the table (docs/files.md)";
+    "ops on shapes the input's values decided (after nms, nonzero, masked_select, unique), counted for this "
+    "input only; types marked * in the table (docs/files.md)";
 
 // One line of the totals, the same facts in the table and the HTML page.
 struct TotalLine {
