@@ -7,7 +7,7 @@
 
 #include <torch/script.h>
 
-#include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -16,7 +16,7 @@ namespace flopscope {
 class DataDependence {
  public:
   // The op returns as many elements as the values of its arguments decide.
-  static bool shapes_follow_values(const std::string& op);
+  static bool shapes_follow_values(std::string_view op);
 
   // Some tensor in `values` (an op's arguments: tensors, lists and tuples of them) has a
   // data-dependent shape.

@@ -29,6 +29,27 @@
 #include "runtime/scalar_types.h"
 
 namespace flopscope {
+namespace {
+
+ValueInfo describe_packed(const c10::IValue& object, const PackedWeights& packed) {
+  ValueInfo info;
+  info.kind = ValueInfo::Kind::Object;
+  info.text = normalize_type_name(object.type()->str());
+  // A quantized op's packed weights: weight (a parameter), bias, and a convolution's geometry.
+  info.elements.push_back(describe_value(packed.weight));
+  info.elements.back().is_parameter = true;
+  info.elements.push_back(describe_value(packed.bias));
+  if (packed.convolution) {
+    for (const auto* list : {&packed.stride, &packed.padding, &packed.dilation, &packed.output_padding}) {
+      info.elements.push_back(describe_value(c10::IValue(*list)));
+    }
+    info.elements.push_back(describe_value(packed.groups));
+    info.elements.push_back(describe_value(packed.transposed));
+  }
+  return info;
+}
+
+}  // namespace
 
 ValueInfo describe_value(const c10::IValue& value) {
   ValueInfo info;
@@ -73,21 +94,9 @@ ValueInfo describe_value(const c10::IValue& value) {
       info.elements.push_back(describe_value(entry.value()));
     }
   } else if (value.isObject()) {
+    if (const std::optional<PackedWeights> packed = unpack_weights(value)) return describe_packed(value, *packed);
     info.kind = Kind::Object;
     info.text = normalize_type_name(value.type()->str());
-    // A quantized op's packed weights: weight (a parameter), bias, and a convolution's geometry.
-    if (const std::optional<PackedWeights> packed = unpack_weights(value)) {
-      info.elements.push_back(describe_value(packed->weight));
-      info.elements.back().is_parameter = true;
-      info.elements.push_back(describe_value(packed->bias));
-      if (packed->convolution) {
-        for (const auto* list : {&packed->stride, &packed->padding, &packed->dilation, &packed->output_padding}) {
-          info.elements.push_back(describe_value(c10::IValue(*list)));
-        }
-        info.elements.push_back(describe_value(packed->groups));
-        info.elements.push_back(describe_value(packed->transposed));
-      }
-    }
   } else {
     info.text = value.tagKind();
   }
@@ -239,6 +248,7 @@ void describe_module(const torch::jit::Module& module, const std::string& name, 
       // A quantized module's weights, which TorchScript keeps as an object, not as parameters.
       info.parameters.push_back(make_entry(attr + ".weight", packed->weight, seen_params));
       if (packed->bias.defined()) info.parameters.push_back(make_entry(attr + ".bias", packed->bias, seen_params));
+      impl.packed_weights[value.toObject().get()] = describe_packed(value, *packed);
     } else if (value.isInt() || value.isDouble() || value.isBool() || value.isString() || value.isIntList() ||
                value.isNone()) {
       info.attributes[attr] = describe_value(value);
@@ -376,6 +386,7 @@ Model Model::load(const std::string& path, const LoadOptions& options) {
 void Model::Impl::describe() {
   modules.clear();
   index_of_object.clear();
+  packed_weights.clear();
   std::set<TensorKey> seen_params, seen_buffers;
   describe_module(module, "", -1, *this, seen_params, seen_buffers);
   describe_code(*this);
@@ -417,21 +428,19 @@ std::vector<OperatorLibrary> Model::operator_libraries() const {
   return used;
 }
 
-std::vector<std::string> Model::method_names() const {
-  std::vector<std::string> names;
-  for (const auto& method : impl_->module.get_methods()) names.push_back(method.name());
-  return names;
+torch::jit::Method Model::Impl::method(const std::string& name) const {
+  const auto found = module.find_method(name);
+  if (!found) {
+    std::string known;
+    for (const auto& method : module.get_methods()) known += (known.empty() ? "" : ", ") + method.name();
+    throw Error(ExitCode::NoSuchMethod, "the model has no method '" + name + "' (methods: " + known + ")");
+  }
+  return *found;
 }
 
 std::vector<MethodArgument> Model::method_arguments(const std::string& method) const {
-  const auto found = impl_->module.find_method(method);
-  if (!found) {
-    std::string known;
-    for (const auto& name : method_names()) known += (known.empty() ? "" : ", ") + name;
-    throw Error(ExitCode::NoSuchMethod, "the model has no method '" + method + "' (methods: " + known + ")");
-  }
   std::vector<MethodArgument> arguments;
-  const auto& schema = found->function().getSchema();
+  const auto& schema = impl_->method(method).function().getSchema();
   for (size_t i = 1; i < schema.arguments().size(); ++i) {
     const auto& arg = schema.arguments()[i];
     arguments.push_back({arg.name(), arg.type()->annotation_str(), arg.default_value().has_value()});

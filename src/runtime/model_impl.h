@@ -23,6 +23,8 @@ struct Model::Impl {
   // The memory of every parameter and constant, so op arguments that are weights, or views of weights
   // (a transposed w.t(), a chunk of in_proj_weight), can be told from activations with one lookup.
   std::unordered_set<const c10::StorageImpl*> weight_storage;
+  // The model's packed quantized weights, described once: unpacking copies the weight.
+  std::unordered_map<const c10::ivalue::Object*, ValueInfo> packed_weights;
   std::unordered_set<std::string> operator_namespaces;  // of the ops the code calls ("aten", "torchvision")
   bool meta = false;
   bool instrumented = false;
@@ -39,14 +41,28 @@ struct Model::Impl {
   // converted its tensors, so that dtypes and bytes in reports are those of the run).
   void describe();
 
+  // The method called `name`; throws NoSuchMethod naming the methods there are.
+  torch::jit::Method method(const std::string& name) const;
+
   // A parameter, or a weight the code holds as a constant.
   bool is_parameter(const at::Tensor& t) const {
     if (!t.defined() || !t.has_storage()) return false;
     return weight_storage.count(t.storage().unsafeGetStorageImpl()) > 0;
   }
+
+  // describe_value(value), taken from what describe() found when `value` is the model's packed weights.
+  ValueInfo describe_argument(const c10::IValue& value) const;
 };
 
 // Shape/dtype/kind of a runtime value, recursing into containers.
 ValueInfo describe_value(const c10::IValue& value);
+
+inline ValueInfo Model::Impl::describe_argument(const c10::IValue& value) const {
+  if (value.isObject()) {
+    const auto known = packed_weights.find(value.toObject().get());
+    if (known != packed_weights.end()) return known->second;
+  }
+  return describe_value(value);
+}
 
 }  // namespace flopscope

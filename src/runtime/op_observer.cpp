@@ -56,7 +56,7 @@ bool read_arguments(const RecordingSession& session, const at::RecordFunction& f
   out.clear();
   for (size_t i = 0; i < arguments.size(); ++i) {
     const c10::IValue& value = inputs[*offset + i];
-    out.push_back(describe_value(value));
+    out.push_back(session.model.describe_argument(value));
     for_each_tensor(value, out.back(), [&](const at::Tensor& tensor, ValueInfo& info) {
       info.is_parameter = session.model.is_parameter(tensor);
     });

@@ -192,9 +192,8 @@ bool convert_floating_state(torch::jit::Module& module, c10::ScalarType type) {
 }  // namespace
 
 PreparedRun prepare_run(Model& model, const RunOptions& options) {
-  model.method_arguments(options.method);  // throws NoSuchMethod, naming the methods there are
   Model::Impl& impl = model.impl();
-  torch::jit::Method method = impl.module.get_method(options.method);
+  torch::jit::Method method = impl.method(options.method);
   const std::vector<c10::Argument> arguments = checked_arguments(method, options);
   const c10::Device device = impl.meta ? c10::Device(c10::kMeta) : select_device(options.device);
   int64_t bytes = 0;

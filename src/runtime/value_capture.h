@@ -16,27 +16,45 @@ namespace flopscope {
 // new storage while held, so "shares the memory of an argument" stays exact.
 using StorageRef = c10::weak_intrusive_ptr<c10::StorageImpl>;
 
-// Calls fn(tensor, info) for every defined tensor in `value`, `info` being its part of describe_value(value).
+// Calls fn(tensor, info) for every defined tensor in `value`, `info` being its part of
+// describe_value(value), or null when the walk was given none.
 template <typename F>
-void for_each_tensor(const c10::IValue& value, ValueInfo& info, const F& fn) {
+void walk_tensors(const c10::IValue& value, ValueInfo* info, const F& fn) {
+  // Element i of a container, while its description has one (or there is no description).
+  const auto walk_element = [&](const c10::IValue& element, size_t i) {
+    if (info == nullptr) {
+      walk_tensors(element, nullptr, fn);
+    } else if (i < info->elements.size()) {
+      walk_tensors(element, &info->elements[i], fn);
+    }
+  };
   if (value.isTensor()) {
     if (value.toTensor().defined()) fn(value.toTensor(), info);
   } else if (value.isTuple()) {
     const auto& elements = value.toTupleRef().elements();
-    for (size_t i = 0; i < elements.size() && i < info.elements.size(); ++i) for_each_tensor(elements[i], info.elements[i], fn);
+    for (size_t i = 0; i < elements.size(); ++i) walk_element(elements[i], i);
   } else if (value.isList()) {
     const auto elements = value.toListRef();
-    for (size_t i = 0; i < elements.size() && i < info.elements.size(); ++i) for_each_tensor(elements[i], info.elements[i], fn);
+    for (size_t i = 0; i < elements.size(); ++i) walk_element(elements[i], i);
   } else if (value.isGenericDict()) {
     size_t i = 0;
     for (const auto& entry : value.toGenericDict()) {
-      if (i + 1 < info.elements.size()) {
-        for_each_tensor(entry.key(), info.elements[i], fn);
-        for_each_tensor(entry.value(), info.elements[i + 1], fn);
-      }
-      i += 2;
+      walk_element(entry.key(), i++);
+      walk_element(entry.value(), i++);
     }
   }
+}
+
+// Calls fn(tensor, info) for every defined tensor in `value`, `info` being its part of describe_value(value).
+template <typename F>
+void for_each_tensor(const c10::IValue& value, ValueInfo& info, const F& fn) {
+  walk_tensors(value, &info, [&](const at::Tensor& tensor, ValueInfo* part) { fn(tensor, *part); });
+}
+
+// Calls fn(tensor) for every defined tensor in `value` (tensors, and tuples, lists and dicts of them).
+template <typename F>
+void for_each_tensor(const c10::IValue& value, const F& fn) {
+  walk_tensors(value, nullptr, [&](const at::Tensor& tensor, ValueInfo*) { fn(tensor); });
 }
 
 // Marks each tensor that already appeared among `values` (f(x, x) reads x once); returns their memory.

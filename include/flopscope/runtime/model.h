@@ -113,7 +113,6 @@ class Model {
   // The operator libraries this model depends on: those named with --load-library, and those whose
   // operators its code calls (torchvision's).
   std::vector<OperatorLibrary> operator_libraries() const;
-  std::vector<std::string> method_names() const;
   // Arguments of a method, without `self`. Throws Error(NoSuchMethod).
   std::vector<MethodArgument> method_arguments(const std::string& method) const;
 
