@@ -10,5 +10,6 @@ namespace flopscope::testing {
 std::string source_dir();  // the project root, no trailing slash
 std::string build_dir();   // this build's directory
 std::string cli_path();    // the flopscope executable of this build
+std::string user_ops_path();  // tests/user_op_library.cpp, built as a shared object
 
 }  // namespace flopscope::testing

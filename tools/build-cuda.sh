@@ -20,7 +20,7 @@ if [ "${1:-}" = "--inside" ]; then
   echo "nvidia-cudnn nvidia-cudnn/question select $answer" | debconf-set-selections
   # nvidia-cuda-toolkit: Debian's Caffe2 CMake config finds CUDA through nvcc and enables the CUDA language.
   tools/install_deps.sh build-essential cmake libtorch-cuda-dev nvidia-cuda-toolkit libcli11-dev nlohmann-json3-dev \
-    libgtest-dev libgmock-dev libbenchmark-dev libopenblas0-openmp libseccomp-dev pkg-config
+    libgtest-dev libgmock-dev libbenchmark-dev libopenblas0-openmp libseccomp-dev libmuparser-dev pkg-config
   # PRE_TEST: the test binary is listed when ctest runs, not when it is linked (it cannot start without cuDNN).
   tools/build.sh -DFLOPSCOPE_BUILD_BENCH=OFF -DCMAKE_SHARED_LINKER_FLAGS=-Wl,--allow-shlib-undefined \
     -DCMAKE_EXE_LINKER_FLAGS=-Wl,--allow-shlib-undefined -DCMAKE_GTEST_DISCOVER_TESTS_DISCOVERY_MODE=PRE_TEST

@@ -6,7 +6,7 @@
 # With arguments, installs those packages instead (tools/fuzz.sh asks for clang and libFuzzer).
 set -euo pipefail
 packages=(build-essential cmake libtorch-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
-          libbenchmark-dev libopenblas0-openmp libseccomp-dev libvalijson-dev pkg-config chromium help2man man-db ccache)
+          libbenchmark-dev libopenblas0-openmp libseccomp-dev libmuparser-dev libvalijson-dev pkg-config chromium help2man man-db ccache)
 [ $# -gt 0 ] && packages=("$@")
 missing=()
 for p in "${packages[@]}"; do

@@ -8,6 +8,7 @@
 #include "flopscope/counting/backward_rules.h"
 #include "flopscope/counting/module_rules.h"
 #include "flopscope/counting/op_formulas.h"
+#include "flopscope/counting/user_formulas.h"
 #include "flopscope/hardware/hardware.h"
 #include "flopscope/hardware/measure_machine.h"
 #include "flopscope/hardware/roofline.h"
@@ -83,6 +84,14 @@ WorkResult formulas_command(const FormulasRequest& request) {
   for (const auto* rule : all_backward_rules()) out << "| `" << rule->name << "` | " << rule->description << " |\n";
   out << "\n## Op formulas (outermost op with a formula is counted; its children are not)\n\n| aten op | counts |\n|---|---|\n";
   for (const auto* op : all_op_formulas()) out << "| `" << op->name << "` | " << op->description << " |\n";
+  const std::vector<UserFormula> user = read_user_formulas(request.formulas);
+  if (!user.empty()) {
+    out << "\n## User formulas (--formulas)\n\n| op | MACs | elementwise FLOPs | description | file |\n|---|---|---|---|---|\n";
+    for (const UserFormula& f : user) {
+      out << "| `" << f.op << "` | `" << (f.macs.empty() ? "0" : f.macs) << "` | `"
+          << (f.elementwise_flops.empty() ? "0" : f.elementwise_flops) << "` | " << f.description << " | " << f.origin << " |\n";
+    }
+  }
   out << "\n## Shape-only (Meta) kernels supplied for dry runs\n\n";
   for (const auto& op : register_meta_kernels()) out << "`aten::" << op << "` ";
   out << "\n";

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "flopscope/analysis/memory_estimate.h"
+#include "flopscope/counting/user_formulas.h"
 #include "flopscope/runtime/libtorch_compat.h"
 #include "flopscope/runtime/operator_libraries.h"
 
@@ -22,6 +23,7 @@ namespace {
 WorkResult count_on_model(const ModelRequest& request, const RunRequest& largest, const IsolationLimits& limits,
                           const std::function<WorkResult(Model& model)>& work) {
   load_operator_libraries(request.libraries);  // before the sandbox refuses opening files
+  bind_user_formulas();                         // to the ops the libraries registered
   ModelFile file(request.path, request.run.device != Device::Cuda);
   const int64_t limit = effective_memory_limit(limits);
   std::error_code error;
@@ -48,12 +50,14 @@ WorkResult count_on_model(const ModelRequest& request, const RunRequest& largest
 WorkResult run_on_model(const ModelRequest& request, const RunRequest& largest,
                         const std::function<WorkResult(Model& model)>& work) {
   const IsolationLimits limits = resolve_isolation(request.isolation, request.max_memory, request.run.device);
+  use_user_formulas(read_user_formulas(request.formulas));
   return run_isolated(
       [&]() {
         // The model's own warnings (torchvision's detection models: "SSD always returns a (Losses,
         // Detections) tuple in scripting") become notes, one line each, instead of logger output.
         const compat::ModelWarnings warnings;
         WorkResult result = count_on_model(request, largest, limits, work);
+        if (!request.formulas.empty()) result.note += (result.note.empty() ? "" : "\n") + user_formulas_note();
         for (const std::string& message : warnings.messages()) {
           result.note += (result.note.empty() ? "" : "\n") + std::string("the model warned: ") + message.substr(0, message.find('\n'));
         }

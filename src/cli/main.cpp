@@ -45,6 +45,9 @@ void add_model_options(CLI::App& command, flopscope::ModelRequest& o) {
   command.add_option("--load-library", o.libraries,
                      "a shared object registering operators the file calls (TORCH_LIBRARY), loaded before it "
                      "(repeatable; torchvision's is loaded where python3-torchvision is installed)");
+  command.add_option("--formulas", o.formulas,
+                     "a JSON file of formulas for ops flopscope has none for, e.g. a custom operator's "
+                     "(repeatable; docs/formulas-file.md)");
   command.add_option("--preset", o.run.preset, "model family whose inputs and towers flopscope derives: openclip");
   command.add_option("--threads", o.run.threads, "CPU threads for the forward (default: all cores)");
   command
@@ -204,6 +207,7 @@ int run_cli(int argc, char** argv) {
   flopscope::FormulasRequest formulas;
   CLI::App* formulas_app = app.add_subcommand("formulas", "print the module rule table and the op formulas (Markdown)");
   add_output_option(*formulas_app, formulas.output);
+  formulas_app->add_option("--formulas", formulas.formulas, "also list (and check) the formulas in this file (repeatable)");
 
   try {
     app.parse(argc, argv);

@@ -14,7 +14,7 @@ class FormulaCoverage final : public OpCoverage {
     Verdict verdict;
     const OpFormulaEntry* formula = find_op_formula(op);
     if (formula == nullptr) {
-      verdict.uncovered_reason = "no formula";
+      verdict.uncovered_reason = "no formula; --formulas FILE can give one";
       return verdict;
     }
     if (inputs == nullptr) {

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "flopscope/counting/user_formulas.h"
 #include "formula_kit.h"
 
 namespace flopscope {
@@ -73,7 +74,7 @@ const char* const kFormulaFamilies[8] = {kMatrixFormulas,      kConvolutionFormu
 
 }  // namespace formulas
 
-const OpFormulaEntry* find_op_formula(const std::string& op) {
+const OpFormulaEntry* find_builtin_op_formula(const std::string& op) {
   const auto& table = formulas::op_formula_registry();
   const OpFormulaEntry* entry = table.find(op);
   // An in-place variant (relu_, hardswish_, dropout_) does its base op's work, unless listed itself.
@@ -81,6 +82,11 @@ const OpFormulaEntry* find_op_formula(const std::string& op) {
     entry = table.find(op.substr(0, op.size() - 1));
   }
   return entry;
+}
+
+const OpFormulaEntry* find_op_formula(const std::string& op) {
+  const OpFormulaEntry* builtin = find_builtin_op_formula(op);
+  return builtin != nullptr ? builtin : find_user_formula(op);
 }
 
 std::vector<const OpFormulaEntry*> all_op_formulas() { return formulas::op_formula_registry().all(); }

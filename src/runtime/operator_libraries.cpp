@@ -6,6 +6,8 @@
 
 #include <filesystem>
 
+#include <torch/csrc/jit/runtime/operator.h>
+
 #include "flopscope/core/error.h"
 
 namespace flopscope {
@@ -77,6 +79,39 @@ std::string missing_operator_advice(const std::string& op) {
   }
   return "an operator no loaded library registers: pass --load-library with the shared object that registers it "
          "(TORCH_LIBRARY)";
+}
+
+namespace {
+
+// What an expression can read of an argument of this type (Optional[T] reads as T).
+OpArgument::Kind argument_kind(c10::TypePtr type) {
+  if (const auto optional = type->cast<c10::OptionalType>()) type = optional->getElementType();
+  const auto number = [](const c10::TypePtr& t) {
+    const auto kind = t->kind();
+    return kind == c10::TypeKind::IntType || kind == c10::TypeKind::FloatType || kind == c10::TypeKind::BoolType ||
+           kind == c10::TypeKind::NumberType || t->str() == "SymInt";
+  };
+  if (type->kind() == c10::TypeKind::TensorType) return OpArgument::Kind::Tensor;
+  if (number(type)) return OpArgument::Kind::Number;
+  if (const auto list = type->cast<c10::ListType>()) {
+    c10::TypePtr element = list->getElementType();
+    if (const auto optional = element->cast<c10::OptionalType>()) element = optional->getElementType();
+    if (element->kind() == c10::TypeKind::TensorType) return OpArgument::Kind::TensorList;
+    if (number(element)) return OpArgument::Kind::NumberList;
+  }
+  return OpArgument::Kind::Other;
+}
+
+}  // namespace
+
+std::optional<std::vector<OpArgument>> registered_op_arguments(const std::string& op) {
+  const auto operators = torch::jit::getAllOperatorsFor(c10::Symbol::fromQualString(op));
+  if (operators.empty()) return std::nullopt;
+  std::vector<OpArgument> arguments;
+  for (const c10::Argument& argument : operators.front()->schema().arguments()) {
+    arguments.push_back({argument.name(), argument_kind(argument.type())});
+  }
+  return arguments;
 }
 
 }  // namespace flopscope

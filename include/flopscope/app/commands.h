@@ -34,6 +34,7 @@ struct ModelRequest {
   IsolationLimits isolation;   // --timeout, --no-isolate (the memory limit comes from max_memory)
   std::string max_memory;      // --max-memory ("8G"); empty: 3/4 of physical memory, none on CUDA
   std::vector<std::string> libraries;  // --load-library: operator libraries to load before the file
+  std::vector<std::string> formulas;   // --formulas: files of formulas for ops flopscope has none for
   std::string format = "table";
   std::string output;          // the report's file; empty: stdout
   std::string command_line;    // as typed, recorded in the reports
@@ -103,6 +104,7 @@ WorkResult hardware_command(const HardwareRequest& request);
 
 // The rule table and the op formulas as Markdown (docs/formulas.md).
 struct FormulasRequest {
+  std::vector<std::string> formulas;  // --formulas: user formula files, listed after the built-in ones
   std::string output;
 };
 WorkResult formulas_command(const FormulasRequest& request);

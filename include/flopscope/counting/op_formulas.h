@@ -9,6 +9,7 @@
 // the recorder then treats the op as opaque and counts its children instead.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,14 +20,18 @@
 
 namespace flopscope {
 
-using OpFormula = Counts (*)(const std::vector<ValueInfo>& inputs);
+// A function, not a function pointer: user formulas (user_formulas.h) are closures over their expressions.
+using OpFormula = std::function<Counts(const std::vector<ValueInfo>& inputs)>;
 
 // name: "aten::addmm"; function: the formula; description: what is counted and what is left out.
 using OpFormulaEntry = CostRegistry<OpFormula>::Entry;
 
 // nullptr when the op has no formula (it is then reported as uncovered unless its children are counted).
+// Built-in formulas first, then the user's (--formulas FILE).
 const OpFormulaEntry* find_op_formula(const std::string& op);
-// Every registered formula, sorted by op name (for docs and `flopscope formulas`).
+// The built-in formula of `op` only.
+const OpFormulaEntry* find_builtin_op_formula(const std::string& op);
+// Every built-in formula, sorted by op name (for docs and `flopscope formulas`).
 std::vector<const OpFormulaEntry*> all_op_formulas();
 
 // A (transposed) convolution from its input and weight shapes and its geometry: the shared formula of

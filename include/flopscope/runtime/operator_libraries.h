@@ -5,6 +5,7 @@
 // installs it (it needs no Python).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,5 +28,16 @@ const std::vector<OperatorLibrary>& loaded_operator_libraries();
 // What to do about a file calling `op` ("torchvision::nms", "myops::fused") that no loaded library
 // registers: install python3-torchvision, or pass --load-library.
 std::string missing_operator_advice(const std::string& op);
+
+// One argument of an op's schema, as a user formula's expression may read it.
+struct OpArgument {
+  enum class Kind { Tensor, TensorList, Number, NumberList, Other };
+  std::string name;
+  Kind kind = Kind::Other;
+};
+
+// The arguments of `op` ("mylib::fused") as this process registers it (its first overload), or
+// nullopt when it registers no such op: what user formulas read (bind_user_formulas()).
+std::optional<std::vector<OpArgument>> registered_op_arguments(const std::string& op);
 
 }  // namespace flopscope
