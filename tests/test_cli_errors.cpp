@@ -244,7 +244,8 @@ TEST_F(Cli, BundledModelsRunInTheSandbox) {
   std::vector<std::string> models = {flopscope::testing::model_path("openclip/ViT-B-32.pt")};
   for (const auto& entry : fs::directory_iterator(flopscope::testing::model_path("test"))) {
     const std::string stem = entry.path().stem().string();
-    if (entry.path().extension() == ".pt" && stem != "state_dict" && stem != "convnet_optimized") models.push_back(entry.path().string());
+    const bool refused = stem == "state_dict" || stem == "legacy_checkpoint" || stem == "convnet_optimized";
+    if (entry.path().extension() == ".pt" && !refused) models.push_back(entry.path().string());
   }
   for (const std::string& model : models) {
     const Result r = run("analyze " + model + " --depth 0");
@@ -283,6 +284,21 @@ TEST_F(Cli, FileErrors) {
     expect_one_clean_line(r);
     EXPECT_NE(r.err.find("written by torch.jit.optimize_for_inference"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("torch.jit.freeze(torch.jit.script(model.eval()))"), std::string::npos) << r.err;
+  }
+  // Files people take for a model are named as what they are, with how to save TorchScript.
+  const std::vector<std::pair<std::string, std::string>> mistaken = {
+      {flopscope::testing::model_path("torch2/test/exported.pt2"), "is a torch.export program (.pt2), which LibTorch does not load"},
+      {flopscope::testing::model_path("test/legacy_checkpoint.pt"), "is a pickle (torch.save in the legacy format, or pickle.dump)"},
+      {write("w.safetensors", std::string("\x10\0\0\0\0\0\0\0", 8) + R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})"),
+       "is a safetensors file: weights without the model's code"},
+      {write("m.onnx", "\x08\x07\x12\x07pytorch"), "is an ONNX model"},
+  };
+  for (const auto& [path, what] : mistaken) {
+    const Result r = run("analyze " + path);
+    EXPECT_EQ(r.code, 4) << r.err;
+    expect_one_clean_line(r);
+    EXPECT_NE(r.err.find(path + " " + what), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("torch.jit.trace(model, example_inputs).save(PATH)"), std::string::npos) << r.err;
   }
 }
 
@@ -455,6 +471,19 @@ TEST_F(Cli, CommonFirstMistakesAreAnsweredWithTheirFix) {
   const std::string table = (dir_ / "report.json.txt").string();
   ASSERT_EQ(run("analyze " + kMixed + " -o " + table).code, 0);
   EXPECT_EQ(slurp(table).rfind("flopscope: ", 0), 0u);
+  // ... and when both name one, they must agree.
+  const Result contradiction = run("analyze " + kMixed + " --format csv -o " + json);
+  EXPECT_EQ(contradiction.code, 2) << contradiction.err;
+  EXPECT_NE(contradiction.err.find("--format csv but --output " + json + " names json"), std::string::npos) << contradiction.err;
+  expect_one_clean_line(contradiction);
+  // A mistyped option is named with the option it is nearest to.
+  const Result typo = run("analyze " + kMixed + " --detph 2");
+  EXPECT_EQ(typo.code, 2) << typo.err;
+  EXPECT_EQ(typo.err, "flopscope: error: unknown option --detph; did you mean --depth? (see flopscope analyze --help)\n");
+  const Result unknown = run("diff a.json b.json --zzzzzz");
+  EXPECT_EQ(unknown.err, "flopscope: error: unknown option --zzzzzz (see flopscope diff --help)\n");
+  // The header says when no kernel ran.
+  EXPECT_NE(run("analyze " + kMixed + " --dry-run --depth 0").out.find("inputs 1x3x16x16:float32:randn  dry run\n"), std::string::npos);
 }
 
 // The model's own warnings (TorchScript's warnings.warn) are one note each on stderr, not logger output.
@@ -509,9 +538,12 @@ TEST_F(Cli, OperatorLibrariesAreLoadedOrNamed) {
 
 TEST_F(Cli, CudaWithoutAGpuIsOneClearLine) {
   if (torch::cuda::is_available()) GTEST_SKIP() << "a GPU is visible: --device cuda runs (tests/test_cuda.cpp)";
-  const Result r = run("analyze " + kMixed + " --device cuda");
-  EXPECT_EQ(r.code, 10);
-  expect_one_clean_line(r);
+  for (const std::string dry : {"", " --dry-run"}) {
+    const Result r = run("analyze " + kMixed + " --device cuda" + dry);
+    EXPECT_EQ(r.code, 10) << dry;
+    expect_one_clean_line(r);
+    EXPECT_NE(r.err.find("--device cuda: this flopscope is built against a LibTorch without CUDA"), std::string::npos) << r.err;
+  }
 }
 
 TEST_F(Cli, OutputInAMissingDirectoryLeavesNothing) {

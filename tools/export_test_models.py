@@ -586,6 +586,12 @@ def main():
     if args.out == OUT and "odd" in args.only:
         # A plain state_dict, not a scripted module: flopscope must refuse it cleanly.
         torch.save(Odd().state_dict(), os.path.join(OUT, "state_dict.pt"))
+        # The same in the legacy (pickle) format, and a torch.export program (PyTorch 2.x): refused,
+        # each named as what it is.
+        torch.save(Odd().state_dict(), os.path.join(OUT, "legacy_checkpoint.pt"), _use_new_zipfile_serialization=False)
+    if "odd" in args.only and hasattr(torch, "export"):  # PyTorch 2.x, written to torch2/test
+        linear = torch.nn.Linear(4, 3)
+        torch.export.save(torch.export.export(linear, (torch.ones(2, 4),)), os.path.join(args.out, "exported.pt2"))
 
 
 if __name__ == "__main__":

@@ -81,16 +81,58 @@ struct FormatChoice {
   const std::string* output;
   std::vector<std::string> names;
 
+  // Throws Error(Usage) when --format and the output's extension name two different formats.
   void infer_from_output() const {
-    if (option->count() > 0 || output->empty()) return;
+    if (output->empty()) return;
     static const std::vector<std::pair<std::string, std::string>> by_extension = {
         {".json", "json"}, {".csv", "csv"}, {".md", "markdown"}, {".html", "html"}, {".htm", "html"}};
     const std::string extension = std::filesystem::path(*output).extension().string();
     for (const auto& [suffix, name] : by_extension) {
-      if (extension == suffix && std::find(names.begin(), names.end(), name) != names.end()) *format = name;
+      if (extension != suffix || std::find(names.begin(), names.end(), name) == names.end()) continue;
+      if (option->count() == 0) {
+        *format = name;
+      } else if (*format != name) {
+        throw Error(ExitCode::Usage, "--format " + *format + " but --output " + *output + " names " + name +
+                                         ": drop --format, or give the file the extension of its format");
+      }
     }
   }
 };
+
+// Edits (insertions, deletions, substitutions, swaps of neighbours) that turn `a` into `b`.
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// "unknown option --detph; did you mean --depth?" for the first word of argv that looks like an option
+// and is none of `command`'s; empty when there is none.
+std::string unknown_option(const CLI::App& command, int argc, char** argv) {
+  std::vector<std::string> known = {"--help"};
+  for (const CLI::Option* option : command.get_options()) {
+    for (const std::string& name : option->get_lnames()) known.push_back("--" + name);
+  }
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = std::string(argv[i]).substr(0, std::string(argv[i]).find('='));
+    if (word.rfind("--", 0) != 0 || word.size() < 3 || std::find(known.begin(), known.end(), word) != known.end()) continue;
+    std::string nearest;
+    size_t best = word.size() / 3 + 1;  // farther than this is another word, not a typo
+    for (const std::string& name : known) {
+      const size_t distance = edit_distance(word, name);
+      if (distance < best || (distance <= best && name.rfind(word, 0) == 0)) best = distance, nearest = name;
+    }
+    return "unknown option " + word + (nearest.empty() ? "" : "; did you mean " + nearest + "?");
+  }
+  return "";
+}
 
 // --format NAME, checked against a registry of formats, each described in --help.
 template <class Formats>
@@ -216,12 +258,16 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "flopscope: error: " << e.what() << " (see --help)\n";
+    const auto parsed = app.get_subcommands();
+    const CLI::App& command = parsed.empty() ? app : *parsed.front();
+    const std::string help = parsed.empty() ? "flopscope --help" : "flopscope " + command.get_name() + " --help";
+    const std::string unknown = unknown_option(command, argc, argv);
+    std::cerr << "flopscope: error: " << (unknown.empty() ? std::string(e.what()) : unknown) << " (see " << help << ")\n";
     return static_cast<int>(ExitCode::Usage);
   }
-  for (const FormatChoice& choice : format_choices) choice.infer_from_output();
   const std::string typed = command_line(argc, argv);
   try {
+    for (const FormatChoice& choice : format_choices) choice.infer_from_output();
     if (analyze_app->parsed()) {
       if (analyze_batch_option->count() > 0) analyze.model.run.batch = analyze_batch;
       analyze.model.command_line = typed;

@@ -144,7 +144,8 @@ std::string render_table(const AnalyzedRun& run, const TableOptions& options) {
   std::ostringstream out;
   std::string inputs;
   for (const auto& spec : run.options->inputs) inputs += ' ' + to_string(spec);
-  out << wrap_text("flopscope: ", run.model->path() + "  method " + run.options->method + "  inputs" + inputs, options.width)
+  const std::string kind = run.recording->timed ? "" : "  dry run";
+  out << wrap_text("flopscope: ", run.model->path() + "  method " + run.options->method + "  inputs" + inputs + kind, options.width)
       << tool_identity() << "\n";
   for (const auto& library : run.model->operator_libraries()) out << "operators from " << library.name << ": " << library.path << "\n";
   out << "\n";

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <new>
 #include <regex>
@@ -137,13 +138,34 @@ void check_readable(const std::string& path) {
   if (S_ISDIR(st.st_mode)) throw Error(ExitCode::FileNotFound, "model path is a directory, not a file: " + path);
   std::ifstream probe(path, std::ios::binary);
   if (!probe) throw Error(ExitCode::FileNotFound, "cannot read model file (permission denied?): " + path);
-  char magic[4] = {};
-  probe.read(magic, 4);
+  char head[30 + 256] = {};
+  probe.read(head, sizeof head);
+  const std::string_view magic(head, static_cast<size_t>(probe.gcount()));
+  const std::string save = "; save the model with torch.jit.script(model).save(PATH) or torch.jit.trace(model, example_inputs).save(PATH) "
+                           "(README: \"Your own model\")";
   // TorchScript archives are zip files; anything else (pickles, random bytes, empty files) is rejected
-  // before LibTorch sees it.
-  if (probe.gcount() < 4 || magic[0] != 'P' || magic[1] != 'K' || magic[2] != 3 || magic[3] != 4) {
-    throw Error(ExitCode::NotTorchScript, "not a TorchScript file (no zip archive header): " + path);
+  // before LibTorch sees it, named as what it is where it is a file people mistake for a model.
+  if (magic.substr(0, 4) == std::string_view("PK\3\4", 4)) {
+    // A zip's first local header names its first file (at 30, its length at 26): torch.export's
+    // archives start with the exported program, or with their format's name.
+    const size_t name_length = magic.size() < 30 ? 0 : static_cast<uint8_t>(magic[26]) | static_cast<uint8_t>(magic[27]) << 8;
+    const std::string_view first = magic.substr(std::min<size_t>(30, magic.size()), name_length);
+    const auto ends_with = [&](std::string_view tail) { return first.size() >= tail.size() && first.substr(first.size() - tail.size()) == tail; };
+    if (ends_with("serialized_exported_program.json") || ends_with("archive_format")) {
+      throw Error(ExitCode::NotTorchScript, path + " is a torch.export program (.pt2), which LibTorch does not load" + save);
+    }
+    return;
   }
+  if (magic.size() >= 2 && magic[0] == '\x80' && magic[1] >= 2 && magic[1] <= 5) {
+    throw Error(ExitCode::NotTorchScript, path + " is a pickle (torch.save in the legacy format, or pickle.dump), not TorchScript" + save);
+  }
+  if (magic.size() >= 10 && magic.substr(8, 2) == "{\"") {
+    throw Error(ExitCode::NotTorchScript, path + " is a safetensors file: weights without the model's code, not TorchScript" + save);
+  }
+  if (std::filesystem::path(path).extension() == ".onnx") {
+    throw Error(ExitCode::NotTorchScript, path + " is an ONNX model; flopscope reads TorchScript, which PyTorch writes" + save);
+  }
+  throw Error(ExitCode::NotTorchScript, "not a TorchScript file (no zip archive header): " + path);
 }
 
 // Whether the code of the archive in `file` contains `text` (read after a failed load, to name its cause).

@@ -195,7 +195,8 @@ PreparedRun prepare_run(Model& model, const RunOptions& options) {
   Model::Impl& impl = model.impl();
   torch::jit::Method method = impl.method(options.method);
   const std::vector<c10::Argument> arguments = checked_arguments(method, options);
-  const c10::Device device = impl.meta ? c10::Device(c10::kMeta) : select_device(options.device);
+  const c10::Device requested = select_device(options.device);  // refuses CUDA without a GPU, dry runs too
+  const c10::Device device = impl.meta ? c10::Device(c10::kMeta) : requested;
   int64_t bytes = 0;
   for (const auto& spec : options.inputs) bytes += input_bytes(spec);
   if (!impl.meta && bytes > physical_memory_bytes()) {
