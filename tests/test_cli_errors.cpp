@@ -335,6 +335,15 @@ TEST_F(Cli, DiffOfTwoReportsAndItsErrors) {
   EXPECT_NE(diff.out.find("| FLOPs | 608,384 | 1,216,768 | +608,384 (x2.000) |"), std::string::npos) << diff.out;
   const Result json = run("diff " + a + " " + b + " --format json");
   EXPECT_EQ(flopscope::testing::schema_errors(nlohmann::json::parse(json.out), "diff"), "");
+  // --fail-above guards a model's cost in CI: the report, then exit 9 naming what changed.
+  EXPECT_EQ(run("diff " + a + " " + b + " --fail-above 100").code, 0);
+  const Result guarded = run("diff " + a + " " + b + " --fail-above 99.5");
+  EXPECT_EQ(guarded.code, 9) << guarded.err;
+  EXPECT_NE(guarded.out.find("608,384"), std::string::npos);
+  expect_one_clean_line(guarded);
+  EXPECT_NE(guarded.err.find("--fail-above 99.5%: 4 change(s) above it: totals FLOPs +100.00% (608384 -> 1216768); totals matmul FLOPs"),
+            std::string::npos) << guarded.err;
+  EXPECT_EQ(run("diff " + a + " " + a + " --fail-above 0 --per-module").code, 0);
   const Result missing = run("diff " + a + " /nonexistent.json");
   EXPECT_EQ(missing.code, 3);
   expect_one_clean_line(missing);

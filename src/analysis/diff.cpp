@@ -1,5 +1,8 @@
 #include "flopscope/analysis/diff.h"
 
+#include <cmath>
+#include <cstdio>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -134,6 +137,42 @@ ReportDiff diff_reports(const json& a, const std::string& a_name, const json& b,
     diff.modules.push_back(std::move(module));
   }
   return diff;
+}
+
+namespace {
+
+// Appends the counts of `a` -> `b` that changed by more than `percent`, named after `what`.
+void add_changes_above(const std::string& what, const DiffSide& a, const DiffSide& b, double percent, std::vector<std::string>& out) {
+  static const std::vector<std::pair<const char*, int64_t DiffSide::*>> counts = {
+      {"params", &DiffSide::params}, {"FLOPs", &DiffSide::flops}, {"matmul FLOPs", &DiffSide::matmul_flops},
+      {"elementwise FLOPs", &DiffSide::elementwise_flops}, {"MACs", &DiffSide::macs}, {"bytes", &DiffSide::bytes}};
+  for (const auto& [name, count] : counts) {
+    const int64_t before = a.*count, after = b.*count;
+    if (before == after) continue;
+    const double change = before == 0 ? 0.0 : 100.0 * static_cast<double>(after - before) / static_cast<double>(before);
+    if (before != 0 && std::abs(change) <= percent) continue;
+    char text[32];
+    std::snprintf(text, sizeof text, "%+.2f%%", change);
+    out.push_back(what + " " + name + " " + (before == 0 ? std::string("from 0") : std::string(text)) + " (" + std::to_string(before) +
+                  " -> " + std::to_string(after) + ")");
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> changes_above(const ReportDiff& diff, double percent, bool per_module) {
+  std::vector<std::string> changes;
+  add_changes_above("totals", diff.a_total, diff.b_total, percent, changes);
+  if (!per_module) return changes;
+  for (const ModuleDiff& module : diff.modules) {
+    const std::string name = module.path.empty() ? "(model)" : module.path;
+    if (module.a.present != module.b.present) {
+      changes.push_back(name + (module.a.present ? " only in A" : " only in B"));
+    } else {
+      add_changes_above(name, module.a, module.b, percent, changes);
+    }
+  }
+  return changes;
 }
 
 }  // namespace flopscope

@@ -244,6 +244,10 @@ int run_cli(int argc, char** argv) {
   add_format_option(*diff_app, diff.format, flopscope::diff_formats(), diff.output, format_choices);
   diff_app->add_option("--depth,-d", diff.options.depth, "deepest module level listed (default 4)")->check(CLI::NonNegativeNumber);
   diff_app->add_option("--width", diff.options.width, kWidthHelp);
+  diff_app->add_option("--fail-above", diff.fail_above,
+                       "exit 9 after the report when a total (params, FLOPs, MACs, bytes) changed by more than PCT percent")
+      ->check(CLI::NonNegativeNumber);
+  diff_app->add_flag("--per-module", diff.per_module, "with --fail-above, every module's counts too (and modules only one side has)");
   add_output_option(*diff_app, diff.output);
 
   flopscope::FormulasRequest formulas;

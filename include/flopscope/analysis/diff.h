@@ -45,4 +45,10 @@ nlohmann::json read_report(const std::string& path);
 // compare (different schema versions or conventions).
 ReportDiff diff_reports(const nlohmann::json& a, const std::string& a_name, const nlohmann::json& b, const std::string& b_name);
 
+// The counts that changed by more than `percent` of A's value (params, FLOPs, matmul and elementwise
+// FLOPs, MACs, bytes; from 0 to anything is above any threshold): of the totals, and with
+// `per_module` of every module, a module only one side has included. Each as "totals FLOPs +12.50%
+// (1,000 -> 1,125)"; empty when none did (`diff --fail-above PCT`).
+std::vector<std::string> changes_above(const ReportDiff& diff, double percent, bool per_module);
+
 }  // namespace flopscope

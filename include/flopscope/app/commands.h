@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,8 @@ WorkResult planning_command(const PlanningRequest& request);
 struct DiffRequest {
   std::string a, b;  // two `analyze --format json` reports
   DiffOptions options;
+  std::optional<double> fail_above;  // --fail-above PCT: exit 9 when a total changed by more
+  bool per_module = false;           // --per-module: and when a module's count did
   std::string format = "table";
   std::string output;
 };

@@ -21,7 +21,7 @@ enum class ExitCode : int {
   BadInputs = 6,       // wrong number, rank, dtype or shape of inputs for the method
   ForwardFailed = 7,   // the model's own code raised while running
   OutputFailed = 8,    // the report could not be written
-  CheckFailed = 9,     // --strict: a cross-check mismatch or an uncovered op
+  CheckFailed = 9,     // --strict: a cross-check mismatch or an uncovered op; diff --fail-above: a change above it
   Unsupported = 10,    // the request cannot be served here (e.g. --device cuda on a CPU-only LibTorch)
   OutOfMemory = 11,    // the inputs, the loading or the forward do not fit in memory
   BadHardware = 12,    // a --hardware name or file that cannot be found, read or validated
