@@ -121,7 +121,8 @@ std::string unknown_option(const CLI::App& command, int argc, char** argv) {
     for (const std::string& name : option->get_lnames()) known.push_back("--" + name);
   }
   for (int i = 1; i < argc; ++i) {
-    const std::string word = std::string(argv[i]).substr(0, std::string(argv[i]).find('='));
+    const std::string argument = argv[i];
+    const std::string word = argument.substr(0, argument.find('='));
     if (word.rfind("--", 0) != 0 || word.size() < 3 || std::find(known.begin(), known.end(), word) != known.end()) continue;
     std::string nearest;
     size_t best = word.size() / 3 + 1;  // farther than this is another word, not a typo

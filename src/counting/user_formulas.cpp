@@ -343,12 +343,6 @@ void use_user_formulas(const std::vector<UserFormula>& formulas) {
   user_table() = std::move(table);
 }
 
-std::vector<UserFormula> user_formulas() {
-  std::vector<UserFormula> formulas;
-  for (const auto& [op, compiled] : user_table().formulas) formulas.push_back(compiled->formula());
-  return formulas;
-}
-
 std::string user_formulas_note() {
   std::map<std::string, std::string> ops_of_file;
   for (const auto& [op, compiled] : user_table().formulas) {

@@ -26,6 +26,9 @@
 // 6. The API flopscope uses is otherwise the same: torch::jit::Module, tryToGraphFunction, graph
 //    rewriting, RecordFunction callbacks and the Dispatcher queries below exist in both. GCC 14
 //    (Debian 13) no longer pulls <algorithm> in through other headers: include what you use.
+// 7. 1.13 registers an autograd fallthrough for operators without autograd kernels on CPU and CUDA
+//    tensors but not on meta ones: a user library's op with a Meta kernel stops at 'AutogradMeta' in
+//    a dry run. 2.x has the fallthrough, and refuses a second one (let_meta_kernels_skip_autograd).
 #include "flopscope/runtime/libtorch_compat.h"
 
 #include <ATen/ATen.h>
@@ -189,5 +192,17 @@ ModelWarnings::ModelWarnings() : handler_(std::make_unique<Handler>()), previous
 ModelWarnings::~ModelWarnings() { warning_api::set_warning_handler(previous_); }
 
 std::vector<std::string> ModelWarnings::messages() const { return handler_->messages; }
+
+void let_meta_kernels_skip_autograd() {
+  static const bool registered = [] {
+    try {
+      static torch::Library fallback(torch::Library::IMPL, "_", c10::DispatchKey::AutogradMeta, __FILE__, __LINE__);
+      fallback.fallback(torch::CppFunction::makeFallthrough());
+    } catch (const c10::Error&) {  // 2.x: already there
+    }
+    return true;
+  }();
+  (void)registered;
+}
 
 }  // namespace flopscope::compat

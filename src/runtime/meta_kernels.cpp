@@ -293,14 +293,7 @@ std::vector<std::string> register_meta_kernels() {
     add("prod", prod);
     add("max_pool3d_with_indices", max_pool3d_with_indices);
     add("repeat_interleave.self_int", repeat_interleave_int);
-    // LibTorch 1.13 lets an op without autograd kernels (a user's library's) fall through autograd on
-    // CPU and CUDA tensors, not on meta ones: its Meta kernel was never reached. 2.x has this fallback
-    // already, and refuses a second one.
-    try {
-      static torch::Library fallback(torch::Library::IMPL, "_", c10::DispatchKey::AutogradMeta, __FILE__, __LINE__);
-      fallback.fallback(torch::CppFunction::makeFallthrough());
-    } catch (const c10::Error&) {
-    }
+    compat::let_meta_kernels_skip_autograd();  // a user library's Meta kernels too
     return ops;
   }();
   return registered;

@@ -132,6 +132,10 @@ const ValueInfo* ModuleInfo::attribute(const std::string& local) const {
 
 namespace {
 
+const char* const kSaveTorchScript =
+    "; save the model with torch.jit.script(model).save(PATH) or torch.jit.trace(model, example_inputs).save(PATH) "
+    "(README: \"Your own model\")";
+
 void check_readable(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw Error(ExitCode::FileNotFound, "model file not found: " + path);
@@ -141,8 +145,6 @@ void check_readable(const std::string& path) {
   char head[30 + 256] = {};
   probe.read(head, sizeof head);
   const std::string_view magic(head, static_cast<size_t>(probe.gcount()));
-  const std::string save = "; save the model with torch.jit.script(model).save(PATH) or torch.jit.trace(model, example_inputs).save(PATH) "
-                           "(README: \"Your own model\")";
   // TorchScript archives are zip files; anything else (pickles, random bytes, empty files) is rejected
   // before LibTorch sees it, named as what it is where it is a file people mistake for a model.
   if (magic.substr(0, 4) == std::string_view("PK\3\4", 4)) {
@@ -152,18 +154,18 @@ void check_readable(const std::string& path) {
     const std::string_view first = magic.substr(std::min<size_t>(30, magic.size()), name_length);
     const auto ends_with = [&](std::string_view tail) { return first.size() >= tail.size() && first.substr(first.size() - tail.size()) == tail; };
     if (ends_with("serialized_exported_program.json") || ends_with("archive_format")) {
-      throw Error(ExitCode::NotTorchScript, path + " is a torch.export program (.pt2), which LibTorch does not load" + save);
+      throw Error(ExitCode::NotTorchScript, path + " is a torch.export program (.pt2), which LibTorch does not load" + kSaveTorchScript);
     }
     return;
   }
   if (magic.size() >= 2 && magic[0] == '\x80' && magic[1] >= 2 && magic[1] <= 5) {
-    throw Error(ExitCode::NotTorchScript, path + " is a pickle (torch.save in the legacy format, or pickle.dump), not TorchScript" + save);
+    throw Error(ExitCode::NotTorchScript, path + " is a pickle (torch.save in the legacy format, or pickle.dump), not TorchScript" + kSaveTorchScript);
   }
   if (magic.size() >= 10 && magic.substr(8, 2) == "{\"") {
-    throw Error(ExitCode::NotTorchScript, path + " is a safetensors file: weights without the model's code, not TorchScript" + save);
+    throw Error(ExitCode::NotTorchScript, path + " is a safetensors file: weights without the model's code, not TorchScript" + kSaveTorchScript);
   }
   if (std::filesystem::path(path).extension() == ".onnx") {
-    throw Error(ExitCode::NotTorchScript, path + " is an ONNX model; flopscope reads TorchScript, which PyTorch writes" + save);
+    throw Error(ExitCode::NotTorchScript, path + " is an ONNX model; flopscope reads TorchScript, which PyTorch writes" + kSaveTorchScript);
   }
   throw Error(ExitCode::NotTorchScript, "not a TorchScript file (no zip archive header): " + path);
 }

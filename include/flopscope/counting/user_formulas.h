@@ -39,8 +39,6 @@ std::vector<UserFormula> read_user_formulas(const std::vector<std::string>& path
 // set before. An op with a built-in formula is refused (Error(Usage)): its count is part of the
 // conventions every report states.
 void use_user_formulas(const std::vector<UserFormula>& formulas);
-// The formulas in use, sorted by op name.
-std::vector<UserFormula> user_formulas();
 // "user formulas from FILE: op, op", a line per file, for the notes of a run that used them.
 std::string user_formulas_note();
 // The entry find_op_formula() gives for `op`, or nullptr.

@@ -27,6 +27,9 @@ std::string libtorch_backends();
 // each as a decomposition into ordinary ops (so it runs on CPU, CUDA and meta tensors alike).
 // On 1.13 that is PyTorch 2.x's aten::scaled_dot_product_attention. Idempotent; call before loading.
 void provide_newer_operators();
+// Lets an operator without autograd kernels (a user library's) pass through autograd on meta tensors
+// to its Meta kernel, as on CPU and CUDA tensors (see the .cpp, 7). Idempotent.
+void let_meta_kernels_skip_autograd();
 // The operators provide_newer_operators() registered in this process ("aten::scaled_dot_product_attention").
 std::vector<std::string> provided_operators();
 
