@@ -271,10 +271,13 @@ TEST_F(Cli, FileErrors) {
       {write("not_torchscript.zip", "PK\x03\x04" + std::string(100, 'x')), 4},
       {flopscope::testing::model_path("test/state_dict.pt"), 4},
   };
-  for (const auto& c : cases) {
-    const Result r = run("analyze " + c.path + " --input 1x3x16x16:float32");
-    EXPECT_EQ(r.code, c.code) << c.path << ": " << r.err;
-    expect_one_clean_line(r);
+  // A dry run reads no weights, yet refuses the same damaged files.
+  for (const char* dry : {"", " --dry-run"}) {
+    for (const auto& c : cases) {
+      const Result r = run("analyze " + c.path + " --input 1x3x16x16:float32" + dry);
+      EXPECT_EQ(r.code, c.code) << c.path << dry << ": " << r.err;
+      expect_one_clean_line(r);
+    }
   }
   // torch.jit.optimize_for_inference writes MKLDNN weights no LibTorch loads back: the line says so
   // and what to save instead, real or dry.

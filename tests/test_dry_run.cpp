@@ -1,11 +1,16 @@
 // Dry runs (shape-only meta tensors) must report exactly what real runs report, timings aside.
 #include <gtest/gtest.h>
+#include <torch/script.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "flopscope/counting/formula_coverage.h"
 #include "flopscope/analysis/memory_estimate.h"
 #include "flopscope/core/error.h"
 #include "flopscope/reports/report.h"
 #include "flopscope/analysis/run_plan.h"
+#include "command.h"
 #include "test_helpers.h"
 
 namespace flopscope {
@@ -115,6 +120,51 @@ TEST(DryRun, LargestModelAtHugeBatchIsCheap) {
   const Analysis analysis = analyze(model, record(model, plan.options, formula_coverage()));
   // Matrix FLOPs at B=1 are 2,311,418,314,752 (docs/openclip-zoo.md) and exactly proportional.
   EXPECT_EQ(analysis.total.matmul_flops, int64_t{2'311'418'314'752} * 4096);
+}
+
+// Bytes this process has read from files so far (the kernel's count of read and pread results,
+// page cache or disk alike).
+int64_t bytes_read_so_far() {
+  std::ifstream io("/proc/self/io");
+  std::string key;
+  int64_t value = 0;
+  while (io >> key >> value) {
+    if (key == "rchar:") return value;
+  }
+  return -1;
+}
+
+// A dry run reads the archive's directory, pickles and code, never the weights' bytes: 32 MiB of
+// parameters, or the same weights frozen into constants of the code, load shapes-only reading under
+// 1 MiB of the file, and count as the real load, which reads them all, does.
+class DryRunReads : public testing::CommandTest {};
+
+TEST_F(DryRunReads, NoWeightBytes) {
+  torch::jit::Module module("WeightsModel");
+  module.register_parameter("w", torch::randn({2048, 4096}), false);
+  module.register_buffer("scale", torch::randn({4096}));
+  module.define("def forward(self, x):\n  return torch.matmul(x, self.w) * self.scale\n");
+  module.eval();
+  const std::string parameters = (dir_ / "parameters.pt").string(), frozen = (dir_ / "frozen.pt").string();
+  module.save(parameters);
+  torch::jit::freeze(module).save(frozen);
+  for (const std::string& path : {parameters, frozen}) {
+    ASSERT_GT(std::filesystem::file_size(path), uintmax_t{32} << 20);
+    LoadOptions options;
+    options.sandbox = false;
+    const int64_t before_real = bytes_read_so_far();
+    const Model real = Model::load(path, options);
+    const int64_t real_bytes = bytes_read_so_far() - before_real;
+    options.meta = true;
+    const int64_t before_dry = bytes_read_so_far();
+    const Model dry = Model::load(path, options);
+    const int64_t dry_bytes = bytes_read_so_far() - before_dry;
+    EXPECT_GE(real_bytes, int64_t{32} << 20) << path;
+    EXPECT_LT(dry_bytes, int64_t{1} << 20) << path;
+    EXPECT_EQ(dry.total_params(), real.total_params()) << path;
+    EXPECT_EQ(dry.total_param_bytes() + dry.total_buffer_bytes(), real.total_param_bytes() + real.total_buffer_bytes()) << path;
+    EXPECT_EQ(dry.code_constants().bytes, real.code_constants().bytes) << path;
+  }
 }
 
 // The memory a real run needs, from a dry run: every parameter and buffer, plus live activations at

@@ -65,7 +65,7 @@ void write_header(std::ostringstream& out, const AnalyzedRun& run) {
       << "<dt>method</dt><dd>" << escape(run.options->method) << "</dd>\n<dt>inputs</dt><dd>";
   for (const auto& spec : run.options->inputs) out << "<code>" << escape(to_string(spec)) << "</code> ";
   out << "</dd>\n<dt>run</dt><dd>"
-      << (run.recording->timed ? "real forward on " + escape(to_string(run.options->device)) : "dry run: shapes only, no kernels ran") << "</dd>\n"
+      << (run.recording->timed ? "real forward on " + escape(to_string(run.options->device)) : std::string(kDryRunMeaning)) << "</dd>\n"
       << "<dt>tool</dt><dd>" << escape(tool_identity()) << "</dd>\n";
   if (!run.command_line.empty()) out << "<dt>command</dt><dd><code>" << escape(run.command_line) << "</code></dd>\n";
   out << "</dl>\n<p class=\"convention\">" << kConventions << "; bytes are "

@@ -16,7 +16,7 @@ std::string render_markdown(const AnalyzedRun& run, const TableOptions& options)
   out << "## flopscope: `" << run.model->path() << "`\n\n"
       << "Method `" << run.options->method << "`, inputs";
   for (const auto& spec : run.options->inputs) out << " `" << to_string(spec) << '`';
-  out << (run.recording->timed ? "" : " (dry run: shapes only)") << ". " << tool_identity() << ".\n"
+  out << (run.recording->timed ? "" : std::string(" (") + kDryRunMeaning + ")") << ". " << tool_identity() << ".\n"
       << kConventions << "; groups of identical blocks are summed over their repeats.\n\n";
   // Qualified names in code spans instead of the text table's indentation, which Markdown drops.
   const auto label = [](const ModuleLine& l) {

@@ -144,7 +144,7 @@ std::string render_table(const AnalyzedRun& run, const TableOptions& options) {
   std::ostringstream out;
   std::string inputs;
   for (const auto& spec : run.options->inputs) inputs += ' ' + to_string(spec);
-  const std::string kind = run.recording->timed ? "" : "  dry run";
+  const std::string kind = run.recording->timed ? "" : std::string("  (") + kDryRunMeaning + ")";
   out << wrap_text("flopscope: ", run.model->path() + "  method " + run.options->method + "  inputs" + inputs + kind, options.width)
       << tool_identity() << "\n";
   for (const auto& library : run.model->operator_libraries()) out << "operators from " << library.name << ": " << library.path << "\n";

@@ -1,7 +1,6 @@
 #include "runtime/dry_run_graphs.h"
 
 #include <caffe2/serialize/inline_container.h>
-#include <caffe2/serialize/istream_adapter.h>
 #include <torch/csrc/jit/ir/ir.h>
 #include <torch/csrc/jit/serialization/import_read.h>
 
@@ -22,12 +21,10 @@ bool is_cpu_or_unset(torch::jit::Value* device) {
 
 constexpr size_t kMaxConstantBytes = size_t{4} << 20;
 
-// The file's constants table (the CONSTANTS of its code) on the CPU; empty when it has none or they
+// The archive's constants table (the CONSTANTS of its code) on the CPU; empty when it has none or they
 // are too large to read for a dry run.
-std::vector<c10::IValue> cpu_constants(std::istream& file) {
-  file.clear();
-  file.seekg(0);
-  caffe2::serialize::PyTorchStreamReader reader(std::make_shared<caffe2::serialize::IStreamAdapter>(&file));
+std::vector<c10::IValue> cpu_constants(const std::shared_ptr<caffe2::serialize::ReadAdapterInterface>& archive) {
+  caffe2::serialize::PyTorchStreamReader reader(archive);
   if (!reader.hasRecord("constants.pkl")) return {};
   // LibTorch 1.13's reader gives no record sizes: records lie one after another in the archive, so
   // the distance to the next one bounds each.
@@ -35,9 +32,7 @@ std::vector<c10::IValue> cpu_constants(std::istream& file) {
   for (const std::string& record : reader.getAllRecords()) {
     starts.emplace_back(reader.getRecordOffset(record), record.rfind("constants/", 0) == 0);
   }
-  file.clear();
-  file.seekg(0, std::ios::end);
-  starts.emplace_back(static_cast<size_t>(file.tellg()), false);
+  starts.emplace_back(archive->size(), false);
   std::sort(starts.begin(), starts.end());
   size_t bytes = 0;
   for (size_t i = 0; i + 1 < starts.size(); ++i) bytes += starts[i].second ? starts[i + 1].first - starts[i].first : 0;
@@ -74,8 +69,9 @@ void place_factory_ops_on_meta(const torch::jit::Module& module) {
   });
 }
 
-void restore_scalar_constants(const torch::jit::Module& module, std::istream& file) {
-  const std::vector<c10::IValue> constants = cpu_constants(file);
+void restore_scalar_constants(const torch::jit::Module& module,
+                              const std::shared_ptr<caffe2::serialize::ReadAdapterInterface>& archive) {
+  const std::vector<c10::IValue> constants = cpu_constants(archive);
   if (constants.empty()) return;
   for_each_graph(module, [&](torch::jit::Graph& graph) {
     for_each_node(*graph.block(), [&](torch::jit::Node* node) {

@@ -7,9 +7,10 @@
 //     the CPU, so such sizes stay known without data.
 #pragma once
 
+#include <caffe2/serialize/read_adapter_interface.h>
 #include <torch/script.h>
 
-#include <istream>
+#include <memory>
 
 namespace flopscope {
 
@@ -17,9 +18,10 @@ namespace flopscope {
 // constant None or "cpu" becomes the constant "meta".
 void place_factory_ops_on_meta(const torch::jit::Module& module);
 
-// Replaces each meta 0-dim tensor constant of the graphs by the file's value on the CPU. `file` is the
-// TorchScript archive the module was loaded from. Constants totalling more than a few MiB (a frozen
+// Replaces each meta 0-dim tensor constant of the graphs by the file's value on the CPU. `archive` is
+// the TorchScript archive the module was loaded from, read whole. Constants totalling more than a few MiB (a frozen
 // file's weights) are not read: their graphs keep meta constants.
-void restore_scalar_constants(const torch::jit::Module& module, std::istream& file);
+void restore_scalar_constants(const torch::jit::Module& module,
+                              const std::shared_ptr<caffe2::serialize::ReadAdapterInterface>& archive);
 
 }  // namespace flopscope

@@ -15,7 +15,6 @@
 #include <tuple>
 
 #include <caffe2/serialize/inline_container.h>
-#include <caffe2/serialize/istream_adapter.h>
 
 #include "flopscope/core/error.h"
 #include "flopscope/core/manifest.h"
@@ -23,6 +22,7 @@
 #include "flopscope/runtime/libtorch_compat.h"
 #include "flopscope/runtime/meta_kernels.h"
 #include "flopscope/runtime/operator_libraries.h"
+#include "runtime/archive_reader.h"
 #include "runtime/dry_run_graphs.h"
 #include "runtime/graph_walk.h"
 #include "runtime/model_impl.h"
@@ -170,12 +170,10 @@ void check_readable(const std::string& path) {
   throw Error(ExitCode::NotTorchScript, "not a TorchScript file (no zip archive header): " + path);
 }
 
-// Whether the code of the archive in `file` contains `text` (read after a failed load, to name its cause).
-bool code_mentions(std::istream& file, const std::string& text) {
+// Whether the code of `archive` contains `text` (read after a failed load, to name its cause).
+bool code_mentions(const std::shared_ptr<ArchiveReader>& archive, const std::string& text) {
   try {
-    file.clear();
-    file.seekg(0);
-    caffe2::serialize::PyTorchStreamReader reader(std::make_shared<caffe2::serialize::IStreamAdapter>(&file));
+    caffe2::serialize::PyTorchStreamReader reader(archive);
     for (const std::string& record : reader.getAllRecords()) {
       if (record.rfind("code/", 0) != 0 || record.size() < 3 || record.compare(record.size() - 3, 3, ".py") != 0) continue;
       const auto [data, size] = reader.getRecord(record);
@@ -191,7 +189,7 @@ bool code_mentions(std::istream& file, const std::string& text) {
 // against another; an operator of another namespace comes from a library (torchvision's) to load. torch.jit.optimize_for_inference saves its MKLDNN weights as constants no LibTorch
 // can read back: say so, and what to save instead. Anything else: the first line of LibTorch's
 // message, which names the cause.
-Error load_error(const std::string& path, const std::string& what, std::istream& file) {
+Error load_error(const std::string& path, const std::string& what, const std::shared_ptr<ArchiveReader>& archive) {
   static const std::regex unknown_op(R"(Unknown builtin op: ([A-Za-z_][A-Za-z0-9_:.]*[A-Za-z0-9_]))");
   std::smatch match;
   if (std::regex_search(what, match, unknown_op)) {
@@ -204,7 +202,7 @@ Error load_error(const std::string& path, const std::string& what, std::istream&
                                             "against a newer LibTorch (README: \"PyTorch 2.x files, and building against another LibTorch\")");
   }
   if (what.find("required keyword attribute 'value' is undefined") != std::string::npos &&
-      code_mentions(file, "prim.ConstantMKLDNNTensor")) {
+      code_mentions(archive, "prim.ConstantMKLDNNTensor")) {
     return Error(ExitCode::NotTorchScript,
                  path + " was written by torch.jit.optimize_for_inference: its weights became MKLDNN tensors, which "
                         "TorchScript does not save, so no LibTorch (nor PyTorch) can load it back; save the frozen "
@@ -332,15 +330,14 @@ Model::~Model() = default;
 struct ModelFile::Impl {
   std::string path;
   std::optional<Manifest> manifest;
-  std::ifstream stream;
+  std::shared_ptr<ArchiveReader> archive;
 };
 
 ModelFile::ModelFile(const std::string& path, bool sandbox) : impl_(std::make_unique<Impl>()) {
   check_readable(path);
   impl_->path = path;
   impl_->manifest = read_manifest_for(path);  // a file too: read before the sandbox closes the door
-  impl_->stream.open(path, std::ios::binary);
-  if (!impl_->stream) throw Error(ExitCode::FileNotFound, "cannot open " + path + ": " + std::strerror(errno));
+  impl_->archive = open_archive(path);
   if (sandbox) {
     // Made on first use, these read /proc, /sys (cpuinfo) and /dev/urandom: make them before the
     // sandbox refuses opening files.
@@ -357,10 +354,10 @@ Model ModelFile::load(bool meta) {
   static bool small_mmap_threshold = false;
   if (meta) {
     register_meta_kernels();
-    // A meta load still reads each weight record into a temporary buffer. glibc raises its mmap
-    // threshold to 32 MiB after the first large free, so later buffers come from the heap and are
-    // not returned: a 5 GiB checkpoint then peaks at 1.3 GiB RSS. A fixed 1 MiB threshold keeps the
-    // buffers mmap-backed and the peak near one record (about 370 MiB).
+    // A meta load allocates a buffer for each weight record (left unread, see ArchiveReader). glibc
+    // raises its mmap threshold to 32 MiB after the first large free, so later buffers would come
+    // from the heap and not be returned; a fixed 1 MiB threshold keeps them mmap-backed, untouched
+    // pages that never become resident.
     mallopt(M_MMAP_THRESHOLD, 1 << 20);
     small_mmap_threshold = true;
   } else if (small_mmap_threshold) {
@@ -375,16 +372,18 @@ Model ModelFile::load(bool meta) {
   impl->manifest = impl_->manifest;
   compat::provide_newer_operators();
   note_stage({meta ? "loading (shapes only) " : "loading ", impl_->path});
-  impl_->stream.clear();
-  impl_->stream.seekg(0);
+  ArchiveReader& archive = *impl_->archive;
   try {
     if (meta) {
       const LoadingShapesOnly loading;
-      impl->module = torch::jit::load(impl_->stream, c10::Device(c10::kMeta));
+      archive.leave_tensor_records_unread(true);
+      impl->module = torch::jit::load(impl_->archive, c10::Device(c10::kMeta));
+      archive.leave_tensor_records_unread(false);
       place_factory_ops_on_meta(impl->module);
-      restore_scalar_constants(impl->module, impl_->stream);
+      restore_scalar_constants(impl->module, impl_->archive);
     } else {
-      impl->module = torch::jit::load(impl_->stream);
+      archive.leave_tensor_records_unread(false);
+      impl->module = torch::jit::load(impl_->archive);
     }
   } catch (const std::bad_alloc&) {
     // A record larger than the memory there is: a real model too large, or a corrupt size field.
@@ -396,7 +395,7 @@ Model ModelFile::load(bool meta) {
                                              " holds quantized tensors, which LibTorch cannot make as shapes only; run "
                                              "without --dry-run (the real run of a quantized model is quick)");
     }
-    throw load_error(impl_->path, e.what(), impl_->stream);
+    throw load_error(impl_->path, e.what(), impl_->archive);
   }
   impl->module.eval();
   impl->describe();

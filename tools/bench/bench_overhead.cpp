@@ -2,7 +2,8 @@
 // times are not compared across runs). Writes this LibTorch's section of docs/perf.md, keeping the
 // other LibTorch's section: tools/bench/run.sh runs it under 1.13 and, in the Debian 13 root, 2.6.
 //
-//   flopscope_bench [--output docs/perf.md] [--repeat 5] [--big CHECKPOINT.pt] [--models torchscript_models]
+//   flopscope_bench [--output docs/perf.md] [--repeat 5] [--models torchscript_models]
+//                   [--real-weights NAME-real.pt,...] [--only-real-weights]
 //
 // Paths are relative to the project root, where tools/bench/run.sh runs it.
 //
@@ -12,9 +13,15 @@
 // is reported, so a slow spell of the machine moves numerator and denominator together. Fast
 // forwards get more rounds (kRowSeconds each row): at 0.3 s a single round's ratio varies by 10%. analyze = the instrumented forward + analysis + report; the instrumented forward alone
 // (the module and op hooks, timed inside analyze) has its own ratio. Peak memory: each mode runs once in a fresh child process (this binary,
-// re-executed), and the children's peak RSS are compared. Dry runs and the big checkpoint are
-// measured in children too.
+// re-executed), and the children's peak RSS are compared. Dry runs are measured in children too.
+//
+// Real-weight files (--real-weights, made by make_checkpoint.py: an OpenCLIP model NAME with every
+// weight byte, NAME-real.pt) are dry-run against their placeholder twins (the bundled NAME.pt), with the
+// file in the page cache and evicted from it, and the bytes each child read from the disk (its
+// rusage's block input). They get a section of their own, which --only-real-weights writes alone.
+#include <fcntl.h>
 #include <malloc.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <torch/torch.h>
 #include <unistd.h>
@@ -22,6 +29,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -95,8 +103,15 @@ long peak_rss_kib() {
   return 0;
 }
 
-// Runs in a fresh process: load, one operation, report its wall time and peak memory on stdout.
-// Dry runs report load + count; the others only the operation, after the load.
+// Bytes this process has read from the storage device (not from the page cache).
+double disk_read_mib() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_inblock) * 512 / (1 << 20);
+}
+
+// Runs in a fresh process: load, one operation, report its wall time, peak memory and disk reads on
+// stdout. Dry runs report load + count; the others only the operation, after the load.
 int child_main(const std::string& mode, const std::string& path, int64_t batch) {
   const auto load_start = Clock::now();
   flopscope::LoadOptions load;
@@ -106,13 +121,14 @@ int child_main(const std::string& mode, const std::string& path, int64_t batch) 
   const auto start = mode == "dry" ? load_start : Clock::now();
   if (mode == "plain") flopscope::run_plain(model, plan.options);
   else analyze_once(model, plan, mode == "crosscheck");
-  std::cout << seconds_since(start) << ' ' << peak_rss_kib() << std::endl;
+  std::cout << seconds_since(start) << ' ' << peak_rss_kib() << ' ' << disk_read_mib() << std::endl;
   return 0;
 }
 
 struct ChildResult {
   double seconds = 0;
   double peak_mib = 0;
+  double disk_read_mib = 0;
 };
 
 ChildResult run_child(const std::string& mode, const std::string& path, int64_t batch) {
@@ -136,9 +152,18 @@ ChildResult run_child(const std::string& mode, const std::string& path, int64_t 
   ::waitpid(pid, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("child " + mode + " failed on " + path);
   std::istringstream fields(out);
-  double seconds = 0, peak_kib = 0;
-  fields >> seconds >> peak_kib;
-  return {seconds, peak_kib / 1024.0};
+  ChildResult result;
+  double peak_kib = 0;
+  fields >> result.seconds >> peak_kib >> result.disk_read_mib;
+  result.peak_mib = peak_kib / 1024.0;
+  return result;
+}
+
+// Drops the file's pages from the page cache, so that the next reader reads it from the disk.
+void evict_from_page_cache(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0 || ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) != 0) throw std::runtime_error("cannot evict " + path);
+  ::close(fd);
 }
 
 // ---- measurements ---------------------------------------------------------------------------------
@@ -228,20 +253,64 @@ std::string with_section(const std::string& path, const std::string& version, co
   return text + "\n" + begin + section + end;
 }
 
+
+// Dry runs of real-weight files against their placeholder twins: rounds of {placeholder twin, real
+// file evicted from the page cache, real file again (now cached)}, medians of each.
+std::string real_weight_section(const std::vector<std::string>& files, const std::string& models, int repeat) {
+  std::ostringstream md;
+  md << "### Dry runs of real-weight files (fresh process each)\n\n"
+        "A dry run reads the archive's directory, pickles and code, never the weights (docs/hooks.md, \"What a dry run "
+        "reads\"). Each real-weight file, made by `tools/bench/make_checkpoint.py` (random weights, not committed), "
+        "against its placeholder twin, the bundled file of the same architecture; "
+     << repeat << " rounds, medians. *cold*: the file evicted from the page cache before the run (posix_fadvise "
+                  "DONTNEED); *disk read*: the child's block input (rusage). Target: cold within 1.5x of the twin, <= 64 MiB "
+                  "read.\n\n"
+        "| model | file (GiB) | twin (s) | real, cached (s) | real, cold (s) | cold / twin | disk read, cold (MiB) | peak RSS (MiB) |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const std::string& real : files) {
+    const std::string stem = std::filesystem::path(real).stem().string();
+    const std::string name = stem.substr(0, stem.rfind("-real"));
+    const std::string twin = models + "openclip/" + name + ".pt";
+    std::cerr << "real-weight dry runs " << real << " (twin " << twin << ")\n";
+    std::vector<double> twin_seconds, cached, cold, read_mib, peak_mib;
+    for (int i = 0; i < repeat; ++i) {
+      twin_seconds.push_back(run_child("dry", twin, 1).seconds);
+      evict_from_page_cache(real);
+      const ChildResult first = run_child("dry", real, 1);
+      cold.push_back(first.seconds);
+      read_mib.push_back(first.disk_read_mib);
+      peak_mib.push_back(first.peak_mib);
+      cached.push_back(run_child("dry", real, 1).seconds);
+    }
+    md << "| " << name << " | " << fixed(static_cast<double>(std::filesystem::file_size(real)) / (1 << 30), 2) << " | "
+       << fixed(median(twin_seconds), 2) << " | " << fixed(median(cached), 2) << " | " << fixed(median(cold), 2) << " | "
+       << fixed(median(cold) / median(twin_seconds), 2) << "x | " << fixed(median(read_mib), 1) << " | "
+       << fixed(median(peak_mib), 0) << " |\n";
+  }
+  return md.str();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() == 4 && args[0] == "--child") return child_main(args[1], args[2], std::stoll(args[3]));
-  std::string output = "docs/perf.md", big, models_dir = "torchscript_models";
+  std::string output = "docs/perf.md", models_dir = "torchscript_models";
+  std::vector<std::string> real_weights;
+  bool only_real_weights = false;
   int repeat = 5;
-  for (size_t i = 0; i + 1 < args.size(); i += 2) {
-    if (args[i] == "--output") output = args[i + 1];
-    else if (args[i] == "--repeat") repeat = std::max(5, std::stoi(args[i + 1]));
-    else if (args[i] == "--big") big = args[i + 1];
-    else if (args[i] == "--models") models_dir = args[i + 1];
-    else {
-      std::cerr << "usage: flopscope_bench [--output FILE] [--repeat N>=5] [--big CHECKPOINT.pt] [--models DIR]\n";
+  for (size_t i = 0; i < args.size(); ++i) {
+    const bool has_value = i + 1 < args.size();
+    if (args[i] == "--only-real-weights") only_real_weights = true;
+    else if (args[i] == "--output" && has_value) output = args[++i];
+    else if (args[i] == "--repeat" && has_value) repeat = std::max(5, std::stoi(args[++i]));
+    else if (args[i] == "--models" && has_value) models_dir = args[++i];
+    else if (args[i] == "--real-weights" && has_value) {
+      std::istringstream list(args[++i]);
+      for (std::string file; std::getline(list, file, ',');) real_weights.push_back(file);
+    } else {
+      std::cerr << "usage: flopscope_bench [--output FILE] [--repeat N>=5] [--models DIR] [--real-weights NAME-real.pt,...] "
+                   "[--only-real-weights]\n";
       return 2;
     }
   }
@@ -253,8 +322,14 @@ int main(int argc, char** argv) {
   const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(threads);
   const std::string models = models_dir + "/";
-
   const std::string version = flopscope::compat::libtorch_version();
+  if (!real_weights.empty()) {
+    const std::string section = "## LibTorch " + version + ": real-weight files\n\n" + real_weight_section(real_weights, models, repeat);
+    flopscope::write_file_atomically(output, with_section(output, version + " real-weight files", section));
+    std::cerr << "wrote " << output << "\n";
+  }
+  if (only_real_weights) return 0;
+
   std::ostringstream md;
   md << "## LibTorch " << version << "\n\n" << flopscope::tool_identity() << ", " << threads << " threads.\n\n";
 
@@ -289,11 +364,10 @@ int main(int argc, char** argv) {
     }
   }
 
-  md << "\n### Dry runs (no kernels; fresh process each)\n\nTargets: EVA02-E-14 at B=1 and B=1024 <= 1 s and <= 500 MB "
-        "peak RSS; a >= 4 GB real-weight checkpoint < 500 MB.\n\n"
+  md << "\n### Dry runs (no kernels; fresh process each)\n\nTarget: EVA02-E-14 at B=1 and B=1024 <= 1 s and <= 500 MB "
+        "peak RSS.\n\n"
      << "| model | B | load + count (s) | whole process (s) | peak RSS (MiB) |\n|---|---:|---:|---:|---:|\n";
-  std::vector<std::pair<std::string, int64_t>> dry = {{models + "openclip/EVA02-E-14.pt", 1}, {models + "openclip/EVA02-E-14.pt", 1024}};
-  if (!big.empty()) dry.emplace_back(big, 1);
+  const std::vector<std::pair<std::string, int64_t>> dry = {{models + "openclip/EVA02-E-14.pt", 1}, {models + "openclip/EVA02-E-14.pt", 1024}};
   for (const auto& [path, batch] : dry) {
     std::cerr << "dry run " << path << " B=" << batch << "\n";
     const auto start = Clock::now();
@@ -304,12 +378,6 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
       md << "| " << path.substr(path.rfind('/') + 1) << " | " << batch << " | failed: " << e.what() << " | | |\n";
     }
-  }
-  if (!big.empty()) {
-    std::ifstream in(big, std::ios::binary | std::ios::ate);
-    md << "\n`" << big.substr(big.rfind('/') + 1) << "` is a " << fixed(static_cast<double>(in.tellg()) / (1 << 30), 2)
-       << " GiB TorchScript file with real (random, not placeholder) weights made by "
-          "`tools/bench/make_checkpoint.py`; it is not committed.\n";
   }
   flopscope::write_file_atomically(output, with_section(output, version, md.str()));
   std::cerr << "wrote " << output << "\n";

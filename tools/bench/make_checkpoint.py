@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""Writes a TorchScript OpenCLIP ViT-g-14 with real (random) weights, 5.5 GB, for the dry-run memory
-benchmark. Not committed; run by tools/bench/run.sh into a scratch directory.
+"""Writes a TorchScript OpenCLIP model with real (random) weights, for the dry-run benchmarks: the
+bundled files hold placeholder weights (one value per tensor), these hold every byte, as the files
+users bring do. Not committed; run by tools/bench/run.sh into a scratch directory.
 
-Usage: make_checkpoint.py OUTPUT.pt
+Usage: make_checkpoint.py MODEL OUTPUT.pt     (MODEL: an OpenCLIP name, e.g. ViT-L-14, ViT-bigG-14)
 """
 import os
 import sys
@@ -14,12 +15,12 @@ import export_openclip  # noqa: E402
 
 
 def main() -> None:
-    if len(sys.argv) != 2:
+    if len(sys.argv) != 3:
         raise SystemExit(__doc__)
     torch.manual_seed(0)
-    model = export_openclip.build("ViT-g-14", batch_first=False).eval()
-    torch.jit.script(model).save(sys.argv[1])
-    print(f"wrote {sys.argv[1]}: {os.path.getsize(sys.argv[1]) / 2**30:.2f} GiB")
+    model = export_openclip.build(sys.argv[1], batch_first=False).eval()
+    torch.jit.script(model).save(sys.argv[2])
+    print(f"wrote {sys.argv[2]}: {os.path.getsize(sys.argv[2]) / 2**30:.2f} GiB")
 
 
 if __name__ == "__main__":
