@@ -494,8 +494,10 @@ TEST_F(Cli, CommonFirstMistakesAreAnsweredWithTheirFix) {
   EXPECT_EQ(typo.err, "flopscope: error: unknown option --detph; did you mean --depth? (see flopscope analyze --help)\n");
   const Result unknown = run("diff a.json b.json --zzzzzz");
   EXPECT_EQ(unknown.err, "flopscope: error: unknown option --zzzzzz (see flopscope diff --help)\n");
-  // The header says when no kernel ran.
-  EXPECT_NE(run("analyze " + kMixed + " --dry-run --depth 0").out.find("inputs 1x3x16x16:float32:randn  dry run\n"), std::string::npos);
+  // The header says when no kernel ran, and that no weight was read.
+  EXPECT_NE(run("analyze " + kMixed + " --dry-run --depth 0 --width 0")
+                .out.find("inputs 1x3x16x16:float32:randn  (dry run: shapes only, weights not read, no kernels ran)\n"),
+            std::string::npos);
 }
 
 // The model's own warnings (TorchScript's warnings.warn) are one note each on stderr, not logger output.
