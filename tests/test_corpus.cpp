@@ -101,6 +101,8 @@ struct HandCounted {
 //     2,592, projection 3 x 2*64 = 9,888 MACs; 2 Conv2d and 3 Linear calls.
 //   mha_traced: mha traced; nn.MultiheadAttention keeps no embed_dim or num_heads in a traced file, so
 //     its call is counted from its ops (no rule call) and still exact.
+//   kv_cache_decoder (tokens 1x6, empty caches): per block 4 x 6*32*32 + 2 x 6*32*128 + 2 x 4*6*6*8,
+//     head 6*32*100 = 171,264 MACs; scripted and traced, by PyTorch 1.13 and 2.6 (KVCacheDecoder).
 const HandCounted kHandCounted[] = {
     {"torch2/test/mha.pt", 706'560, 1},
     {"torch2/test/sdpa.pt", 311'808, 4},
@@ -115,6 +117,10 @@ const HandCounted kHandCounted[] = {
     {"test/recurrent_traced.pt", 252'800, 6},
     {"torch2/test/recurrent.pt", 252'800, 6},
     {"torch2/test/recurrent_traced.pt", 252'800, 6},
+    {"test/kv_cache_decoder.pt", 342'528, 18},
+    {"test/kv_cache_decoder_traced.pt", 342'528, 18},
+    {"torch2/test/kv_cache_decoder.pt", 342'528, 18},
+    {"torch2/test/kv_cache_decoder_traced.pt", 342'528, 18},
     {"test/arguments.pt", 19'776, 5},
     {"torch2/test/arguments.pt", 19'776, 5},
 };
@@ -127,6 +133,28 @@ TEST(Torch2Corpus, AttentionModelsCountedByHandAndStrictClean) {
     EXPECT_EQ(j["crosscheck"]["rule_calls"], model.rule_calls) << model.relative;
     EXPECT_EQ(j["crosscheck"]["match"], model.rule_calls) << model.relative;
     EXPECT_TRUE(j["uncovered_ops"].empty()) << model.relative << ": " << j["uncovered_ops"].dump();
+  }
+}
+
+// A generation step after the prefill: one token against a context of 6 in the caches, which grow
+// by it. Per block 4 x 32*32 + 2 x 32*128 + 2 x 4*7*8 MACs, head 32*100: 57,344 matmul FLOPs, real
+// and dry, scripted and traced; the caches come back with context 7.
+TEST(KVCacheDecoder, DecodeStepAgainstAFilledCache) {
+  for (const char* relative : {"test/kv_cache_decoder.pt", "test/kv_cache_decoder_traced.pt", "torch2/test/kv_cache_decoder.pt",
+                               "torch2/test/kv_cache_decoder_traced.pt"}) {
+    for (const bool meta : {false, true}) {
+      LoadOptions load;
+      load.meta = meta;
+      const testing::Analyzed run = testing::analyze_file(
+          relative, testing::inputs({"1x1:int64:randint:0:100", "2x1x4x6x8:float32", "2x1x4x6x8:float32"}), load);
+      EXPECT_EQ(run.analysis.total.matmul_flops, 57'344) << relative << (meta ? " dry" : "");
+      EXPECT_EQ(run.analysis.op_level_total.matmul_flops, 57'344) << relative << (meta ? " dry" : "");
+      EXPECT_EQ(run.analysis.total.activation_flops, 2 * 2 * 2 * 4 * 7 * 8) << relative;
+      const auto& outputs = run.recording.calls.front().outputs;
+      ASSERT_EQ(outputs.size(), 1u) << relative;
+      ASSERT_EQ(outputs[0].elements.size(), 3u) << relative;
+      EXPECT_EQ(outputs[0].elements[1].shape, (std::vector<int64_t>{2, 1, 4, 7, 8})) << relative;
+    }
   }
 }
 
@@ -221,13 +249,17 @@ TEST(DetectionModels, TorchvisionBackbonesAndHeadsEqualFlopCounterMode) {
 //     weights and 40 biases: 808 parameters, 928 bytes.
 //   quantized_static (static post-training quantization, 1x3x8x8): 8*64*27 + 4*64*8 = 15,872 MACs;
 //     216 + 32 int8 weights and 8 + 4 biases: 260 parameters, 296 bytes.
+//   quantized_recurrent (quantize_dynamic of a 2-layer LSTM, a bidirectional GRU and a head, 2x5
+//     tokens): 122,400 MACs (aten::quantized_lstm, quantized_gru); 8,448 + 2,592 + 1,200 int8 weights,
+//     384 + 144 + 50 biases and 800 embedding weights: 13,618 parameters, 17,752 bytes.
 TEST(QuantizedFiles, PackedWeightsAreParametersAndTheirProductsMultiplyAdds) {
   struct Case {
     const char* file;
     int64_t macs, params, param_bytes;
   };
   for (const char* folder : {"test/quantized/", "torch2/test/quantized/"}) {
-    for (const Case& c : {Case{"quantized_dynamic.pt", 3'072, 808, 928}, Case{"quantized_static.pt", 15'872, 260, 296}}) {
+    for (const Case& c : {Case{"quantized_dynamic.pt", 3'072, 808, 928}, Case{"quantized_static.pt", 15'872, 260, 296},
+                          Case{"quantized_recurrent.pt", 122'400, 13'618, 17'752}}) {
       const std::string relative = std::string(folder) + c.file;
       const nlohmann::json j = testing::report_json(relative, std::nullopt, false);
       EXPECT_EQ(j["totals"]["macs"], c.macs) << relative;

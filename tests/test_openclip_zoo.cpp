@@ -68,6 +68,7 @@ Towers analyze_openclip(const std::string& relative, bool meta = false) {
     }
   }
   EXPECT_EQ(analysis.mismatched_calls, 0);
+  EXPECT_EQ(analysis.failed_rule_calls, 0);
   EXPECT_TRUE(analysis.uncovered_ops.empty());
   EXPECT_EQ(analysis.total.matmul_flops, analysis.op_level_total.matmul_flops);
   return towers;
@@ -137,6 +138,21 @@ TEST(OpenClipParameterTable, RenamedClassesCountTheSame) {
   const Towers renamed = analyze_openclip("test/ViT-B-32-renamed.pt");
   EXPECT_EQ(renamed.total, original.total);
   EXPECT_EQ(renamed.params, original.params);
+}
+
+TEST(OpenClipParameterTable, TracedAsOpenClipTracesItCountsTheSame) {
+  // torch.jit.trace, as open_clip's trace_model makes deployment files: attributes other than tensors
+  // are gone, so attention is counted from its ops; the same matrix work and parameters, and no rule
+  // that fails. The traced graph computes sizes as 0-dim tensors (a few scalar FLOPs more), and has no
+  // encode_text call: the text projection (2 x 512 x 512) is the model's own work, outside the tower.
+  const Towers original = analyze_openclip("openclip/ViT-B-32.pt");
+  const Towers traced = analyze_openclip("test/ViT-B-32-traced.pt");
+  EXPECT_EQ(traced.total.matmul_flops, original.total.matmul_flops);
+  EXPECT_EQ(traced.image.matmul_flops, original.image.matmul_flops);
+  EXPECT_EQ(traced.text.matmul_flops + 2 * 512 * 512, original.text.matmul_flops);
+  EXPECT_EQ(traced.params, original.params);
+  EXPECT_GE(traced.total.elementwise_flops, original.total.elementwise_flops);
+  EXPECT_LE(traced.total.elementwise_flops, original.total.elementwise_flops + 100);
 }
 
 TEST(OpenClipPreset, DerivesInputsFromTheModel) {

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from placeholder import save_scripted, skipped_init, use_placeholder_weights  # noqa: E402
+from placeholder import save_scripted, save_traced, skipped_init, use_placeholder_weights  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "torchscript_models", "openclip")
 CONTEXT = 77
@@ -551,6 +551,19 @@ def export_renamed(name: str) -> None:
     print(f"exported {name} with renamed classes to {os.path.normpath(path)}")
 
 
+def export_traced(name: str) -> None:
+    """Traced on a batch-first build with an image and a text, as open_clip's trace_model does: the
+    module tree stays, attributes other than tensors are dropped."""
+    with skipped_init():
+        model = use_placeholder_weights(build(name, batch_first=True)).eval()
+    cfg = CONFIGS[name]
+    image = cfg["vision"]["image_size"]
+    path = os.path.join(OUT, "..", "test", name + "-traced.pt")
+    save_traced(model, (torch.randn(1, 3, image, image), torch.randint(0, VOCAB, (1, CONTEXT))), path,
+                {"preset": "openclip", "expected": {"same_counts_as": f"openclip/{name}.pt"}})
+    print(f"exported {name} traced to {os.path.normpath(path)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", default=list(CONFIGS), help="config names to export")
@@ -569,6 +582,7 @@ def main() -> None:
         export("ViT-B-16", batch_first=True, suffix="-batch-first")
     if "ViT-B-32" in args.only:
         export_renamed("ViT-B-32")
+        export_traced("ViT-B-32")
 
 
 if __name__ == "__main__":

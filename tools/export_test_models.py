@@ -352,7 +352,76 @@ class RotaryDecoder(nn.Module):
         return x + self.down(self.act(self.up(x)))
 
 
-class Recurrent(nn.Module):
+class CachedBlock(nn.Module):
+    """One pre-norm decoder block of KVCacheDecoder: appends this step's keys and values to its cache."""
+
+    def __init__(self, width: int, heads: int):
+        super().__init__()
+        self.heads = heads
+        self.norm1 = nn.LayerNorm(width)
+        self.q = nn.Linear(width, width, bias=False)
+        self.k = nn.Linear(width, width, bias=False)
+        self.v = nn.Linear(width, width, bias=False)
+        self.o = nn.Linear(width, width, bias=False)
+        self.norm2 = nn.LayerNorm(width)
+        self.up = nn.Linear(width, 4 * width, bias=False)
+        self.down = nn.Linear(4 * width, width, bias=False)
+
+    def forward(self, x, cache_k, cache_v):
+        b, length, width = x.shape
+        head = width // self.heads
+        y = self.norm1(x)
+        q = self.q(y).view(b, length, self.heads, head).transpose(1, 2)
+        k = torch.cat([cache_k, self.k(y).view(b, length, self.heads, head).transpose(1, 2)], dim=2)
+        v = torch.cat([cache_v, self.v(y).view(b, length, self.heads, head).transpose(1, 2)], dim=2)
+        attended = torch.softmax(q @ k.transpose(-1, -2) / head ** 0.5, dim=-1) @ v
+        x = x + self.o(attended.transpose(1, 2).reshape(b, length, width))
+        return x + self.down(torch.nn.functional.silu(self.up(self.norm2(x)))), k, v
+
+
+class KVCacheDecoder(nn.Module):
+    """A decoder as LLM code writes one for generation: forward(tokens, cache_k, cache_v) ->
+    (logits, cache_k, cache_v), caches [layers, B, heads, context, head width] that grow by the step's
+    tokens. Vocabulary 100, width 32, 4 heads of 8, 2 blocks, no mask (a prefill of one prompt). At B=1,
+    L new tokens after a context of C: per block projections 4 x 2L(32x32) + feed-forward 2 x 2L(32x128)
+    + attention 2 x 2(4)L(C+L)(8), head 2L(32x100): the prefill of 6 tokens (C=0) 342,528 matmul FLOPs,
+    one step after it (L=1, C=6) 57,344."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(100, 32)
+        self.blocks = nn.ModuleList([CachedBlock(32, 4) for _ in range(2)])
+        self.head = nn.Linear(32, 100, bias=False)
+
+    def forward(self, tokens, cache_k, cache_v):
+        x = self.embed(tokens)
+        keys = []
+        values = []
+        for i, block in enumerate(self.blocks):
+            x, k, v = block(x, cache_k[i], cache_v[i])
+            keys.append(k)
+            values.append(v)
+        return self.head(x), torch.stack(keys), torch.stack(values)
+
+
+class RecurrentTagger(nn.Module):
+    """The recurrent layers quantize_dynamic converts: a 2-layer LSTM and a bidirectional GRU over
+    embedded tokens (batch-first), and a head."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(50, 16)
+        self.lstm = nn.LSTM(16, 24, num_layers=2, batch_first=True)
+        self.gru = nn.GRU(24, 12, bidirectional=True, batch_first=True)
+        self.head = nn.Linear(24, 50)
+
+    def forward(self, tokens):
+        x, _ = self.lstm(self.embed(tokens))
+        y, _ = self.gru(x)
+        return self.head(y)
+
+
+class Recurrent(RecurrentTagger):
     """Recurrent layers as language models and taggers use them: a 2-layer LSTM over embedded tokens
     (batch-first), a bidirectional GRU on its output, a tanh RNN over it sequence-first, an LSTM cell
     stepped once and a head. Matmul FLOPs at B sequences of T steps: LSTM 2BT*4*24*(16+24) +
@@ -361,12 +430,8 @@ class Recurrent(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.embed = nn.Embedding(50, 16)
-        self.lstm = nn.LSTM(16, 24, num_layers=2, batch_first=True)
-        self.gru = nn.GRU(24, 12, bidirectional=True, batch_first=True)
         self.rnn = nn.RNN(24, 8)
         self.cell = nn.LSTMCell(24, 6)
-        self.head = nn.Linear(24, 50)
 
     def forward(self, tokens):
         x, _ = self.lstm(self.embed(tokens))
@@ -456,6 +521,15 @@ def quantized_dynamic():
     return torch.ao.quantization.quantize_dynamic(mlp, {nn.Linear}, dtype=torch.qint8)
 
 
+def quantized_recurrent():
+    """quantize_dynamic of RecurrentTagger (LSTM, GRU and Linear to int8), as for CPU speech and text
+    models. At B=2, T=5: LSTM 10*96*(16+24) + 10*96*(24+24), GRU 2 x 10*36*(24+12), head 10*24*50 =
+    122,400 MACs; parameters: LSTM 8,448 int8 weights and 384 biases, GRU 2,592 and 144, embedding 800,
+    head 1,200 and 50: 13,618."""
+    torch.manual_seed(0)
+    return torch.ao.quantization.quantize_dynamic(RecurrentTagger().eval(), {nn.LSTM, nn.GRU, nn.Linear}, dtype=torch.qint8)
+
+
 def quantized_static():
     """Post-training static quantization of QuantizableConvNet with the engine this PyTorch has
     (qnnpack in Debian 12's, fbgemm in Debian 13's), calibrated on random images."""
@@ -473,8 +547,12 @@ def quantized_static():
 QUANTIZED = {
     "quantized_dynamic": (quantized_dynamic, {"inputs": ["4x16:float32"]}),
     "quantized_static": (quantized_static, {"inputs": ["1x3x8x8:float32"]}),
+    "quantized_recurrent": (quantized_recurrent, {"inputs": ["2x5:int64:randint:0:50"]}),
 }
 
+
+# The prefill call of KVCacheDecoder: 6 tokens, empty caches (context 0).
+KV_CACHE_PREFILL = ["1x6:int64:randint:0:100", "2x1x4x0x8:float32", "2x1x4x0x8:float32"]
 
 # name -> (builder, manifest, needs PyTorch 2.x)
 MODELS = {
@@ -495,6 +573,7 @@ MODELS = {
     "flexible_vit": (FlexibleViT, {"inputs": ["1x3x16x16:float32"]}, False),
     "rotary_decoder": (RotaryDecoder, {"inputs": ["1x6x32:float32"]}, False),
     "recurrent": (Recurrent, {"inputs": ["2x5:int64:randint:0:50"]}, False),
+    "kv_cache_decoder": (KVCacheDecoder, {"inputs": KV_CACHE_PREFILL}, False),
     "arguments": (Arguments, {"inputs": ["[3x10x10:float32,3x6x8:float32]", "(2x8:float32,2x8:float32)", "2x8:float32",
                                          "int:3", "float:0.5", "bool:true"]}, False),
     "detector": (Detector, {"inputs": ["1x3x16x16:float32", "20x4:float32"]}, False),
@@ -511,6 +590,7 @@ TRACED = {
     "rotary_decoder_traced": (RotaryDecoder, {"inputs": ["1x6x32:float32"]}),
     "mha_traced": (Attention, {"inputs": ["2x10x64:float32"]}),
     "recurrent_traced": (Recurrent, {"inputs": ["2x5:int64:randint:0:50"]}),
+    "kv_cache_decoder_traced": (KVCacheDecoder, {"inputs": KV_CACHE_PREFILL}),
 }
 # name -> (builder, manifest, optimize): frozen by torch.jit.freeze, or with optimize written by
 # torch.jit.optimize_for_inference (whose MKLDNN weights no LibTorch loads back: flopscope says so).

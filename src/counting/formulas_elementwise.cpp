@@ -43,6 +43,9 @@ const RegisterOpFormula register_sum(
     {"aten::sum", "aten::mean", "aten::amax", "aten::amin", "aten::max", "aten::min", "aten::argmax", "aten::argmin",
      "aten::cumsum", "aten::prod", "aten::cumprod", "aten::all", "aten::any"},
     per_input_element<cost::kArithmetic>, "1 FLOP per input element");
+// aminmax (dynamic quantization's range of each activation): a compare for the min, one for the max.
+const RegisterOpFormula register_aminmax({"aten::aminmax", "aten::_aminmax"}, per_input_element<2 * cost::kArithmetic>,
+                                         "2 FLOPs per input element: a compare for the min, one for the max");
 const RegisterOpFormula register_linalg_vector_norm(
     {"aten::linalg_vector_norm", "aten::norm", "aten::frobenius_norm"},
     per_input_element<cost::kVectorNorm>, "2 FLOPs per input element (square, accumulate)");

@@ -65,6 +65,45 @@ const RegisterOpFormula register_quantized_convolution_relu(
     {"quantized::conv1d_relu", "quantized::conv2d_relu", "quantized::conv3d_relu"}, quantized_convolution<true>,
     "as quantized::conv2d, plus the relu: one compare per output element");
 
+// quantized_lstm / quantized_gru (quantize_dynamic of nn.LSTM, nn.GRU): the float layer's work, its
+// products in integers. The packed cell parameters are opaque, so the sizes come from the states:
+// h [layers*directions, B, P] (P = H, or an LSTM's projection size), an LSTM's c [.., B, H]. Per token,
+// each layer and direction multiplies gates*H*(I_l + P) weights (I_0 = the input's width, then
+// directions*P) and a projection P*H; the cell's elementwise work as the float layer's (counts.h).
+// Overloads: .input(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, ...) and
+// .data(data, batch_sizes, hx, params, ...), one position later (a packed sequence: data [tokens, I]).
+template <int64_t Gates, int64_t CellFlops>
+Counts quantized_recurrent(const Inputs& in) {
+  const ValueInfo& first_state = arg(in, 1);
+  const bool packed_sequence = first_state.is_tensor() && (Gates == 4 || arg(in, 2).is_tensor());
+  const size_t hx = packed_sequence ? 2 : 1;
+  const ValueInfo& states = arg(in, hx);
+  const ValueInfo& h = states.is_tensor() ? states : states.elements.at(0);
+  const ValueInfo& c = Gates == 4 && !states.is_tensor() && states.elements.size() > 1 ? states.elements[1] : h;
+  const auto& x = tensor_arg(in, 0);
+  const int64_t layers = arg(in, hx + 3).int_value;
+  const int64_t directions = flag(in, hx + 6) ? 2 : 1;
+  if (!h.is_tensor() || !c.is_tensor() || h.shape.size() != 3 || c.shape.size() != 3 || x.shape.empty() || layers <= 0 ||
+      h.dim(0) != layers * directions) {
+    throw std::invalid_argument("quantized recurrent layer shapes");
+  }
+  const int64_t hidden = c.dim(2), output = h.dim(2);
+  int64_t weights = 0;
+  for (int64_t layer = 0; layer < layers; ++layer) {
+    const int64_t input_width = layer == 0 ? x.dim(-1) : directions * output;
+    weights += directions * (Gates * hidden * (input_width + output) + (output != hidden ? output * hidden : 0));
+  }
+  return recurrent_counts(x.numel() / x.dim(-1), weights, layers * directions * hidden, Gates, CellFlops, flag(in, hx + 2));
+}
+const RegisterOpFormula register_quantized_lstm(
+    {"aten::quantized_lstm"}, quantized_recurrent<4, cost::kLstmCell>,
+    "as nn.LSTM: 2*tokens*(elements of every weight matrix, from the states' sizes) matmul, in integers; 19 per "
+    "hidden unit and token, +8 with biases");
+const RegisterOpFormula register_quantized_gru(
+    {"aten::quantized_gru"}, quantized_recurrent<3, cost::kGruCell>,
+    "as nn.GRU: 2*tokens*(elements of every weight matrix, from the state's size) matmul, in integers; 14 per "
+    "hidden unit and token, +6 with biases");
+
 // quantize_per_tensor(x, scale, zero_point, dtype): x / scale, round, + zero_point, clamp: 4 per element.
 Counts quantize(const Inputs& in) { return elementwise(tensor_arg(in, 0).numel(), cost::kQuantize); }
 const RegisterOpFormula register_quantize({"aten::quantize_per_tensor", "aten::quantize_per_channel",

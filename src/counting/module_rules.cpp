@@ -116,6 +116,12 @@ const RegisterModuleRule register_conv_transpose(
 AttentionShape attention_shape(const ModuleInfo& module, const ValueInfo& q, const ValueInfo& k, bool masked) {
   const bool batch_first = bool_attribute(module, "batch_first", false);
   AttentionShape s;
+  // The attributes first: a traced file has none (nothing to check against, counted from its ops),
+  // and its calls list only tensors, so a mask may stand where the key would.
+  s.embed_dim = int_attribute(module, "embed_dim");
+  s.kdim = int_attribute(module, "kdim");
+  s.vdim = int_attribute(module, "vdim");
+  s.heads = int_attribute(module, "num_heads");
   if (q.shape.size() == 3 && k.shape.size() == 3) {
     s.batch = batch_first ? q.dim(0) : q.dim(1);
     s.query_len = batch_first ? q.dim(1) : q.dim(0);
@@ -126,10 +132,6 @@ AttentionShape attention_shape(const ModuleInfo& module, const ValueInfo& q, con
   } else {
     throw std::invalid_argument("attention input rank");
   }
-  s.embed_dim = int_attribute(module, "embed_dim");
-  s.kdim = int_attribute(module, "kdim");
-  s.vdim = int_attribute(module, "vdim");
-  s.heads = int_attribute(module, "num_heads");
   // add_bias_kv appends one key/value token; add_zero_attn appends another.
   if (module.parameter("bias_k") != nullptr) s.key_len += 1;
   if (bool_attribute(module, "add_zero_attn", false)) s.key_len += 1;

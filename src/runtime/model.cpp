@@ -271,6 +271,9 @@ void describe_module(const torch::jit::Module& module, const std::string& name, 
       info.parameters.push_back(make_entry(attr + ".weight", packed->weight, seen_params));
       if (packed->bias.defined()) info.parameters.push_back(make_entry(attr + ".bias", packed->bias, seen_params));
       impl.packed_weights[value.toObject().get()] = describe_packed(value, *packed);
+    } else if (const std::vector<at::Tensor> cell = unpack_cell_weights(value); !cell.empty()) {
+      // A quantized LSTM's or GRU's cell weights, packed likewise.
+      for (size_t i = 0; i < cell.size(); ++i) info.parameters.push_back(make_entry(attr + "." + std::to_string(i), cell[i], seen_params));
     } else if (value.isInt() || value.isDouble() || value.isBool() || value.isString() || value.isIntList() ||
                value.isNone()) {
       info.attributes[attr] = describe_value(value);

@@ -48,4 +48,27 @@ std::optional<PackedWeights> unpack_weights(const c10::IValue& value) {
   return packed;
 }
 
+std::vector<at::Tensor> unpack_cell_weights(const c10::IValue& value) {
+  if (!value.isObject()) return {};
+  const auto object = value.toObject();
+  if (object->type()->is_module() || object->type()->name() == c10::nullopt ||
+      object->type()->name()->qualifiedName() != "__torch__.torch.classes.rnn.CellParamsBase") {
+    return {};
+  }
+  const at::DisableRecordFunctionGuard not_recorded;
+  const std::optional<c10::IValue> state = call_method(object, "__getstate__");
+  // (kind, tensors, doubles, longs, packed linear weights)
+  if (!state || !state->isTuple()) return {};
+  const std::vector<c10::IValue> parts = state->toTupleRef().elements().vec();
+  if (parts.size() < 5 || !parts[1].isList() || !parts[4].isList()) return {};
+  std::vector<at::Tensor> weights;
+  for (const c10::IValue& packed : parts[4].toListRef()) {
+    if (const std::optional<PackedWeights> unpacked = unpack_weights(packed)) weights.push_back(unpacked->weight);
+  }
+  for (const c10::IValue& tensor : parts[1].toListRef()) {
+    if (tensor.isTensor() && tensor.toTensor().defined()) weights.push_back(tensor.toTensor());
+  }
+  return weights;
+}
+
 }  // namespace flopscope

@@ -24,4 +24,9 @@ struct PackedWeights {
 // methods with op recording off, so that unpacking is not counted as the model's work.
 std::optional<PackedWeights> unpack_weights(const c10::IValue& value);
 
+// The weights of a quantized recurrent layer's cell (torch.classes.rnn.CellParamsBase, one per layer
+// and direction): the packed weight matrices (dynamic quantization) and the tensors kept beside them
+// (biases; all four tensors in a statically quantized cell). Empty when `value` is no such object.
+std::vector<at::Tensor> unpack_cell_weights(const c10::IValue& value);
+
 }  // namespace flopscope
