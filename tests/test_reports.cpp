@@ -245,6 +245,40 @@ TEST_F(Reports, TheTableFits120Columns) {
   EXPECT_GT(widest, 120u);
 }
 
+// One screen: the conventions fold to a line naming --conventions; --summary is one line; --top K
+// lists the modules by the FLOPs of their own, which add up to the model's.
+TEST_F(Reports, SummaryTopAndFoldedConventions) {
+  const std::string table = render_table(run(), {});
+  EXPECT_NE(table.find("Other tools' conventions: matmul FLOPs (OpenCLIP profile table, torch FlopCounterMode) 41.09 GFLOPs;"),
+            std::string::npos) << table;
+  EXPECT_NE(table.find("--conventions lists all 13 (docs/conventions.md)"), std::string::npos) << table;
+  EXPECT_EQ(table.find("thop-style"), std::string::npos);
+  TableOptions all;
+  all.all_conventions = true;
+  EXPECT_NE(render_table(run(), all).find("Linear/Conv module calls only (thop-style hooks)"), std::string::npos);
+
+  TableOptions summary;
+  summary.summary = true;
+  EXPECT_EQ(render_table(run(), summary), model_->path() +
+                                              ": params 149.62 M, FLOPs 41.23 GFLOPs, MACs 20.54 G, matmul 99.66% of FLOPs, dry run "
+                                              "(1 MAC = 2 FLOPs)\n");
+
+  TableOptions top;
+  top.top = 100;
+  const std::vector<std::string> lines = lines_of(render_table(run(), top));
+  std::vector<std::string> rows;
+  for (const auto& line : lines) {
+    if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0]))) rows.push_back(line);
+  }
+  ASSERT_EQ(rows.size(), 20u);
+  EXPECT_EQ(rows.front().rfind("1   visual.transformer.resblocks.[0-11].attn (x12)  ", 0), 0u) << rows.front();
+  EXPECT_NE(rows.front().find(with_separators(12 * module_flops("visual.transformer.resblocks.0.attn"))), std::string::npos);
+  EXPECT_NE(rows.back().find("100.00%"), std::string::npos) << rows.back();  // the own FLOPs add up to the model's
+  for (const auto& line : lines) EXPECT_LE(line.size(), 120u) << line;
+  top.top = 3;
+  EXPECT_NE(render_table(run(), top).find("The 3 modules with the most FLOPs of their own, of 20 that do work"), std::string::npos);
+}
+
 // After a real run each module's time sits beside the FLOP/s it achieved and the share of
 // this-machine's bound it reached (bound / measured); four devices still fit 120 columns, and the JSON
 // carries the same three figures. Times are set by hand (every called module 2 ms: conv1 at 68% of its

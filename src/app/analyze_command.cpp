@@ -29,6 +29,10 @@ WorkResult analyze_command(const AnalyzeRequest& request) {
   if (!request.chart.empty() && request.hardware.empty()) {
     throw Error(ExitCode::Usage, "--chart draws the roofs of --hardware devices: add e.g. --hardware rtx4090,this-machine");
   }
+  if ((request.table.summary || request.table.top > 0) && request.model.format != "table") {
+    throw Error(ExitCode::Usage, std::string(request.table.summary ? "--summary" : "--top") + " shapes the terminal table; --format " +
+                                     request.model.format + " writes every row (drop the option, or use --format table)");
+  }
   const HardwareQuestion question =
       parse_hardware_question(request.hardware, request.precision, request.weight_precision, request.fps);
   const ModelRequest& target = request.model;

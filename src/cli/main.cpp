@@ -189,6 +189,11 @@ int run_cli(int argc, char** argv) {
   analyze_app->add_flag_function("--no-group", [&](int64_t) { analyze.table.group = false; },
                                  "list identical consecutive siblings one by one");
   analyze_app->add_option("--width", analyze.table.width, kWidthHelp);
+  analyze_app->add_flag("--summary", analyze.table.summary, "one line: params, FLOPs, MACs and the matmul share (table format)");
+  analyze_app->add_option("--top", analyze.table.top, "instead of the tree, the K modules with the most FLOPs of their own")
+      ->check(CLI::NonNegativeNumber);
+  analyze_app->add_flag("--conventions", analyze.table.all_conventions,
+                        "list the run in every other tool's convention (default: matmul FLOPs and MACs, one line)");
   analyze_app->add_flag("--crosscheck", analyze.table.crosscheck, "compare each module rule with the op-level count of what ran");
   analyze_app->add_flag("--strict", analyze.strict, "exit 9 on any cross-check mismatch, failed rule or uncovered op");
   analyze_app->add_option("--hardware", analyze.hardware,

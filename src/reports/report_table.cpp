@@ -34,8 +34,9 @@ void write_totals(std::ostringstream& out, const AnalyzedRun& run, size_t table_
   }
 }
 
-void write_conventions(std::ostringstream& out, const AnalyzedRun& run, size_t width) {
-  out << "\nThe same run in other tools' conventions (see docs/conventions.md)\n";
+// Folded (the default): the two figures other tools print most, matmul FLOPs and MACs, on one line
+// that names the option showing all of them; `all`: every convention, one line each.
+void write_conventions(std::ostringstream& out, const AnalyzedRun& run, size_t width, bool all) {
   const auto list = conventions(*run.model, *run.recording, *run.analysis, run.towers);
   std::vector<std::string> values;
   size_t name_width = 0, value_width = 0;
@@ -44,6 +45,14 @@ void write_conventions(std::ostringstream& out, const AnalyzedRun& run, size_t w
     name_width = std::max(name_width, c.name.size());
     value_width = std::max(value_width, values.back().size());
   }
+  if (!all) {
+    std::string text;
+    for (size_t i = 1; i < std::min<size_t>(3, list.size()); ++i) text += list[i].name + " " + values[i] + "; ";
+    out << "\n" << wrap_text("Other tools' conventions: ", text + "--conventions lists all " + std::to_string(list.size()) +
+                                                             " (docs/conventions.md)", width, "; ");
+    return;
+  }
+  out << "\nThe same run in other tools' conventions (see docs/conventions.md)\n";
   for (size_t i = 0; i < list.size(); ++i) {  // meanings start in one column, wrapped under it
     const auto& c = list[i];
     out << wrap_text("  " + c.name + std::string(name_width - c.name.size(), ' ') + "  " + values[i] +
@@ -138,9 +147,67 @@ void write_crosscheck(std::ostringstream& out, const AnalyzedRun& run, size_t wi
   write_check_failures(out, run, [](const CallCounts& c) { return Checked{c.backward_status, c.backward_rule.matmul_flops, c.backward.matmul_flops}; });
 }
 
+// One line: what a user asking "how big, how much compute" wants first.
+std::string summary_line(const AnalyzedRun& run) {
+  const Counts& t = run.analysis->total;
+  const double matmul_share = t.flops() > 0 ? 100.0 * static_cast<double>(t.matmul_flops) / static_cast<double>(t.flops()) : 0.0;
+  return run.model->path() + ": params " + human_count(run.model->total_params()) + ", FLOPs " + human_flops(t.flops()) +
+         ", MACs " + human_count(t.macs) + ", matmul " + fixed(matmul_share, 2) + "% of FLOPs" +
+         (run.recording->timed ? "" : ", dry run") + " (1 MAC = 2 FLOPs)\n";
+}
+
+// What the rows under line `i` count: each child row that ran, and for one that never ran (a
+// ModuleList) the rows under it.
+Counts counted_below(const std::vector<ModuleLine>& lines, size_t i) {
+  Counts below;
+  for (size_t j = i + 1; j < lines.size() && lines[j].row.depth > lines[i].row.depth; ++j) {
+    if (lines[j].row.depth != lines[i].row.depth + 1) continue;
+    below += lines[j].called ? lines[j].counts : counted_below(lines, j);
+  }
+  return below;
+}
+
+// The rows doing the most work of their own, heaviest first: a row's own FLOPs are its FLOPs less
+// those of the rows under it (a parent's own code: CLIP's logits, a projection by a bare parameter).
+std::string render_top_rows(const std::vector<ModuleLine>& lines, size_t top, const TableOptions& options) {
+  struct Own {
+    Counts counts;
+    size_t line;
+    bool beside_children;  // rows under it did work too: this is its own code's part
+  };
+  std::vector<Own> own;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (!lines[i].called) continue;
+    const Counts below = counted_below(lines, i);
+    const Counts self = lines[i].counts - below;
+    if (self.flops() > 0) own.push_back({self, i, below.flops() > 0});
+  }
+  std::stable_sort(own.begin(), own.end(), [](const Own& a, const Own& b) { return a.counts.flops() > b.counts.flops(); });
+  const int64_t total = lines.empty() ? 0 : lines.front().counts.flops();
+  const auto percent = [&](int64_t flops) { return fixed(total > 0 ? 100.0 * static_cast<double>(flops) / static_cast<double>(total) : 0.0, 2) + "%"; };
+  std::vector<std::vector<std::string>> cells = {{"#", "module", "type", "calls", "own FLOPs", "own MACs", "% FLOPs", "cumulative"}};
+  int64_t cumulative = 0;
+  for (size_t rank = 0; rank < std::min(top, own.size()); ++rank) {
+    const Own& row = own[rank];
+    const ModuleLine& l = lines[row.line];
+    cumulative += row.counts.flops();
+    cells.push_back({std::to_string(rank + 1),
+                     (l.row.path.empty() ? "(model)" : l.row.path) + (l.repeat > 1 ? " (x" + std::to_string(l.repeat) + ")" : "") +
+                         (row.beside_children ? " own code" : ""),
+                     l.marked_type(), std::to_string(l.calls), with_separators(row.counts.flops()), with_separators(row.counts.macs),
+                     percent(row.counts.flops()), percent(cumulative)});
+  }
+  const FittedTable table = fit_text_table(cells, 3, {"own MACs", "calls"}, options.width, "type");
+  return wrap_text("", "The " + std::to_string(cells.size() - 1) + " modules with the most FLOPs of their own, of " +
+                           std::to_string(own.size()) + " that do work (own: a row's FLOPs less those of the rows under it; "
+                           "without --top: the tree)", options.width) +
+         table.text + left_out_line(table, options.width);
+}
+
 }  // namespace
 
 std::string render_table(const AnalyzedRun& run, const TableOptions& options) {
+  if (options.summary) return summary_line(run);
   std::ostringstream out;
   std::string inputs;
   for (const auto& spec : run.options->inputs) inputs += ' ' + to_string(spec);
@@ -150,15 +217,21 @@ std::string render_table(const AnalyzedRun& run, const TableOptions& options) {
   for (const auto& library : run.model->operator_libraries()) out << "operators from " << library.name << ": " << library.path << "\n";
   out << "\n";
   const auto tree = [](const ModuleLine& l) { return l.row.tree_label; };
-  // Numbers from "params" on right-aligned; inputs and outputs are the first to go (CSV and JSON keep
-  // them), then the split of FLOPs, which MACs (= matmul / 2) and FLOPs give, and last long type names.
-  const FittedTable modules = fit_text_table(module_table_cells(module_lines(run, options), tree), 5,
-                                             {"inputs", "outputs", "matmul FLOPs", "elementwise FLOPs"}, options.width, "type");
-  out << modules.text << left_out_line(modules, options.width);
+  const std::vector<ModuleLine> lines = module_lines(run, options);
+  if (options.top > 0) {
+    out << render_top_rows(lines, static_cast<size_t>(options.top), options);
+  } else {
+    // Numbers from "params" on right-aligned; inputs and outputs are the first to go (CSV and JSON
+    // keep them), then the split of FLOPs, which MACs (= matmul / 2) and FLOPs give, and last long
+    // type names.
+    const FittedTable modules = fit_text_table(module_table_cells(lines, tree), 5, {"inputs", "outputs", "matmul FLOPs", "elementwise FLOPs"},
+                                               options.width, "type");
+    out << modules.text << left_out_line(modules, options.width);
+  }
   write_totals(out, run, options.width);
   if (run.hardware != nullptr) out << render_roofline_table(run, options);
   if (run.analysis->training) out << render_training_table(run, options);
-  write_conventions(out, run, options.width);
+  write_conventions(out, run, options.width, options.all_conventions);
   write_coverage(out, *run.analysis, options.width);
   if (options.crosscheck) write_crosscheck(out, run, options.width);
   return out.str();

@@ -30,6 +30,7 @@ struct Counts {
     return *this;
   }
   friend Counts operator+(Counts a, const Counts& b) { return a += b; }
+  friend Counts operator-(Counts a, const Counts& b) { return a += b * -1; }
   friend Counts operator*(Counts a, int64_t n) { return {a.macs * n, a.matmul_flops * n, a.elementwise_flops * n, a.activation_flops * n}; }
   friend bool operator==(const Counts& a, const Counts& b) {
     return a.macs == b.macs && a.matmul_flops == b.matmul_flops && a.elementwise_flops == b.elementwise_flops &&

@@ -36,6 +36,9 @@ struct TableOptions {
   bool group = true;     // group identical consecutive siblings
   bool crosscheck = false;  // append the rule vs op-level cross-check
   size_t width = kTerminalWidth;  // terminal tables: columns left out and prose wrapped to fit; 0: no limit
+  bool summary = false;           // terminal table: one line (params, FLOPs, MACs, matmul share) instead
+  int top = 0;                    // terminal table: the K modules with the most FLOPs of their own, not the tree
+  bool all_conventions = false;   // terminal table: every other tool's convention, not the folded line
 };
 
 // What the data-dependent FLOPs of a report are, wherever it shows them ("FLOPs of ...").
