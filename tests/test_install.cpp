@@ -26,6 +26,7 @@ class Install : public testing::CommandTest {
     std::string line;
     std::getline(lines, line);
     while (std::getline(lines, line)) {
+      if (line.size() < 3 || line.compare(0, 2, "  ") != 0 || line[2] == ' ') continue;  // a wrapped description goes on
       std::istringstream words(line);
       std::string name;
       if (words >> name) names.push_back(name);
@@ -57,6 +58,23 @@ TEST_F(Install, ManPageHasEveryCommandAndExitCode) {
   EXPECT_EQ(man.code, 0) << man.err;
   EXPECT_EQ(man.err, "");
   EXPECT_NE(man.out.find("EXIT STATUS"), std::string::npos);
+}
+
+// Every help page within 80 columns, named by the program (not the path it was started by), with
+// examples to copy.
+TEST_F(Install, HelpFits80ColumnsAndShowsExamples) {
+  const std::vector<std::string> commands = subcommands();
+  EXPECT_EQ(commands, (std::vector<std::string>{"analyze", "hardware", "sweep", "zoo", "planning", "diff", "formulas"}));
+  for (const std::string& command : commands) {
+    const Result help = run("'" + testing::cli_path() + "' " + command + " --help");
+    EXPECT_EQ(help.code, 0) << command;
+    EXPECT_NE(help.out.find("Usage: flopscope " + command + " "), std::string::npos) << help.out;
+    EXPECT_NE(help.out.find("Examples:\n  flopscope " + command), std::string::npos) << help.out;
+    std::istringstream lines(help.out);
+    for (std::string line; std::getline(lines, line);) EXPECT_LE(line.size(), 80u) << command << ": " << line;
+  }
+  std::istringstream top(run("'" + testing::cli_path() + "' --help").out);
+  for (std::string line; std::getline(top, line);) EXPECT_LE(line.size(), 80u) << line;
 }
 
 TEST_F(Install, BashCompletesCommandsOptionsAndFiles) {

@@ -8,12 +8,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "flopscope/app/commands.h"
 #include "flopscope/core/conventions.h"
 #include "flopscope/reports/diff_report.h"
 #include "flopscope/reports/report_formats.h"
 #include "flopscope/reports/sweep_report.h"
+#include "flopscope/reports/text_table.h"
 #include "flopscope/reports/tool_identity.h"
 #include "flopscope/reports/zoo_report.h"
 
@@ -21,6 +23,40 @@ namespace {
 
 using flopscope::Error;
 using flopscope::ExitCode;
+
+// --help within 80 columns (the narrowest --width a table takes): a line too long wraps, its further
+// lines under its description's first column. CLI11 does not wrap descriptions itself.
+class HelpWithin80Columns : public CLI::Formatter {
+ public:
+  std::string make_help(const CLI::App* app, std::string name, CLI::AppFormatMode mode) const override {
+    std::istringstream lines(CLI::Formatter::make_help(app, std::move(name), mode));
+    std::string wrapped;
+    for (std::string line; std::getline(lines, line);) {
+      if (line.size() <= kColumns) {
+        wrapped += line + "\n";
+        continue;
+      }
+      // An option line: "  --name TYPE      description"; other lines wrap under their indentation.
+      size_t column = line.find_first_not_of(' ');
+      const size_t gap = line.find("  ", column);
+      if (column == 2 && gap != std::string::npos && line.find_first_not_of(' ', gap) < kColumns / 2) {
+        column = line.find_first_not_of(' ', gap);
+      }
+      wrapped += flopscope::wrap_text(line.substr(0, column), line.substr(column), kColumns);
+    }
+    return wrapped;
+  }
+
+ private:
+  static constexpr size_t kColumns = 80;
+};
+
+// A help page's footer: commands to copy.
+std::string examples(std::initializer_list<const char*> commands) {
+  std::string text = "\nExamples:";
+  for (const char* command : commands) text += std::string("\n  ") + command;
+  return text;
+}
 
 constexpr const char* kWidthHelp = "columns the table fits in (default 120): columns left out, lines wrapped; 0: no limit";
 
@@ -171,8 +207,11 @@ flopscope::Progress live_sweep_line() {
 }
 
 int run_cli(int argc, char** argv) {
+  // Named, so that usage lines read "flopscope analyze", not the path it was started by.
   CLI::App app{std::string("flopscope: exact FLOPs, MACs and parameters of TorchScript models, verified by running them.\n") +
-               "Conventions: " + flopscope::kConventions + "."};
+                   "Conventions: " + flopscope::kConventions + ".",
+               "flopscope"};
+  app.formatter(std::make_shared<HelpWithin80Columns>());
   app.require_subcommand(1);
   app.set_version_flag("--version", flopscope::tool_identity());
   std::vector<FormatChoice> format_choices;
@@ -206,11 +245,17 @@ int run_cli(int argc, char** argv) {
   analyze_app->add_option("--chart", analyze.chart,
                           "write the roofline as an SVG chart (log-log; roofs of --hardware, a point per module row)");
   analyze_app->add_option("--tower", analyze.towers, "NAME=module.path: totals of that subtree on their own (repeatable)");
+  analyze_app->footer(examples({"flopscope analyze model.pt --input 1x3x224x224",
+                                "flopscope analyze clip.pt --preset openclip --batch 8 --crosscheck",
+                                "flopscope analyze checkpoint.pt --dry-run --summary",
+                                "flopscope analyze model.pt --top 10 --hardware rtx4090 --fps 30",
+                                "flopscope analyze model.pt --format html -o report.html"}));
 
   flopscope::HardwareRequest hardware;
   CLI::App* hardware_app = app.add_subcommand("hardware", "list the hardware presets, or measure this machine");
   hardware_app->add_flag("--measure", hardware.measure, "time matrix products and a large copy here; cache as 'this-machine'");
   hardware_app->add_option("--threads", hardware.threads, "CPU threads for --measure (default: all cores)");
+  hardware_app->footer(examples({"flopscope hardware", "flopscope hardware --measure"}));
 
   flopscope::SweepRequest sweep;
   CLI::App* sweep_app = app.add_subcommand(
@@ -225,6 +270,8 @@ int run_cli(int argc, char** argv) {
   sweep_app->add_option("--warmup", sweep.warmup, "untimed runs before them (default 1)");
   add_format_option(*sweep_app, sweep.model.format, flopscope::sweep_formats(), sweep.model.output, format_choices);
   sweep_app->add_option("--chart", sweep.chart, "also write an SVG chart of FLOPs and time against the swept size");
+  sweep_app->footer(examples({"flopscope sweep model.pt --batch 1,2,4,8", "flopscope sweep vit.pt --vary 0:2,3=160,224,288 --dry-run",
+                              "flopscope sweep clip.pt --preset openclip --training --loss clip --dry-run"}));
 
   flopscope::ZooRequest zoo;
   CLI::App* zoo_app = app.add_subcommand("zoo", "parameters and FLOPs of every OpenCLIP model in a directory (batch 1)");
@@ -236,12 +283,14 @@ int run_cli(int argc, char** argv) {
   zoo_app->add_option("--jobs,-j", zoo.options.jobs, "models analyzed at once, each in its own child (default 1)")
       ->check(CLI::Range(1, 256));
   add_isolation_options(*zoo_app, zoo.isolation, zoo.max_memory);
+  zoo_app->footer(examples({"flopscope zoo openclip-models/ --jobs 2 -o zoo.md", "flopscope zoo openclip-models/ --dry-run"}));
 
   flopscope::PlanningRequest planning;
   CLI::App* planning_app = app.add_subcommand(
       "planning", "TOPS for a multimodal assistant: the hardware arithmetic recomputed, and OpenCLIP models in DIR on every preset (Markdown)");
   planning_app->add_option("directory", planning.directory, "directory of OpenCLIP TorchScript files (counted by dry runs)")->required();
   add_output_option(*planning_app, planning.output);
+  planning_app->footer(examples({"flopscope planning openclip-models/ -o planning.md"}));
 
   flopscope::DiffRequest diff;
   CLI::App* diff_app = app.add_subcommand("diff", "compare two `analyze --format json` reports module by module");
@@ -255,11 +304,13 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   diff_app->add_flag("--per-module", diff.per_module, "with --fail-above, every module's counts too (and modules only one side has)");
   add_output_option(*diff_app, diff.output);
+  diff_app->footer(examples({"flopscope diff before.json after.json", "flopscope diff before.json after.json --fail-above 1 --per-module"}));
 
   flopscope::FormulasRequest formulas;
   CLI::App* formulas_app = app.add_subcommand("formulas", "print the module rule table and the op formulas (Markdown)");
   add_output_option(*formulas_app, formulas.output);
   formulas_app->add_option("--formulas", formulas.formulas, "also list (and check) the formulas in this file (repeatable)");
+  formulas_app->footer(examples({"flopscope formulas -o formulas.md", "flopscope formulas --formulas my_ops.json"}));
 
   try {
     app.parse(argc, argv);

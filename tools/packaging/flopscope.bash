@@ -7,7 +7,7 @@ _flopscope() {
   done
   if [ -z "$command" ]; then
     local commands
-    commands=$("${COMP_WORDS[0]}" --help 2>/dev/null | sed -n '/^Subcommands:/,$p' | awk 'NR > 1 && NF {print $1}')
+    commands=$("${COMP_WORDS[0]}" --help 2>/dev/null | sed -n '/^Subcommands:/,$p' | awk 'NR > 1 && /^  [a-z]/ {print $1}')
     mapfile -t COMPREPLY < <(compgen -W "$commands --help --version" -- "$cur")
   elif [[ $cur == -* ]]; then
     local options

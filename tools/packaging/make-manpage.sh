@@ -10,7 +10,7 @@ trap 'rm -f "$include"' EXIT
 {
   echo "[COMMANDS]"
   # The subcommand names, from the "Subcommands:" list of the top-level help.
-  "$binary" --help | sed -n '/^Subcommands:/,$p' | awk 'NR > 1 && NF {print $1}' | while read -r command; do
+  "$binary" --help | sed -n '/^Subcommands:/,$p' | awk 'NR > 1 && /^  [a-z]/ {print $1}' | while read -r command; do
     echo ".SS $command"
     echo ".nf"
     "$binary" "$command" --help | sed -e 's/\\/\\\\/g' -e 's/^\./\\\&./'
