@@ -155,6 +155,23 @@ TEST(OpenClipParameterTable, TracedAsOpenClipTracesItCountsTheSame) {
   EXPECT_LE(traced.total.elementwise_flops, original.total.elementwise_flops + 100);
 }
 
+TEST(OpenClipParameterTable, OpenClipsLayerNormIsCountedAsTheLayerNormItExtends) {
+  // OpenCLIP's LayerNorm subclass (a cast back to the input dtype after F.layer_norm) keeps only its
+  // own name: its 51 calls in ViT-B-16 are checked by nn.LayerNorm's rule, no module is left without one.
+  Model model = Model::load(testing::model_path("openclip/ViT-B-16.pt"));
+  RunRequest request;
+  request.preset = "openclip";
+  request.threads = 2;
+  const RunPlan plan = plan_run(model, request);
+  const Analysis analysis = analyze(model, record(model, plan.options, formula_coverage()));
+  EXPECT_TRUE(analysis.modules_without_rule.empty());
+  ASSERT_EQ(analysis.modules_by_base_rule.size(), 1u);
+  EXPECT_EQ(analysis.modules_by_base_rule[0].type, "LayerNorm");
+  EXPECT_EQ(analysis.modules_by_base_rule[0].base, "torch.nn.modules.normalization.LayerNorm");
+  EXPECT_EQ(analysis.modules_by_base_rule[0].calls, 51);
+  EXPECT_EQ(analysis.matched_calls, analysis.rule_calls);
+}
+
 TEST(OpenClipPreset, DerivesInputsFromTheModel) {
   Model model = Model::load(testing::model_path("openclip/ViT-L-14-336.pt"));
   const OpenClipShape shape = openclip_shape(model);

@@ -2,12 +2,15 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include <torch/cuda.h>
+#include <torch/script.h>
 
 #include "flopscope/counting/formula_coverage.h"
 #include "flopscope/core/error.h"
 #include "flopscope/counting/module_rules.h"
+#include "command.h"
 #include "test_helpers.h"
 
 namespace flopscope {
@@ -75,6 +78,45 @@ TEST(SmallModels, UnruledLeafIsListedAndCountedFromOps) {
   for (const auto& m : a.analysis.modules_without_rule) types.push_back(m.type);
   EXPECT_NE(std::find(types.begin(), types.end(), "Swish"), types.end());
   EXPECT_NE(std::find(types.begin(), types.end(), "Head"), types.end());
+}
+
+// A class extending a ruled type keeps only its own name in TorchScript: one whose name holds the
+// type's ("MyLinear") is counted by that rule where the rule counts what its ops do, and from its ops
+// where it does more (ScaledLinear's doubling is elementwise work the Linear rule has not).
+class Subclasses : public testing::CommandTest {};
+
+TEST_F(Subclasses, CountedByTheRuleOfTheTypeTheyExtendWhereTheirOpsAgree) {
+  const auto save = [&](const std::string& name, const std::string& body) {
+    torch::jit::Module layer(name);
+    layer.register_parameter("weight", torch::ones({6, 4}), false);
+    layer.register_parameter("bias", torch::ones({6}), false);
+    layer.define("def forward(self, x):\n  return " + body + "\n");
+    torch::jit::Module model("Model");
+    model.register_module("layer", layer);
+    model.define("def forward(self, x):\n  return self.layer.forward(x)\n");
+    const std::string path = (dir_ / (name + ".pt")).string();
+    model.save(path);
+    return path;
+  };
+  for (const auto& [name, body, as_linear] :
+       {std::tuple<std::string, std::string, bool>{"MyLinear", "torch.addmm(self.bias, x, self.weight.t())", true},
+        {"ScaledLinear", "torch.addmm(self.bias, x, self.weight.t()) * 2.0", false}}) {
+    Model model = Model::load(save(name, body));
+    RunOptions options = inputs({"3x4:float32"});
+    options.threads = 1;
+    const Analysis a = analyze(model, record(model, options, formula_coverage()));
+    EXPECT_EQ(a.total.matmul_flops, 2 * 3 * 4 * 6) << name;
+    EXPECT_EQ(a.total.elementwise_flops, as_linear ? 18 : 36) << name;  // the bias adds (and the doubling)
+    ASSERT_EQ(a.modules_by_base_rule.size(), as_linear ? 1u : 0u) << name;
+    ASSERT_EQ(a.modules_without_rule.size(), as_linear ? 0u : 1u) << name;
+    if (as_linear) {
+      EXPECT_EQ(a.modules_by_base_rule[0].base, "torch.nn.modules.linear.Linear");
+      EXPECT_EQ(a.matched_calls, 1);
+    } else {
+      EXPECT_EQ(a.modules_without_rule[0].type, name);
+      EXPECT_EQ(a.rule_calls, 0);
+    }
+  }
 }
 
 TEST(SmallModels, OpWithoutFormulaIsReportedUncovered) {

@@ -94,6 +94,30 @@ void note_product_tokens(const Model& model, const ModuleInfo& module, const Cal
   }
 }
 
+// The rule of the ruled type whose class name the leaf's class name holds, the longest such name
+// ("LayerNorm" in "LayerNorm" or "LayerNormFp32"); nullptr when there is none.
+const ModuleRuleEntry* base_rule_by_name(const ModuleInfo& module) {
+  const std::string own = module.class_name();
+  const ModuleRuleEntry* best = nullptr;
+  for (const ModuleRuleEntry* entry : all_module_rules()) {
+    const std::string base = last_component(entry->name);
+    if (own.find(base) == std::string::npos) continue;
+    if (best == nullptr || base.size() > last_component(best->name).size()) best = entry;
+  }
+  return best;
+}
+
+// The base rule's count of a leaf call of a class without a rule, where it equals what its ops count.
+std::optional<Counts> counted_as_base(const ModuleRuleEntry& base, const Model& model, const ModuleInfo& module,
+                                      const CallRecord& call, const Recording& recording, const Counts& op_level) {
+  try {
+    const Counts counts = base.function({model, module, call, &recording});
+    if (counts == op_level) return counts;
+  } catch (const std::exception&) {  // the rule's assumptions do not hold for this class: its ops count it
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Analysis analyze(const Model& model, const Recording& recording) {
@@ -104,6 +128,7 @@ Analysis analyze(const Model& model, const Recording& recording) {
   result.modules.resize(modules.size());
   std::map<std::string, size_t> uncovered_index;  // op name -> entry
   std::map<std::string, size_t> unruled_index;
+  std::map<std::string, size_t> subclass_index;
   std::map<int64_t, int64_t> product_tokens;  // training: see TrainingCounts::product_weights_by_tokens
 
   // Children come after their parents in Recording::calls, so a reverse walk sees children first.
@@ -161,14 +186,32 @@ Analysis analyze(const Model& model, const Recording& recording) {
         }
       }
     } else if (call.children.empty() && call.is_forward()) {
-      const auto found = unruled_index.find(module.type);
-      if (found == unruled_index.end()) {
-        unruled_index[module.type] = result.modules_without_rule.size();
-        result.modules_without_rule.push_back({module.type, 1, module.name, all_ops_covered});
+      const ModuleRuleEntry* base = base_rule_by_name(module);
+      const std::optional<Counts> as_base =
+          base != nullptr ? counted_as_base(*base, model, module, call, recording, counts.op_level) : std::nullopt;
+      if (as_base) {
+        counts.rule = *as_base;
+        counts.total = *as_base;
+        counts.status = CheckStatus::Match;
+        result.rule_calls += 1;
+        result.matched_calls += 1;
+        const auto found = subclass_index.find(module.type);
+        if (found == subclass_index.end()) {
+          subclass_index[module.type] = result.modules_by_base_rule.size();
+          result.modules_by_base_rule.push_back({module.type, base->name, 1, module.name});
+        } else {
+          result.modules_by_base_rule[found->second].calls += 1;
+        }
       } else {
-        auto& entry = result.modules_without_rule[found->second];
-        entry.calls += 1;
-        entry.fully_counted = entry.fully_counted && all_ops_covered;
+        const auto found = unruled_index.find(module.type);
+        if (found == unruled_index.end()) {
+          unruled_index[module.type] = result.modules_without_rule.size();
+          result.modules_without_rule.push_back({module.type, 1, module.name, all_ops_covered});
+        } else {
+          auto& entry = result.modules_without_rule[found->second];
+          entry.calls += 1;
+          entry.fully_counted = entry.fully_counted && all_ops_covered;
+        }
       }
     }
     // A method calling another method on `self` (forward -> self.encode_image) is one use of the

@@ -220,6 +220,14 @@ nlohmann::json modules_without_rule_json(const Analysis& a) {
   return unruled;
 }
 
+nlohmann::json modules_by_base_rule_json(const Analysis& a) {
+  nlohmann::json subclasses = nlohmann::json::array();
+  for (const auto& m : a.modules_by_base_rule) {
+    subclasses.push_back({{"type", m.type}, {"base", m.base}, {"calls", m.calls}, {"example", m.example}});
+  }
+  return subclasses;
+}
+
 nlohmann::json crosscheck_json(const Analysis& a) {
   nlohmann::json crosscheck = {{"rule_calls", a.rule_calls},
                                {"match", a.matched_calls},
@@ -279,6 +287,7 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
   j["calls"] = calls_json(model, recording, a);
   j["uncovered_ops"] = uncovered_ops_json(a);
   j["modules_without_rule"] = modules_without_rule_json(a);
+  if (!a.modules_by_base_rule.empty()) j["modules_by_base_rule"] = modules_by_base_rule_json(a);
   if (crosscheck) j["crosscheck"] = crosscheck_json(a);
   if (run.hardware != nullptr) j["roofline"] = render_roofline_json(run);
   if (a.training) j["training"] = training_json(run);

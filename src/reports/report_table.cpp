@@ -62,6 +62,12 @@ void write_conventions(std::ostringstream& out, const AnalyzedRun& run, size_t w
 }
 
 void write_coverage(std::ostringstream& out, const Analysis& a, size_t width) {
+  if (!a.modules_by_base_rule.empty()) {
+    out << "\nModules counted by the rule of the type they extend (their ops count the same):\n";
+    for (const auto& m : a.modules_by_base_rule) {
+      out << wrap_text("  " + m.type + "  ", "as " + m.base + "  calls " + std::to_string(m.calls) + "  e.g. " + m.example, width);
+    }
+  }
   if (!a.modules_without_rule.empty()) {
     out << "\nModules without a rule (counted from the aten ops they ran):\n";
     for (const auto& m : a.modules_without_rule) {

@@ -71,6 +71,16 @@ struct UnruledModule {
   bool fully_counted = true;  // every op it ran has a formula
 };
 
+// A class that extends a type with a rule (OpenCLIP's LayerNorm extends nn.LayerNorm): TorchScript
+// keeps only its own name, so a leaf whose class name holds a ruled type's class name is counted by
+// that rule where the rule's counts equal its ops' (matmul and elementwise alike), else from its ops.
+struct SubclassModule {
+  std::string type;
+  std::string base;     // the ruled type it was counted as: "torch.nn.modules.normalization.LayerNorm"
+  int calls = 0;
+  std::string example;  // qualified name of one instance
+};
+
 // A training step's totals.
 struct TrainingCounts {
   Counts loss;           // forming the loss from the outputs
@@ -99,6 +109,7 @@ struct Analysis {
   Traffic traffic;                    // = calls[0].traffic
   std::vector<UncoveredOp> uncovered_ops;
   std::vector<UnruledModule> modules_without_rule;  // leaf calls (no child calls) whose type has no rule
+  std::vector<SubclassModule> modules_by_base_rule;  // leaf calls counted by the rule of the type they extend
   int rule_calls = 0, matched_calls = 0, mismatched_calls = 0, failed_rule_calls = 0;
   int backward_rule_calls = 0, backward_matched_calls = 0, backward_mismatched_calls = 0;  // training
   std::optional<TrainingCounts> training;  // set for a training step's recording
