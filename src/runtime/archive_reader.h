@@ -13,7 +13,8 @@ namespace flopscope {
 // opened before an isolated child enters the sandbox, with pread.
 //
 // For a load that needs shapes only, the tensor records (data/N: parameters and buffers; constants/N:
-// the code's tensor constants, a frozen file's weights) are left unread. LibTorch allocates a buffer
+// the code's tensor constants, a frozen file's weights) are left unread where they are stored
+// uncompressed, as PyTorch writes them. LibTorch allocates a buffer
 // for each record and asks for its bytes in one read at the record's data offset; that read is
 // answered without touching the disk, the buffer as the allocator gave it. The tensor becomes a meta
 // tensor, its shape, dtype and stride taken from the pickles, which are read; so are the archive's
@@ -36,6 +37,10 @@ class ArchiveReader : public caffe2::serialize::ReadAdapterInterface {
   size_t read(uint64_t pos, void* buf, size_t n, const char* what = "") const override;
 
  private:
+  // Whether the record whose data starts at `data_offset` is stored as is (zip method 0), read off its
+  // local header; false when the header cannot be found.
+  bool stored_uncompressed(uint64_t data_offset) const;
+
   int fd_ = -1;
   size_t size_ = 0;
   bool skipping_ = false;
