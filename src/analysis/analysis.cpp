@@ -118,6 +118,14 @@ std::optional<Counts> counted_as_base(const ModuleRuleEntry& base, const Model& 
   return std::nullopt;
 }
 
+// The entry of `list` for `key`, made by `make` the first time (entries in order of first use).
+template <typename Entry, typename Make>
+Entry& entry_for(std::map<std::string, size_t>& index, std::vector<Entry>& list, const std::string& key, Make make) {
+  const auto [found, added] = index.emplace(key, list.size());
+  if (added) list.push_back(make());
+  return list[found->second];
+}
+
 }  // namespace
 
 Analysis analyze(const Model& model, const Recording& recording) {
@@ -129,6 +137,7 @@ Analysis analyze(const Model& model, const Recording& recording) {
   std::map<std::string, size_t> uncovered_index;  // op name -> entry
   std::map<std::string, size_t> unruled_index;
   std::map<std::string, size_t> subclass_index;
+  std::map<std::string, const ModuleRuleEntry*> base_rules;  // type -> base_rule_by_name, found once a type
   std::map<int64_t, int64_t> product_tokens;  // training: see TrainingCounts::product_weights_by_tokens
 
   // Children come after their parents in Recording::calls, so a reverse walk sees children first.
@@ -186,7 +195,9 @@ Analysis analyze(const Model& model, const Recording& recording) {
         }
       }
     } else if (call.children.empty() && call.is_forward()) {
-      const ModuleRuleEntry* base = base_rule_by_name(module);
+      const auto [known, first_call] = base_rules.emplace(module.type, nullptr);
+      if (first_call) known->second = base_rule_by_name(module);
+      const ModuleRuleEntry* base = known->second;
       const std::optional<Counts> as_base =
           base != nullptr ? counted_as_base(*base, model, module, call, recording, counts.op_level) : std::nullopt;
       if (as_base) {
@@ -195,23 +206,15 @@ Analysis analyze(const Model& model, const Recording& recording) {
         counts.status = CheckStatus::Match;
         result.rule_calls += 1;
         result.matched_calls += 1;
-        const auto found = subclass_index.find(module.type);
-        if (found == subclass_index.end()) {
-          subclass_index[module.type] = result.modules_by_base_rule.size();
-          result.modules_by_base_rule.push_back({module.type, base->name, 1, module.name});
-        } else {
-          result.modules_by_base_rule[found->second].calls += 1;
-        }
+        entry_for(subclass_index, result.modules_by_base_rule, module.type, [&] {
+          return SubclassModule{module.type, base->name, 0, module.name};
+        }).calls += 1;
       } else {
-        const auto found = unruled_index.find(module.type);
-        if (found == unruled_index.end()) {
-          unruled_index[module.type] = result.modules_without_rule.size();
-          result.modules_without_rule.push_back({module.type, 1, module.name, all_ops_covered});
-        } else {
-          auto& entry = result.modules_without_rule[found->second];
-          entry.calls += 1;
-          entry.fully_counted = entry.fully_counted && all_ops_covered;
-        }
+        UnruledModule& entry = entry_for(unruled_index, result.modules_without_rule, module.type, [&] {
+          return UnruledModule{module.type, 0, module.name, true};
+        });
+        entry.calls += 1;
+        entry.fully_counted = entry.fully_counted && all_ops_covered;
       }
     }
     // A method calling another method on `self` (forward -> self.encode_image) is one use of the

@@ -77,6 +77,4 @@ size_t ArchiveReader::read(uint64_t pos, void* buf, size_t n, const char* /*what
   return done;
 }
 
-std::shared_ptr<ArchiveReader> open_archive(const std::string& path) { return std::make_shared<ArchiveReader>(path); }
-
 }  // namespace flopscope

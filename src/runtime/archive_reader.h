@@ -21,6 +21,7 @@ namespace flopscope {
 // directory, each record's local header, the code and every other record. LibTorch checks no record's
 // CRC (1.13 and 2.6 alike), and a record that runs past the end of the file is still read, so that the
 // short read refuses it as before.
+// Held in a shared_ptr: LibTorch's readers hold their input so.
 class ArchiveReader : public caffe2::serialize::ReadAdapterInterface {
  public:
   // Opens `path`; throws Error(FileNotFound).
@@ -47,8 +48,5 @@ class ArchiveReader : public caffe2::serialize::ReadAdapterInterface {
   std::unordered_set<uint64_t> tensor_record_offsets_;  // each tensor record's data offset
   bool offsets_found_ = false;
 };
-
-// Shared, so that LibTorch's readers (which hold a shared_ptr to their input) can use the one reader.
-std::shared_ptr<ArchiveReader> open_archive(const std::string& path);
 
 }  // namespace flopscope

@@ -340,7 +340,7 @@ ModelFile::ModelFile(const std::string& path, bool sandbox) : impl_(std::make_un
   check_readable(path);
   impl_->path = path;
   impl_->manifest = read_manifest_for(path);  // a file too: read before the sandbox closes the door
-  impl_->archive = open_archive(path);
+  impl_->archive = std::make_shared<ArchiveReader>(path);
   if (sandbox) {
     // Made on first use, these read /proc, /sys (cpuinfo) and /dev/urandom: make them before the
     // sandbox refuses opening files.
