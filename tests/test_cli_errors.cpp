@@ -500,6 +500,38 @@ TEST_F(Cli, CommonFirstMistakesAreAnsweredWithTheirFix) {
             std::string::npos);
 }
 
+// The one-screen options: each refuses what it cannot do in one line, exit 2; --totals-only writes the
+// totals a script needs, valid against the schema, and diff says why it cannot compare that file.
+TEST_F(Cli, TableOptionsAndTotalsOnlyJson) {
+  for (const std::string wrong : {"--width 60", "--units big", "--sort name", "--totals-only", "--totals-only --format csv"}) {
+    const Result r = run("analyze " + kMixed + " --dry-run " + wrong);
+    EXPECT_EQ(r.code, 2) << wrong << ": " << r.err;
+    expect_one_clean_line(r);
+  }
+  EXPECT_NE(run("analyze " + kMixed + " --width 60").err.find("--width: 0 (no limit) or a number of columns from 80, not 60"),
+            std::string::npos);
+  EXPECT_NE(run("analyze " + kMixed + " --totals-only").err.find("--totals-only shapes the JSON report: add --format json"),
+            std::string::npos);
+  EXPECT_EQ(run("analyze " + kMixed + " --dry-run --units SI --sort PARAMS --width 80").code, 0);
+  const std::string full = (dir_ / "full.json").string(), totals = (dir_ / "totals.json").string();
+  ASSERT_EQ(run("analyze " + kMixed + " --dry-run -o " + full).code, 0);
+  ASSERT_EQ(run("analyze " + kMixed + " --dry-run --totals-only -o " + totals).code, 0);
+  const nlohmann::json a = nlohmann::json::parse(slurp(full)), b = nlohmann::json::parse(slurp(totals));
+  EXPECT_EQ(flopscope::testing::schema_errors(b, "analyze"), "");
+  EXPECT_EQ(b["totals_only"], true);
+  EXPECT_FALSE(b.contains("modules") || b.contains("calls"));
+  EXPECT_EQ(a["totals"], b["totals"]);
+  EXPECT_EQ(a["towers"], b["towers"]);
+  nlohmann::json no_modules = a;
+  no_modules.erase("modules");
+  EXPECT_NE(flopscope::testing::schema_errors(no_modules, "analyze"), "");  // only a totals-only report may leave them out
+  const Result compared = run("diff " + full + " " + totals);
+  EXPECT_EQ(compared.code, 15) << compared.err;
+  EXPECT_NE(compared.err.find("was written with --totals-only: diff compares modules; write both reports without it"), std::string::npos)
+      << compared.err;
+  expect_one_clean_line(compared);
+}
+
 // The model's own warnings (TorchScript's warnings.warn) are one note each on stderr, not logger output.
 TEST_F(Cli, ModelWarningsAreOneNoteEach) {
   if (!flopscope::testing::torchvision_loaded()) GTEST_SKIP() << "python3-torchvision is not installed";

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <regex>
+#include <set>
 
 #include "command.h"
 #include "flopscope/reports/module_table.h"
@@ -71,7 +73,7 @@ TEST_F(HtmlReport, OpensOfflineWithTotalsTreeChartAndNoScriptError) {
   EXPECT_NE(html.find("1 multiply-add = 1 MAC = 2 FLOPs"), std::string::npos);
   EXPECT_NE(html.find("LibTorch"), std::string::npos);
   EXPECT_NE(html.find("<svg id=\"icicle\""), std::string::npos);
-  EXPECT_NE(html.find("<g data-path=\"visual.transformer.resblocks.[0-11].mlp\">"), std::string::npos);
+  EXPECT_NE(html.find("<g data-path=\"visual.transformer.resblocks.[0-11].mlp\" data-label=\"mlp (x12) in visual\">"), std::string::npos);
   // Nothing is fetched: no address but the page's own anchors.
   const std::string source = testing::slurp(page);
   EXPECT_EQ(source.find("http://"), source.find("http://www.w3.org/2000/svg"));
@@ -80,6 +82,65 @@ TEST_F(HtmlReport, OpensOfflineWithTotalsTreeChartAndNoScriptError) {
   // The first levels are open; a group's blocks are folded until asked for.
   EXPECT_FALSE(hidden(row_tag(html, "visual.transformer.resblocks.[0-11]"))) << row_tag(html, "visual.transformer.resblocks.[0-11]");
   EXPECT_TRUE(hidden(row_tag(html, "visual.transformer.resblocks.[0-11].attn")));
+}
+
+// The attribute `name`'s value on the page's <body> (as the measuring script below sets them).
+double body_number(const std::string& html, const std::string& name) {
+  std::smatch found;
+  if (!std::regex_search(html, found, std::regex(name + "=\"(-?[0-9.]+)\""))) return -1e9;
+  return std::stod(found[1].str());
+}
+
+// At 1280 x 800, what a reader sees first: the totals and the FLOPs chart above the fold, no sideways
+// scrolling (the tree leaves columns out, the page says which), every block of the chart labelled
+// uniquely, both towers folded by one rule, and the docs as links. Measured by a script added to a
+// copy of the page, as a reader's window lays it out.
+TEST_F(HtmlReport, FitsA1280x800WindowWithTotalsAndChartAboveTheFold) {
+  const std::string page = analyze("'" + testing::model_path("openclip/ViT-B-16.pt") + "' --dry-run");
+  std::string source = testing::slurp(page);
+  const std::string measure =
+      "<script>(function () { const b = document.body, box = (s) => document.querySelector(s).getBoundingClientRect();"
+      " const tree = document.querySelector('#modules').parentElement;"
+      " b.setAttribute('data-window', window.innerWidth); b.setAttribute('data-page-width', document.documentElement.scrollWidth);"
+      " b.setAttribute('data-tree-overflow', tree.scrollWidth - tree.clientWidth);"
+      " b.setAttribute('data-totals-bottom', box('#totals').bottom); b.setAttribute('data-chart-bottom', box('#icicle').bottom);"
+      " b.setAttribute('data-note-shown', document.querySelector('.left-out').offsetParent !== null ? 1 : 0); })();</script>";
+  source.insert(source.rfind("</body>"), measure);
+  const std::string measured = (dir_ / "measured.html").string();
+  std::ofstream(measured, std::ios::binary) << source;
+  const Result r = run("timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-extensions --user-data-dir='" +
+                       (dir_ / "profile").string() + "' --window-size=1280,800 --dump-dom 'file://" + measured + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string& html = r.out;
+  ASSERT_EQ(body_number(html, "data-window"), 1280) << html.substr(0, 300);
+  EXPECT_LE(body_number(html, "data-page-width"), 1280);
+  EXPECT_LE(body_number(html, "data-tree-overflow"), 0);
+  EXPECT_LE(body_number(html, "data-totals-bottom"), 800);
+  EXPECT_LE(body_number(html, "data-chart-bottom"), 800);
+  EXPECT_EQ(body_number(html, "data-note-shown"), 1);  // the columns left out are named
+  // Every block of the chart has a label of its own.
+  std::set<std::string> labels;
+  int blocks = 0;
+  const std::regex label("data-label=\"([^\"]*)\"");
+  for (std::sregex_iterator it(html.begin(), html.end(), label), end; it != end; ++it, ++blocks) {
+    EXPECT_TRUE(labels.insert((*it)[1].str()).second) << "two blocks read " << (*it)[1].str();
+  }
+  EXPECT_GE(blocks, 16);
+  EXPECT_NE(html.find("data-label=\"transformer in visual\""), std::string::npos);
+  EXPECT_NE(html.find("data-label=\"resblocks.[0-11] (x12) in visual\""), std::string::npos);
+  // One folding rule: both towers open down to their group of blocks, whose blocks are folded.
+  for (const std::string tower : {"visual.transformer.resblocks.[0-11]", "transformer.resblocks.[0-11]"}) {
+    EXPECT_FALSE(hidden(row_tag(html, tower))) << tower;
+    EXPECT_TRUE(hidden(row_tag(html, tower + ".attn"))) << tower;
+  }
+  // The docs it names are links to the pages.
+  EXPECT_NE(html.find("<a href=\"file://"), std::string::npos);
+  EXPECT_TRUE(std::regex_search(html, std::regex("<a href=\"file://[^\"]+/bytes\\.md\">docs/bytes\\.md</a>")));
+  EXPECT_NE(html.find("counted by the rule of the type they extend"), std::string::npos);
+  EXPECT_NE(html.find(">in parent</td>"), std::string::npos);
+  const std::string screenshot = (dir_ / "report-1280.png").string();
+  browse(page, "", "--screenshot='" + screenshot + "'");
+  EXPECT_GT(fs::file_size(screenshot), 10'000u);
 }
 
 TEST_F(HtmlReport, ExpandingAGroupShowsItsBlocks) {

@@ -77,6 +77,34 @@ TEST_F(Install, HelpFits80ColumnsAndShowsExamples) {
   for (std::string line; std::getline(top, line);) EXPECT_LE(line.size(), 80u) << line;
 }
 
+// A user has only what the product shows: no page of it names the project's internal documents or
+// its way of working (a "seed" table, an issue or a stop by number, a session, shared/). Scanned: the
+// README, every page of docs/, the man page, each command's --help, and a report in every format.
+TEST_F(Install, NoWordOnlyItsAuthorsKnow) {
+  const std::regex insider(R"(\bseeds? #?0[0-9][0-9]\b|\bseed (document|table|doc)|\bthe seed's\b|\bissue #?[0-9]|\bstop [0-9]|)"
+                           R"(\bthis session\b|\bsession's\b|\bCEO\b|\bshared/|DEVELOPERS\.md)",
+                           std::regex::icase);
+  std::vector<std::pair<std::string, std::string>> texts = {{"README.md", testing::slurp(testing::source_dir() + "/README.md")},
+                                                            {"man page", testing::slurp(testing::build_dir() + "/flopscope.1")}};
+  for (const auto& entry : fs::recursive_directory_iterator(testing::source_dir() + "/docs")) {
+    if (entry.path().extension() == ".md") texts.emplace_back(entry.path().string(), testing::slurp(entry.path().string()));
+  }
+  ASSERT_GE(texts.size(), 12u);
+  for (const std::string& command : subcommands()) {
+    texts.emplace_back(command + " --help", run("'" + testing::cli_path() + "' " + command + " --help").out);
+  }
+  for (const char* format : {"table", "json", "csv", "markdown", "html"}) {
+    const Result report = run("'" + testing::cli_path() + "' analyze '" + testing::model_path("test/convnet.pt") +
+                              "' --dry-run --crosscheck --hardware rtx4090 --fps 30 --format " + format);
+    EXPECT_EQ(report.code, 0) << report.err;
+    texts.emplace_back(std::string("--format ") + format, report.out);
+  }
+  for (const auto& [name, text] : texts) {
+    std::smatch found;
+    EXPECT_FALSE(std::regex_search(text, found, insider)) << name << ": '" << found.str() << "'";
+  }
+}
+
 TEST_F(Install, BashCompletesCommandsOptionsAndFiles) {
   EXPECT_EQ(complete("an"), "analyze\n");
   EXPECT_EQ(complete("d"), "diff\n");

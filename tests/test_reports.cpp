@@ -110,7 +110,7 @@ TEST_F(Reports, CsvHasOneRowPerTableRowWithExactIntegers) {
     EXPECT_EQ(row[column("repeat")], "12");
     EXPECT_EQ(row[column("calls")], "12");
     EXPECT_EQ(std::stoll(row[column("flops")]), twelve);
-    EXPECT_EQ(row[column("depth")], "4");  // (model), visual, transformer, resblocks, the blocks
+    EXPECT_EQ(row[column("depth")], "3");  // (model), visual, transformer, resblocks.[0-11] (the ModuleList's row)
   }
   EXPECT_TRUE(found);
 }
@@ -143,10 +143,15 @@ TEST(TextTable, ColumnsAreLeftOutInOrderUntilTheRowsFit) {
   EXPECT_NE(too_narrow.text.find("bbbbbbbbbb"), std::string::npos);
   // Then the cells of one column are cut in the middle, to no fewer than 16 characters.
   const std::vector<std::vector<std::string>> named = {{"name", "type"}, {"x", "RelativePositionalMultiHeadAttention"}, {"y", "Linear"}};
-  const FittedTable cut = fit_text_table(named, 2, {}, 30, "type");
+  const FittedTable cut = fit_text_table(named, 2, {}, 30, {"type"});
   EXPECT_EQ(cut.text, "name  type\n----------\nx     RelativePos..adAttention\ny     Linear\n");  // 4 + 2 + 24
   EXPECT_EQ(left_out_line(cut, 80), "  (to fit 80 columns: type cut to 24 characters at '..'; --width 0 shows all)\n");
-  EXPECT_EQ(fit_text_table(named, 2, {}, 10, "type").shortened_to, 16u);
+  EXPECT_EQ(fit_text_table(named, 2, {}, 10, {"type"}).shortened[0].second, 16u);
+  EXPECT_FALSE(fit_text_table(named, 2, {}, 10, {"type"}).fits);
+  // A tree's indentation stays when its labels are cut.
+  const std::vector<std::vector<std::string>> tree = {{"module", "n"}, {"(model)", "1"}, {"      a_rather_long_module_name", "2"}};
+  EXPECT_EQ(fit_text_table(tree, 1, {}, 22, {"module"}).text,
+            "module               n\n----------------------\n(model)              1\n      a_rath.._name  2\n");
   EXPECT_TRUE(fit_text_table(rows, 3, {"a", "b"}, 0).left_out.empty());
   EXPECT_EQ(left_out_line(fit_text_table(rows, 3, {"a", "b"}, 0), 0), "");
 }
@@ -224,13 +229,15 @@ TEST_F(Reports, TheTableFits120Columns) {
   with_roofline.hardware = &question;
   const std::string table = render_table(with_roofline, {});
   for (const auto& line : lines_of(table)) EXPECT_LE(line.size(), 120u) << line;
-  EXPECT_NE(table.find("\n  (to fit 120 columns: left out inputs, outputs, matmul FLOPs, elementwise FLOPs; --width 0 shows all)\n"),
+  EXPECT_NE(table.find("\n  (to fit 120 columns: left out inputs, outputs, matmul FLOPs, elementwise FLOPs; type cut to 29 characters at"),
             std::string::npos)
       << table;
-  // The tree: each module by its name under its parent, the 12 image blocks' c_fc with their FLOPs.
+  // The tree: each module by its name under its parent, the 12 image blocks' c_fc with their FLOPs;
+  // the ModuleList holding them is the group's row.
   const std::string c_fc = with_separators(12 * module_flops("visual.transformer.resblocks.0.mlp.c_fc"));
-  EXPECT_NE(table.find("\n            c_fc  "), std::string::npos) << table;
-  EXPECT_NE(table.find("\n        [0-11] (x12)  "), std::string::npos) << table;
+  EXPECT_NE(table.find("\n          c_fc  "), std::string::npos) << table;
+  EXPECT_NE(table.find("\n      resblocks.[0-11] (x12)  "), std::string::npos) << table;
+  EXPECT_EQ(table.find("ModuleList"), std::string::npos) << table;
   EXPECT_NE(table.find(c_fc), std::string::npos) << c_fc;
   EXPECT_EQ(table.find("visual.transformer.resblocks.[0-11]"), std::string::npos);
   TableOptions unlimited;
@@ -249,9 +256,10 @@ TEST_F(Reports, TheTableFits120Columns) {
 // lists the modules by the FLOPs of their own, which add up to the model's.
 TEST_F(Reports, SummaryTopAndFoldedConventions) {
   const std::string table = render_table(run(), {});
-  EXPECT_NE(table.find("Other tools' conventions: matmul FLOPs (OpenCLIP profile table, torch FlopCounterMode) 41.09 GFLOPs;"),
-            std::string::npos) << table;
-  EXPECT_NE(table.find("--conventions lists all 13 (docs/conventions.md)"), std::string::npos) << table;
+  EXPECT_NE(table.find("\nOther tools: 41.09 GFLOPs matmul only (OpenCLIP, FlopCounterMode); 20.54 G MACs (fvcore, ptflops); "
+                       "--conventions: all 13\n"),
+            std::string::npos)
+      << table;
   EXPECT_EQ(table.find("thop-style"), std::string::npos);
   TableOptions all;
   all.all_conventions = true;
@@ -276,7 +284,7 @@ TEST_F(Reports, SummaryTopAndFoldedConventions) {
   EXPECT_NE(rows.back().find("100.00%"), std::string::npos) << rows.back();  // the own FLOPs add up to the model's
   for (const auto& line : lines) EXPECT_LE(line.size(), 120u) << line;
   top.top = 3;
-  EXPECT_NE(render_table(run(), top).find("The 3 modules with the most FLOPs of their own, of 20 that do work"), std::string::npos);
+  EXPECT_NE(render_table(run(), top).find("The 3 modules with the most FLOPs of their own, of 20 that have any"), std::string::npos);
 }
 
 // After a real run each module's time sits beside the FLOP/s it achieved and the share of
@@ -340,12 +348,74 @@ TEST_F(Reports, MeasuredTimesAreComparedWithThisMachinesBound) {
   EXPECT_EQ(render_table(dry, unlimited).find("of bound"), std::string::npos);
 }
 
+// A real run's forward time, in three digits; a dry run has none to give.
 TEST_F(Reports, TheTableGivesTheForwardTimeInThreeDigits) {
-  const std::string table = render_table(run(), down_to_depth(0));
-  const size_t at = table.find("forward time      ");
-  ASSERT_NE(at, std::string::npos);
-  const std::string line = table.substr(at, table.find('\n', at) - at);
-  EXPECT_NE(line.find(human_seconds(recording_->seconds)), std::string::npos) << line;
+  EXPECT_EQ(render_table(run(), down_to_depth(0)).find("forward time"), std::string::npos);
+  Recording timed = *recording_;
+  timed.timed = true;
+  timed.seconds = 0.0123456;
+  AnalyzedRun measured = run();
+  measured.recording = &timed;
+  const std::string table = render_table(measured, down_to_depth(0));
+  EXPECT_NE(table.find("\n  forward time      12.3 ms: with the recording hooks on\n"), std::string::npos) << table;
+}
+
+// What a newcomer sees first fits one 120 x 50 screen; at any width from 80 every line of every
+// section fits, the module table giving up exact counts for SI prefixes before columns.
+TEST_F(Reports, OneScreenAndEveryLineWithinTheWidth) {
+  const std::string table = render_table(run(), {});
+  EXPECT_LE(lines_of(table).size(), 50u) << table;
+  EXPECT_NE(table.find("  out_proj            NonDynamically..tizableLinear  0        7,087,104       in parent"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("\n  (5 rows without parameters or work not shown: Identity x49; --all-rows shows them)\n"), std::string::npos);
+  EXPECT_NE(table.find("\n  (LayerNorm x51, e.g. ln_final, is a subclass of torch.nn.modules.normalization.LayerNorm, counted by its rule)\n"),
+            std::string::npos);
+  TableOptions all_rows;
+  all_rows.all_rows = true;
+  EXPECT_NE(render_table(run(), all_rows).find("\n    patch_dropout  "), std::string::npos);
+
+  const HardwareQuestion question = parse_hardware_question("h100-sxm,rtx4090,ryzen-7950x", "fp32,bf16", "", 30);
+  AnalyzedRun with_roofline = run();
+  with_roofline.hardware = &question;
+  for (const size_t width : {80, 100, 120, 160}) {
+    for (const Units units : {Units::Fit, Units::Exact, Units::SI}) {
+      for (const int top : {0, 10}) {
+        TableOptions options;
+        options.width = width;
+        options.units = units;
+        options.top = top;
+        options.all_conventions = top > 0;
+        options.crosscheck = true;
+        for (const auto& line : lines_of(render_table(with_roofline, options))) {
+          EXPECT_LE(line.size(), width) << "width " << width << ", units " << static_cast<int>(units) << ", top " << top << ": " << line;
+        }
+      }
+    }
+  }
+  TableOptions narrow;
+  narrow.width = 80;
+  const std::string at80 = render_table(run(), narrow);
+  EXPECT_NE(at80.find("\n(model)                       CLIP                  149.62 M    41.23 G  100.00%\n"), std::string::npos) << at80;
+  EXPECT_NE(at80.find("counts with SI prefixes (--units)"), std::string::npos);
+  narrow.units = Units::Exact;
+  EXPECT_NE(render_table(run(), narrow).find("149,620,737"), std::string::npos);
+}
+
+// --sort orders each row's children, the tree kept; --top ranks by the same column.
+TEST_F(Reports, SortOrdersSiblingsAndTopRanksByTheSameColumn) {
+  TableOptions by_params = down_to_depth(1);
+  by_params.sort = "params";
+  const std::string table = render_table(run(), by_params);
+  const size_t visual = table.find("\n  visual "), text = table.find("\n  transformer "), embedding = table.find("\n  token_embedding ");
+  ASSERT_NE(embedding, std::string::npos) << table;
+  EXPECT_LT(visual, text);  // 86.19 M, 37.83 M, 25.30 M
+  EXPECT_LT(text, embedding);
+  by_params.top = 1;
+  by_params.depth = -1;
+  EXPECT_NE(render_table(run(), by_params).find("\n1  visual.transformer.resblocks.[0-11].mlp.c_fc (x12)  Linear"), std::string::npos);
+  TableOptions wrong;
+  wrong.sort = "name";
+  EXPECT_THROW(render_table(run(), wrong), Error);
 }
 
 }  // namespace

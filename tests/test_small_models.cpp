@@ -10,6 +10,8 @@
 #include "flopscope/counting/formula_coverage.h"
 #include "flopscope/core/error.h"
 #include "flopscope/counting/module_rules.h"
+#include "flopscope/reports/module_table.h"
+#include "flopscope/reports/report.h"
 #include "command.h"
 #include "test_helpers.h"
 
@@ -116,6 +118,46 @@ TEST_F(Subclasses, CountedByTheRuleOfTheTypeTheyExtendWhereTheirOpsAgree) {
       EXPECT_EQ(a.modules_without_rule[0].type, name);
       EXPECT_EQ(a.rule_calls, 0);
     }
+  }
+}
+
+// A module never called reads "in parent" where its weights were used by the code of a module above
+// it (as MultiheadAttention uses out_proj.weight), "not run" where nothing read them; a module of no
+// cost (one that returns its input) is left out of the terminal table and counted under it.
+TEST_F(Subclasses, ModulesNeverCalledSayWhereTheirWorkIs) {
+  const auto holding = [](const std::string& name, std::vector<int64_t> shape) {
+    torch::jit::Module m(name);
+    m.register_parameter("weight", torch::ones(shape), false);
+    m.define("def forward(self, x):\n  return x\n");
+    return m;
+  };
+  torch::jit::Module noop("Noop");
+  noop.define("def forward(self, x):\n  return x\n");
+  torch::jit::Module model("Model");
+  model.register_module("proj", holding("Proj", {6, 4}));
+  model.register_module("head", holding("Head", {2, 6}));
+  model.register_module("noop", noop);
+  model.define("def forward(self, x):\n  return self.noop.forward(torch.mm(x, self.proj.weight.t()))\n");
+  const std::string path = (dir_ / "never_called.pt").string();
+  model.save(path);
+  for (const bool meta : {false, true}) {
+    LoadOptions load;
+    load.meta = meta;
+    Model m = Model::load(path, load);
+    RunOptions options = inputs({"3x4:float32"});
+    options.threads = 1;
+    const Recording recording = record(m, options, formula_coverage());
+    const Analysis a = analyze(m, recording);
+    const AnalyzedRun run{&m, &options, &recording, &a, {}, "test"};
+    const std::vector<ModuleLine> lines = module_lines(run, {});
+    ASSERT_EQ(lines.size(), 4u);
+    EXPECT_TRUE(lines[1].work_in_parent && !lines[1].not_run) << "proj, meta " << meta;
+    EXPECT_TRUE(lines[2].not_run && !lines[2].work_in_parent) << "head, meta " << meta;
+    EXPECT_FALSE(lines[3].work_in_parent || lines[3].not_run) << "noop ran";
+    const std::string table = render_table(run, {});
+    EXPECT_NE(table.find("\n  proj   Proj   0      -       -            24  in parent  "), std::string::npos) << table;
+    EXPECT_NE(table.find("\n  head   Head   0      -       -            12    not run  "), std::string::npos) << table;
+    EXPECT_NE(table.find("\n  (1 row without parameters or work not shown: Noop x1; --all-rows shows them)\n"), std::string::npos) << table;
   }
 }
 

@@ -81,6 +81,9 @@ Side read_side(const json& report, const std::string& name) {
 
 // The report's schema version and convention, or one line saying why `name` is not an analyze report.
 std::pair<int, std::string> identity(const json& report, const std::string& name) {
+  if (report.is_object() && report.value("totals_only", false)) {
+    throw Error(ExitCode::BadReport, name + " was written with --totals-only: diff compares modules; write both reports without it");
+  }
   if (!report.is_object() || !report.contains("schema_version") || !report.contains("conventions") || !report.contains("modules")) {
     throw Error(ExitCode::BadReport, name + " is not a flopscope analyze report (no schema_version, conventions or modules)");
   }

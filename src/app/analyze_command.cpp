@@ -33,6 +33,9 @@ WorkResult analyze_command(const AnalyzeRequest& request) {
     throw Error(ExitCode::Usage, std::string(request.table.summary ? "--summary" : "--top") + " shapes the terminal table; --format " +
                                      request.model.format + " writes every row (drop the option, or use --format table)");
   }
+  if (request.table.totals_only && request.model.format != "json") {
+    throw Error(ExitCode::Usage, "--totals-only shapes the JSON report: add --format json (or -o FILE.json)");
+  }
   const HardwareQuestion question =
       parse_hardware_question(request.hardware, request.precision, request.weight_precision, request.fps);
   const ModelRequest& target = request.model;

@@ -8,11 +8,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "flopscope/app/commands.h"
 #include "flopscope/core/conventions.h"
 #include "flopscope/reports/diff_report.h"
+#include "flopscope/reports/module_table.h"
 #include "flopscope/reports/report_formats.h"
 #include "flopscope/reports/sweep_report.h"
 #include "flopscope/reports/text_table.h"
@@ -58,7 +60,18 @@ std::string examples(std::initializer_list<const char*> commands) {
   return text;
 }
 
-constexpr const char* kWidthHelp = "columns the table fits in (default 120): columns left out, lines wrapped; 0: no limit";
+constexpr const char* kWidthHelp = "columns the table fits in, 80 or more (default 120): columns left out, lines wrapped; 0: no limit";
+
+// --width: 0 (no limit) or at least 80, the narrowest terminal a table is laid out for.
+void add_width_option(CLI::App& command, size_t& width) {
+  command.add_option("--width", width, kWidthHelp)->check(CLI::Validator(
+      [](std::string& text) {
+        const bool fits = text == "0" || (text.find_first_not_of("0123456789") == std::string::npos && text.size() >= 2 &&
+                                          (text.size() > 2 || std::stoi(text) >= 80));
+        return fits ? std::string() : "0 (no limit) or a number of columns from 80, not " + text;
+      },
+      "0|>=80"));
+}
 
 // The child process a model runs in (docs/isolation.md).
 void add_isolation_options(CLI::App& command, flopscope::IsolationLimits& limits, std::string& max_memory) {
@@ -227,10 +240,20 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   analyze_app->add_flag_function("--no-group", [&](int64_t) { analyze.table.group = false; },
                                  "list identical consecutive siblings one by one");
-  analyze_app->add_option("--width", analyze.table.width, kWidthHelp);
+  add_width_option(*analyze_app, analyze.table.width);
   analyze_app->add_flag("--summary", analyze.table.summary, "one line: params, FLOPs, MACs and the matmul share (table format)");
   analyze_app->add_option("--top", analyze.table.top, "instead of the tree, the K modules with the most FLOPs of their own")
       ->check(CLI::NonNegativeNumber);
+  analyze_app->add_option("--sort", analyze.table.sort,
+                          "order each module's children by flops, macs, params or bytes, largest first (and --top by it)")
+      ->transform(CLI::IsMember(flopscope::sortable_columns(), CLI::ignore_case));
+  analyze_app
+      ->add_option_function<std::string>(
+          "--units", [&](const std::string& units) { analyze.table.units = units == "si" ? flopscope::Units::SI : flopscope::Units::Exact; },
+          "counts in the module table: exact (41,225,670,624) or si (41.23 G); default: exact when it fits --width")
+      ->transform(CLI::IsMember({"exact", "si"}, CLI::ignore_case));
+  analyze_app->add_flag("--totals-only", analyze.table.totals_only, "JSON without the per-module and per-call lists (a few KB)");
+  analyze_app->add_flag("--all-rows", analyze.table.all_rows, "also list modules that hold no parameters and do no work (Identity)");
   analyze_app->add_flag("--conventions", analyze.table.all_conventions,
                         "list the run in every other tool's convention (default: matmul FLOPs and MACs, one line)");
   analyze_app->add_flag("--crosscheck", analyze.table.crosscheck, "compare each module rule with the op-level count of what ran");
@@ -298,7 +321,7 @@ int run_cli(int argc, char** argv) {
   diff_app->add_option("b", diff.b, "the second report (B)")->required();
   add_format_option(*diff_app, diff.format, flopscope::diff_formats(), diff.output, format_choices);
   diff_app->add_option("--depth,-d", diff.options.depth, "deepest module level listed (default 4)")->check(CLI::NonNegativeNumber);
-  diff_app->add_option("--width", diff.options.width, kWidthHelp);
+  add_width_option(*diff_app, diff.options.width);
   diff_app->add_option("--fail-above", diff.fail_above,
                        "exit 9 after the report when a total (params, FLOPs, MACs, bytes) changed by more than PCT percent")
       ->check(CLI::NonNegativeNumber);

@@ -58,7 +58,9 @@ std::vector<DiffRow> diff_rows(const ReportDiff& diff, const DiffOptions& option
     return side_signature(m.a) + "/" + side_signature(m.b);
   };
   std::vector<DiffRow> rows;
-  for (ModuleRow& row : group_rows(tree, {options.depth, true, false})) {
+  TableOptions grouping;
+  grouping.depth = options.depth;
+  for (ModuleRow& row : group_rows(tree, grouping)) {
     DiffRow sum;
     for (const int member : row.modules) {
       sum.a += diff.modules[static_cast<size_t>(member)].a;

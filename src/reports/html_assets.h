@@ -10,10 +10,10 @@ namespace flopscope::html {
 inline constexpr const char* kStyle = R"CSS(
 body { font: 14px/1.45 system-ui, sans-serif; margin: 24px; color: #1c2330; max-width: 1500px; }
 h1 { font-size: 20px; margin: 0 0 4px; word-break: break-all; }
-h2 { font-size: 16px; margin: 28px 0 8px; border-bottom: 1px solid #d5dbe5; padding-bottom: 4px; }
-dl.meta { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; margin: 8px 0; }
+h2 { font-size: 16px; margin: 20px 0 6px; border-bottom: 1px solid #d5dbe5; padding-bottom: 3px; }
+dl.meta { display: grid; grid-template-columns: max-content minmax(0, 1fr) max-content minmax(0, 1fr); gap: 2px 16px; margin: 6px 0; }
 dl.meta dt { color: #5b6578; } dl.meta dd { margin: 0; word-break: break-all; }
-.convention { background: #eef3fb; border-left: 3px solid #1f5fbf; padding: 6px 10px; }
+.convention { background: #eef3fb; border-left: 3px solid #1f5fbf; padding: 4px 10px; margin: 8px 0; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 th, td { padding: 2px 6px; border-bottom: 1px solid #edf0f5; white-space: nowrap; text-align: left; }
 td.n, th.n { text-align: right; }
@@ -24,6 +24,13 @@ th.sorted::after { content: " \25BE"; }
 #modules td.module { font-family: ui-monospace, monospace; }
 #modules td.shape { font-family: ui-monospace, monospace; font-size: 12px; color: #5b6578; max-width: 110px;
                     overflow: hidden; text-overflow: ellipsis; }
+#modules td.type { max-width: 190px; overflow: hidden; text-overflow: ellipsis; }
+#totals th, #totals td { padding: 1px 6px; }
+/* Left out of narrower windows in the terminal table's order: shapes, then the split of FLOPs. */
+.left-out { display: none; }
+@media (max-width: 1599px) { #modules .o1 { display: none; } .left-out { display: block; } }
+@media (max-width: 1399px) { #modules .o2 { display: none; } }
+@media (min-width: 1400px) { .o2-note { display: none; } }
 .tw { border: 0; background: none; cursor: pointer; width: 18px; padding: 0; color: #1f5fbf; font-size: 12px; }
 .tw[aria-expanded="true"]::before { content: "\25BE"; } .tw[aria-expanded="false"]::before { content: "\25B8"; }
 .leaf { display: inline-block; width: 18px; }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <sstream>
+#include <utility>
 
 namespace flopscope {
 
@@ -32,14 +33,10 @@ class RowLister {
     return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
   }
 
-  // `members`: the module shown, and for a group its counterpart in every repeat (same structure).
-  void emit(const std::vector<int>& members, const std::string& path, const std::string& local_name, int depth,
-            std::vector<ModuleRow>& rows) {
-    if (options_.depth >= 0 && depth > options_.depth) return;
-    const std::string indent(static_cast<size_t>(depth) * 2, ' ');
-    rows.push_back({indent + (path.empty() ? "(model)" : path), indent + local_name, path, depth, members});
-    const auto& children = tree_.children(members[0]);
-    const std::string prefix = path.empty() ? "" : path + ".";
+  // Consecutive children [first, end) that one group row shows: numbered in sequence, equal subtrees.
+  std::vector<std::pair<size_t, size_t>> spans(int index) {
+    const auto& children = tree_.children(index);
+    std::vector<std::pair<size_t, size_t>> spans;
     for (size_t i = 0; i < children.size();) {
       size_t j = i + 1;
       const std::string first_name = tree_.local_name(children[i]);
@@ -50,23 +47,51 @@ class RowLister {
           ++j;
         }
       }
-      std::vector<int> child_members;
-      for (size_t k = i; k < j; ++k) {
-        for (const int member : members) child_members.push_back(tree_.children(member)[k]);
-      }
-      if (j - i > 1) {
-        const size_t before = rows.size();
-        const std::string range = "[" + first_name + "-" + tree_.local_name(children[j - 1]) + "]";
-        emit(child_members, prefix + range, range, depth + 1, rows);
-        if (rows.size() > before) {
-          const std::string repeats = " (x" + std::to_string(j - i) + ")";
-          rows[before].label += repeats;
-          rows[before].tree_label += repeats;
-        }
-      } else {
-        emit(child_members, prefix + first_name, first_name, depth + 1, rows);
-      }
+      spans.emplace_back(i, j);
       i = j;
+    }
+    return spans;
+  }
+
+  // `members`: the module shown, and for a group its counterpart in every repeat (same structure).
+  // A container that never ran and holds one group (a ModuleList of equal blocks) is shown as that
+  // group's row: "resblocks.[0-11] (x12)".
+  void emit(const std::vector<int>& members, const std::string& path, const std::string& local_name, int depth,
+            std::vector<ModuleRow>& rows) {
+    if (options_.depth >= 0 && depth > options_.depth) return;
+    const auto child_spans = spans(members[0]);
+    const bool folds = tree_.passes_through && tree_.passes_through(members[0]) && child_spans.size() == 1 &&
+                       child_spans[0].second - child_spans[0].first > 1 && !path.empty();
+    if (folds) {
+      emit_span(members, child_spans[0], path + ".", local_name + ".", depth, rows);
+      return;
+    }
+    const std::string indent(static_cast<size_t>(depth) * 2, ' ');
+    rows.push_back({indent + (path.empty() ? "(model)" : path), indent + local_name, path, depth, members});
+    for (const auto& span : child_spans) emit_span(members, span, path.empty() ? "" : path + ".", "", depth + 1, rows);
+  }
+
+  // The row of children [span.first, span.second) of each of `members`: one child's, or a group's.
+  void emit_span(const std::vector<int>& members, std::pair<size_t, size_t> span, const std::string& prefix,
+                 const std::string& name_prefix, int depth, std::vector<ModuleRow>& rows) {
+    const auto [i, j] = span;
+    const auto& children = tree_.children(members[0]);
+    std::vector<int> child_members;
+    for (size_t k = i; k < j; ++k) {
+      for (const int member : members) child_members.push_back(tree_.children(member)[k]);
+    }
+    const std::string first_name = tree_.local_name(children[i]);
+    if (j - i == 1) {
+      emit(child_members, prefix + first_name, name_prefix + first_name, depth, rows);
+      return;
+    }
+    const size_t before = rows.size();
+    const std::string range = "[" + first_name + "-" + tree_.local_name(children[j - 1]) + "]";
+    emit(child_members, prefix + range, name_prefix + range, depth, rows);
+    if (rows.size() > before) {
+      const std::string repeats = " (x" + std::to_string(j - i) + ")";
+      rows[before].label += repeats;
+      rows[before].tree_label += repeats;
     }
   }
 
@@ -93,6 +118,7 @@ std::vector<ModuleRow> module_rows(const AnalyzedRun& run, const TableOptions& o
   RowTree tree;
   tree.children = [&](int index) -> const std::vector<int>& { return modules[static_cast<size_t>(index)].children; };
   tree.local_name = [&](int index) { return modules[static_cast<size_t>(index)].local_name(); };
+  tree.passes_through = [&](int index) { return run.analysis->modules[static_cast<size_t>(index)].calls == 0; };
   tree.own_signature = [&](int index) {
     const ModuleInfo& m = modules[static_cast<size_t>(index)];
     const ModuleCounts& c = run.analysis->modules[static_cast<size_t>(index)];

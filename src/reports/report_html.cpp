@@ -1,6 +1,7 @@
 // HTML: one self-contained page (inline CSS, SVG and script; nothing fetched) with the header, totals,
-// towers, an icicle chart of where the FLOPs go, the collapsible and sortable module tree with every
-// column of the table, the roofline when asked for, the cross-check verdict, coverage and conventions.
+// an icicle chart of where the FLOPs go (both on a 1280 x 800 window's first screen), towers, the
+// collapsible and sortable module tree with every column of the table (narrow windows leave some out),
+// the roofline when asked for, the cross-check verdict, coverage and conventions.
 // Every number is one of the table's (module_table) or the analysis's; the page computes none.
 #include <algorithm>
 #include <functional>
@@ -12,6 +13,7 @@
 #include "flopscope/reports/number_format.h"
 #include "flopscope/reports/report.h"
 #include "flopscope/reports/tool_identity.h"
+#include "docs_links.h"
 #include "html_assets.h"
 #include "svg_kit.h"
 
@@ -21,8 +23,10 @@ namespace {
 using svg::escape;
 using svg::number;
 
-// Rows of the module tree are open (their children shown) above this depth when the page loads.
-constexpr int kOpenDepth = 4;  // OpenCLIP: (model) > visual > transformer > resblocks > [0-11]
+// When the page loads, rows of the module tree are shown down to this depth, and a group's blocks
+// stay folded: one rule for every tower (OpenCLIP: (model) > visual > transformer > resblocks.[0-11]).
+constexpr int kOpenDepth = 3;
+bool opens(const ModuleLine& line) { return line.row.depth < kOpenDepth && line.repeat == 1; }
 constexpr double kIcicleWidth = 1200, kIcicleRow = 22;
 const char* const kPalette[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f"};
 
@@ -38,12 +42,15 @@ std::vector<int> parents_of(const std::vector<ModuleLine>& lines) {
   return parents;
 }
 
-// "attn" for "visual.transformer.resblocks.[0-11].attn"; "[0-11] (x12)" for the group itself.
+// "attn (x12)" for "visual.transformer.resblocks.[0-11].attn" (summed over 12 blocks); the group's
+// own row "resblocks.[0-11] (x12)", as the terminal table names it.
 std::string local_name(const ModuleLine& line) {
-  const std::string& path = line.row.path;
-  if (path.empty()) return "(model)";
-  const std::string name = last_component(path);  // a group's "[0-11]" holds no dot
-  return line.repeat > 1 ? name + " (x" + std::to_string(line.repeat) + ")" : name;
+  if (line.row.path.empty()) return "(model)";
+  const std::string& label = line.row.tree_label;
+  const std::string name = label.substr(std::min(label.find_first_not_of(' '), label.size()));
+  const std::string repeats = " (x" + std::to_string(line.repeat) + ")";
+  const bool marked = name.size() >= repeats.size() && name.compare(name.size() - repeats.size(), repeats.size(), repeats) == 0;
+  return line.repeat > 1 && !marked ? name + repeats : name;
 }
 
 std::string display_path(const ModuleLine& line) {
@@ -60,29 +67,31 @@ std::set<int> modules_with_check_problems(const AnalyzedRun& run) {
   return modules;
 }
 
+// The model, what ran and how, in two lines of a grid, and the conventions every number follows.
 void write_header(std::ostringstream& out, const AnalyzedRun& run) {
-  out << "<h1>" << escape(run.model->path()) << "</h1>\n<dl class=\"meta\">\n"
-      << "<dt>method</dt><dd>" << escape(run.options->method) << "</dd>\n<dt>inputs</dt><dd>";
-  for (const auto& spec : run.options->inputs) out << "<code>" << escape(to_string(spec)) << "</code> ";
-  out << "</dd>\n<dt>run</dt><dd>"
+  out << "<h1>" << escape(run.model->path()) << "</h1>\n<dl class=\"meta\">\n<dt>inputs</dt><dd>" << escape(run.options->method) << "(";
+  for (size_t i = 0; i < run.options->inputs.size(); ++i) out << (i ? ", " : "") << "<code>" << escape(to_string(run.options->inputs[i])) << "</code>";
+  out << ")</dd>\n<dt>run</dt><dd>"
       << (run.recording->timed ? "real forward on " + escape(to_string(run.options->device)) : std::string(kDryRunMeaning)) << "</dd>\n"
       << "<dt>tool</dt><dd>" << escape(tool_identity()) << "</dd>\n";
   if (!run.command_line.empty()) out << "<dt>command</dt><dd><code>" << escape(run.command_line) << "</code></dd>\n";
-  out << "</dl>\n<p class=\"convention\">" << kConventions << "; bytes are "
-         "what the ops that ran read and wrote, each argument once (docs/bytes.md); a group of identical blocks "
-         "(<code>[0-11] (x12)</code>) shows the sum over its repeats.</p>\n";
+  out << "</dl>\n<p class=\"convention\">" << kConventions << "; bytes are what the ops that ran read and wrote, each argument once ("
+      << link_docs("docs/bytes.md") << "); a group of identical blocks (<code>[0-11] (x12)</code>) shows the sum over its repeats.</p>\n";
 }
 
 void write_totals(std::ostringstream& out, const AnalyzedRun& run) {
-  const Counts& t = run.analysis->total;
   out << "<h2>Totals</h2>\n<table id=\"totals\">\n";
   for (const auto& line : total_lines(run)) {
     out << "<tr><th scope=\"row\" class=\"depth" << line.depth << "\">" << escape(line.name) << "</th><td class=\"n\">"
-        << line.exact << "</td><td class=\"n\">" << escape(line.human) << "</td><td class=\"muted\">" << escape(line.meaning)
+        << line.exact << "</td><td class=\"n\">" << escape(line.human) << "</td><td class=\"muted\">" << link_docs(escape(line.meaning))
         << "</td></tr>\n";
   }
   out << "</table>\n";
+}
+
+void write_towers(std::ostringstream& out, const AnalyzedRun& run) {
   if (run.towers.empty()) return;
+  const Counts& t = run.analysis->total;
   out << "<h2>Towers</h2>\n<table id=\"towers\"><tr><th>tower</th><th class=\"n\">params</th><th class=\"n\">FLOPs</th>"
          "<th class=\"n\">matmul FLOPs</th><th class=\"n\">% FLOPs</th></tr>\n";
   for (const CountedTower& tower : run.towers) {
@@ -95,6 +104,28 @@ void write_totals(std::ostringstream& out, const AnalyzedRun& run) {
   out << "</table>\n";
 }
 
+// What each drawn block of the icicle is called: its own name, or where two blocks would read the
+// same ("transformer", "attn (x12)" in both towers), the name of the top-level module it is under
+// too ("attn (x12) in visual"), and failing that its path.
+std::vector<std::string> icicle_labels(const std::vector<ModuleLine>& lines, const std::vector<int>& parents) {
+  std::vector<std::string> labels;
+  for (const auto& line : lines) labels.push_back(local_name(line));
+  const auto repeated = [&](size_t i) { return std::count(labels.begin(), labels.end(), labels[i]) > 1; };
+  std::vector<bool> shared(lines.size());
+  for (size_t i = 0; i < lines.size(); ++i) shared[i] = repeated(i);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (!shared[i] || lines[i].row.depth < 2) continue;
+    size_t top = i;
+    while (lines[top].row.depth > 1) top = static_cast<size_t>(parents[top]);
+    labels[i] += " in " + local_name(lines[top]);
+  }
+  for (size_t i = 0; i < lines.size(); ++i) shared[i] = repeated(i);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (shared[i]) labels[i] = display_path(lines[i]);
+  }
+  return labels;
+}
+
 // An icicle: one band per tree level, each module as wide as its share of the model's FLOPs, placed
 // under its parent; a parent's own ops leave the rest of its width empty. Hover shows the numbers.
 void write_icicle(std::ostringstream& out, const std::vector<ModuleLine>& lines, const std::vector<int>& parents) {
@@ -104,6 +135,7 @@ void write_icicle(std::ostringstream& out, const std::vector<ModuleLine>& lines,
   for (const auto& line : lines) levels = std::max(levels, line.row.depth + 1);
   std::vector<double> left(lines.size(), 0.0), cursor(lines.size(), 0.0);
   std::hash<std::string> hash;
+  const std::vector<std::string> labels = icicle_labels(lines, parents);
   out << "<h2>Where the FLOPs go</h2>\n<p class=\"muted\">Width is the share of the model's "
       << with_separators(total) << " FLOPs; hover a block for its numbers, click it to find it in the module tree.</p>\n"
       << "<div class=\"scroll\"><svg id=\"icicle\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kIcicleWidth << "\" height=\""
@@ -117,13 +149,13 @@ void write_icicle(std::ostringstream& out, const std::vector<ModuleLine>& lines,
     if (parent >= 0) cursor[static_cast<size_t>(parent)] += width;
     if (!line.called || width < 0.5) continue;  // too narrow to see; its numbers are in the tree
     const double y = line.row.depth * kIcicleRow;
-    out << "<g data-path=\"" << escape(line.row.path) << "\"><rect x=\"" << number(left[i]) << "\" y=\"" << number(y)
+    out << "<g data-path=\"" << escape(line.row.path) << "\" data-label=\"" << escape(labels[i]) << "\"><rect x=\"" << number(left[i]) << "\" y=\"" << number(y)
         << "\" width=\"" << number(width) << "\" height=\"" << number(kIcicleRow - 1) << "\" fill=\""
         << kPalette[hash(line.type) % std::size(kPalette)] << "\"/><title>" << escape(display_path(line)) << " (" << escape(line.type)
         << ")\nFLOPs " << with_separators(line.counts.flops()) << " (" << fixed(line.percent_of_flops, 2) << "%)\nmatmul "
         << with_separators(line.counts.matmul_flops) << ", elementwise " << with_separators(line.counts.elementwise_flops)
         << "\nparams " << with_separators(line.params) << "</title>";
-    const std::string name = local_name(line);
+    const std::string& name = labels[i];
     const size_t fits = static_cast<size_t>(std::max(0.0, (width - 6) / 7));  // ~7 px per character at 12 px
     if (fits >= 3) {
       out << "<text x=\"" << number(left[i] + 3) << "\" y=\"" << number(y + 15) << "\" font-size=\"12\" fill=\"#fff\" pointer-events=\"none\">"
@@ -142,31 +174,44 @@ void write_module_tree(std::ostringstream& out, const AnalyzedRun& run, const st
   for (const int parent : parents) {
     if (parent >= 0) has_children[static_cast<size_t>(parent)] = true;
   }
+  // Columns of class o1 (inputs, outputs), then o2 (matmul and elementwise FLOPs), are left out of
+  // narrower windows, as the terminal table leaves them out (the style's media queries).
   out << "<h2>Modules</h2>\n<p class=\"tools\"><button id=\"expand-all\">expand all</button><button id=\"collapse-all\">"
          "collapse all</button><span class=\"muted\">Click a column title to sort each module's children by it.</span></p>\n"
+         "<p class=\"muted left-out\">Left out to fit this window: <span class=\"o1-note\">inputs and outputs (below 1,600 px)</span>"
+         "<span class=\"o2-note\">, matmul and elementwise FLOPs (below 1,400 px; matmul = 2 x MACs, elementwise = FLOPs - matmul)"
+         "</span>. A wider window shows them; the CSV and JSON reports have every column.</p>\n"
       << "<div class=\"scroll\"><table id=\"modules\"><thead><tr><th>module</th><th>type</th><th class=\"n\" data-sort=\"calls\">calls</th>"
-         "<th>inputs</th><th>outputs</th><th class=\"n\" data-sort=\"params\">params</th>"
-         "<th class=\"n\" data-sort=\"flops\">FLOPs</th><th class=\"n\" data-sort=\"matmul\">matmul FLOPs</th>"
-         "<th class=\"n\" data-sort=\"elementwise\">elementwise FLOPs</th><th class=\"n\" data-sort=\"macs\">MACs</th>"
+         "<th class=\"o1\">inputs</th><th class=\"o1\">outputs</th><th class=\"n\" data-sort=\"params\">params</th>"
+         "<th class=\"n\" data-sort=\"flops\">FLOPs</th><th class=\"n o2\" data-sort=\"matmul\">matmul FLOPs</th>"
+         "<th class=\"n o2\" data-sort=\"elementwise\">elementwise FLOPs</th><th class=\"n\" data-sort=\"macs\">MACs</th>"
          "<th class=\"n\">% FLOPs</th><th class=\"n\" data-sort=\"bytes\">bytes</th>"
       << (timed ? "<th class=\"n\" data-sort=\"time\">time</th>" : "") << "</tr></thead>\n<tbody>\n";
   for (size_t i = 0; i < lines.size(); ++i) {
     const ModuleLine& line = lines[i];
-    const bool visible = line.row.depth <= kOpenDepth;  // every ancestor is open
+    bool visible = true;  // every ancestor is open
+    for (int p = parents[i]; visible && p >= 0; p = parents[static_cast<size_t>(p)]) visible = opens(lines[static_cast<size_t>(p)]);
     const bool bad = std::any_of(line.row.modules.begin(), line.row.modules.end(), [&](int m) { return problems.count(m) > 0; });
-    const auto count = [&](int64_t n) {
-      return line.called ? "<td class=\"n\" data-v=\"" + std::to_string(n) + "\">" + with_separators(n) + "</td>" : std::string("<td class=\"n\">-</td>");
+    const auto count = [&](int64_t n, const char* more = "") {
+      const std::string cls = std::string("n") + more;
+      return line.called ? "<td class=\"" + cls + "\" data-v=\"" + std::to_string(n) + "\">" + with_separators(n) + "</td>"
+                         : "<td class=\"" + cls + "\">-</td>";
     };
+    const std::string flops = line.work_in_parent ? "<td class=\"n\" title=\"never called: its weights are used by the module above, "
+                                                    "whose row counts that work\">in parent</td>"
+                              : line.not_run      ? "<td class=\"n\" title=\"never called, and nothing read its weights\">not run</td>"
+                                                  : count(line.counts.flops());
     out << "<tr data-p=\"" << parents[i] << "\" data-path=\"" << escape(line.row.path) << "\"" << (bad ? " class=\"bad\"" : "")
         << (visible ? "" : " hidden") << "><td class=\"module\" style=\"padding-left:" << 4 + 16 * line.row.depth << "px\">"
-        << (has_children[i] ? std::string("<button class=\"tw\" aria-expanded=\"") + (line.row.depth < kOpenDepth ? "true" : "false") +
+        << (has_children[i] ? std::string("<button class=\"tw\" aria-expanded=\"") + (opens(line) ? "true" : "false") +
                                   "\" aria-label=\"expand or collapse\"></button>"
                             : "<span class=\"leaf\"></span>")
-        << escape(line.row.path.empty() ? "(model)" : local_name(line)) << "</td><td>" << escape(line.marked_type()) << "</td>"
-        << "<td class=\"n\" data-v=\"" << line.calls << "\">" << line.calls << "</td><td class=\"shape\" title=\"" << escape(line.inputs)
-        << "\">" << escape(line.inputs) << "</td><td class=\"shape\" title=\"" << escape(line.outputs) << "\">" << escape(line.outputs)
-        << "</td><td class=\"n\" data-v=\"" << line.params << "\">" << with_separators(line.params) << "</td>"
-        << count(line.counts.flops()) << count(line.counts.matmul_flops) << count(line.counts.elementwise_flops) << count(line.counts.macs)
+        << escape(line.row.path.empty() ? "(model)" : local_name(line)) << "</td><td class=\"type\" title=\"" << escape(line.marked_type())
+        << "\">" << escape(line.marked_type()) << "</td>"
+        << "<td class=\"n\" data-v=\"" << line.calls << "\">" << line.calls << "</td><td class=\"shape o1\" title=\"" << escape(line.inputs)
+        << "\">" << escape(line.inputs) << "</td><td class=\"shape o1\" title=\"" << escape(line.outputs) << "\">" << escape(line.outputs)
+        << "</td><td class=\"n\" data-v=\"" << line.params << "\">" << with_separators(line.params) << "</td>" << flops
+        << count(line.counts.matmul_flops, " o2") << count(line.counts.elementwise_flops, " o2") << count(line.counts.macs)
         << "<td class=\"n\">" << (line.called ? fixed(line.percent_of_flops, 2) + "%" : "-") << "</td>" << count(line.bytes);
     if (timed) out << "<td class=\"n\" data-v=\"" << line.seconds << "\">" << (line.called ? human_seconds(line.seconds) : "-") << "</td>";
     out << "</tr>\n";
@@ -210,6 +255,14 @@ void write_coverage(std::ostringstream& out, const Analysis& a) {
     }
     out << "</table>\n";
   }
+  if (!a.modules_by_base_rule.empty()) {
+    out << "<p>Modules counted by the rule of the type they extend (their ops count the same; " << link_docs("docs/counting.md") << "):</p>\n<ul>\n";
+    for (const auto& m : a.modules_by_base_rule) {
+      out << "<li><code>" << escape(m.type) << "</code> extends <code>" << escape(m.base) << "</code>, " << m.calls << " calls, e.g. "
+          << escape(m.example) << "</li>\n";
+    }
+    out << "</ul>\n";
+  }
   if (a.modules_without_rule.empty()) return;
   out << "<p>Modules without a rule, counted from the aten ops they ran:</p>\n<ul>\n";
   for (const auto& m : a.modules_without_rule) {
@@ -226,7 +279,7 @@ void write_conventions(std::ostringstream& out, const AnalyzedRun& run) {
     out << "<tr><td>" << escape(c.name) << "</td><td class=\"n\">" << with_separators(c.value) << (macs ? " MACs" : " FLOPs")
         << "</td><td class=\"muted\">" << escape(c.meaning) << "</td></tr>\n";
   }
-  out << "</table>\n<p class=\"muted\">See docs/conventions.md.</p>\n";
+  out << "</table>\n<p class=\"muted\">See " << link_docs("docs/conventions.md") << ".</p>\n";
 }
 
 }  // namespace
@@ -242,10 +295,11 @@ std::string render_html(const AnalyzedRun& run, const TableOptions& options) {
   write_header(out, run);
   write_totals(out, run);
   write_icicle(out, lines, parents);
+  write_towers(out, run);
   write_module_tree(out, run, lines, parents);
   if (run.hardware != nullptr) {
     out << "<h2>Roofline</h2>\n<div class=\"scroll\">" << render_roofline_svg(run, options) << "</div>\n<pre>"
-        << escape(render_roofline_table(run, options)) << "</pre>\n";
+        << link_docs(escape(render_roofline_table(run, options))) << "</pre>\n";
   }
   write_crosscheck(out, run);
   write_coverage(out, *run.analysis);

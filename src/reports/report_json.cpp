@@ -260,7 +260,7 @@ nlohmann::json timing_json(const Model& model, const Recording& recording, const
 
 }  // namespace
 
-nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
+nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck, bool totals_only) {
   const Model& model = *run.model;
   const Recording& recording = *run.recording;
   const Analysis& a = *run.analysis;
@@ -283,8 +283,12 @@ nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck) {
   j["memory_estimate"] = memory_json(estimate_memory(model, recording));
   j["towers"] = towers_json(run.towers);
   j["conventions_compared"] = conventions_json(conventions(model, recording, a, run.towers));
-  j["modules"] = modules_json(model, a);
-  j["calls"] = calls_json(model, recording, a);
+  if (totals_only) {
+    j["totals_only"] = true;
+  } else {
+    j["modules"] = modules_json(model, a);
+    j["calls"] = calls_json(model, recording, a);
+  }
   j["uncovered_ops"] = uncovered_ops_json(a);
   j["modules_without_rule"] = modules_without_rule_json(a);
   if (!a.modules_by_base_rule.empty()) j["modules_by_base_rule"] = modules_by_base_rule_json(a);

@@ -41,7 +41,7 @@ std::string fps_text(double fps) { return fixed(fps, fps == std::floor(fps) ? 0 
 // Each device's bandwidth and, at the chosen precisions, its dense peak and ridge point.
 void write_hardware(std::ostringstream& out, const HardwareQuestion& question, size_t width) {
   if (question.devices.empty()) return;
-  out << "\nHardware (dense peaks, never the sparsity figures; ridge = peak / bandwidth; sources in each file)\n";
+  out << "\n" << wrap_text("Hardware ", "(dense peaks, never the sparsity figures; ridge = peak / bandwidth; sources in each file)", width);
   for (const Hardware& device : question.devices) {
     std::string facts = "memory " + human_rate(device.bandwidth.value, "B/s");
     for (const PrecisionChoice& precision : question.precisions) {
@@ -54,17 +54,19 @@ void write_hardware(std::ostringstream& out, const HardwareQuestion& question, s
   }
 }
 
-void write_required(std::ostringstream& out, const AnalyzedRun& run) {
+void write_required(std::ostringstream& out, const AnalyzedRun& run, size_t width) {
   const double fps = run.hardware->fps;
   if (fps <= 0) return;
   const Counts& t = run.analysis->total;
   const double flop_rate = static_cast<double>(t.flops()) * fps;
   const double mac_rate = static_cast<double>(t.macs) * fps;
   out << "\nRequired at " << fps_text(fps) << " fps (one forward per frame)\n";
-  out << "  compute  " << with_separators(t.flops()) << " FLOPs/frame x " << fps_text(fps) << " = " << human_rate(flop_rate, "FLOP/s")
-      << " = " << fixed(flop_rate / 1e12, 3) << " TOPS as vendors count (1 multiply-add = 2 ops)\n";
-  out << "  MACs     " << with_separators(t.macs) << " MACs/frame x " << fps_text(fps) << " = " << human_rate(mac_rate, "MAC/s")
-      << " (matrix work only: " << fixed(2 * mac_rate / 1e12, 3) << " TOPS)\n";
+  out << wrap_text("  compute  ", with_separators(t.flops()) + " FLOPs/frame x " + fps_text(fps) + " = " + human_rate(flop_rate, "FLOP/s") +
+                                      " = " + fixed(flop_rate / 1e12, 3) + " TOPS as vendors count (1 multiply-add = 2 ops)",
+                   width);
+  out << wrap_text("  MACs     ", with_separators(t.macs) + " MACs/frame x " + fps_text(fps) + " = " + human_rate(mac_rate, "MAC/s") +
+                                      " (matrix work only: " + fixed(2 * mac_rate / 1e12, 3) + " TOPS)",
+                   width);
 }
 
 std::vector<std::string> header(const AnalyzedRun& run, bool measured, bool fraction) {
@@ -101,17 +103,21 @@ std::string render_roofline_table(const AnalyzedRun& run, const TableOptions& op
   std::ostringstream out;
   const HardwareQuestion& question = *run.hardware;
   write_hardware(out, question, options.width);
-  write_required(out, run);
+  write_required(out, run, options.width);
   const bool measured = run.recording->timed;
   const std::vector<ModuleRow> rows = module_rows(run, options);
   const auto towers = tower_workloads(run);
   for (const PrecisionChoice& precision : question.precisions) {
     const Hardware* measured_on = measured_device(run, precision);
-    out << "\nRoofline at " << to_string(precision) << ": activations " << storage_bits(precision.compute) << " bits, weights "
-        << storage_bits(precision.weights) << " bits per element"
-        << (precision.compute == run_precision(run) && precision.weights == precision.compute ? "" : " (projected from the run's sizes)")
-        << "\n  bound = max(FLOPs / peak, bytes / bandwidth), 'mem' or 'cmp' the roof that binds; bytes: every op reads its\n"
-        << "  arguments and writes its results once; fused: the module's inputs, outputs and parameters once (docs/bytes.md)\n";
+    out << "\n"
+        << wrap_text("Roofline at " + to_string(precision) + ": ",
+                     "activations " + std::to_string(storage_bits(precision.compute)) + " bits, weights " +
+                         std::to_string(storage_bits(precision.weights)) + " bits per element" +
+                         (precision.compute == run_precision(run) && precision.weights == precision.compute ? "" : " (projected from the run's sizes)"),
+                     options.width)
+        << wrap_text("  ", "bound = max(FLOPs / peak, bytes / bandwidth), 'mem' or 'cmp' the roof that binds; bytes: every op reads its "
+                           "arguments and writes its results once; fused: the module's inputs, outputs and parameters once (docs/bytes.md)",
+                     options.width);
     if (measured) {
       out << wrap_text("  measured: ",
                        "this machine, " + to_string(run_precision(run)) + ", between each module's enter and exit hooks" +
@@ -132,7 +138,7 @@ std::string render_roofline_table(const AnalyzedRun& run, const TableOptions& op
     }
     // When the devices need the room, the achieved rate (FLOPs / measured), the fused bytes, then the
     // calls and the FLOPs (the module table has both) go first.
-    const FittedTable table = fit_text_table(cells, 1, {"achieved", "fused bytes", "calls", "FLOPs"}, options.width);
+    const FittedTable table = fit_text_table(cells, 1, {"achieved", "fused bytes", "calls", "FLOPs"}, options.width, {"module"});
     out << table.text << left_out_line(table, options.width);
     const auto max_fps_list = [&](const Workload& w) {
       std::string list;

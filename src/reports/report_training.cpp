@@ -22,15 +22,16 @@ int64_t batch_of(const AnalyzedRun& run) { return std::max<int64_t>(1, batch_siz
 
 // Per module row: forward, backward, step and their ratio (header first).
 std::vector<std::vector<std::string>> training_cells(const std::vector<ModuleLine>& lines,
-                                                     const std::function<std::string(const ModuleLine&)>& label) {
+                                                     const std::function<std::string(const ModuleLine&)>& label, bool si = false) {
+  const auto number = [si](int64_t n) { return si ? human_count(n) : with_separators(n); };
   std::vector<std::vector<std::string>> cells = {{"module", "type", "forward FLOPs", "backward FLOPs", "step FLOPs", "bwd / fwd"}};
   for (const ModuleLine& l : lines) {
     if (!l.called) {  // a container that is never called (ModuleList): kept, its children are indented under it
       cells.push_back({label(l), l.type, "-", "-", "-", "-"});
       continue;
     }
-    cells.push_back({label(l), l.type, with_separators(l.counts.flops()), with_separators(l.backward.flops()),
-                     with_separators(l.counts.flops() + l.backward.flops()), ratio(l.backward.flops(), l.counts.flops())});
+    cells.push_back({label(l), l.type, number(l.counts.flops()), number(l.backward.flops()), number(l.counts.flops() + l.backward.flops()),
+                     ratio(l.backward.flops(), l.counts.flops())});
   }
   return cells;
 }
@@ -79,9 +80,11 @@ std::string heading(const AnalyzedRun& run) {
 
 std::string render_training_table(const AnalyzedRun& run, const TableOptions& options) {
   std::ostringstream out;
-  out << "\n" << heading(run) << "\n";
+  out << "\n" << wrap_text("", heading(run), options.width);
   const auto tree = [](const ModuleLine& l) { return l.row.tree_label; };
-  const FittedTable table = fit_text_table(training_cells(module_lines(run, options), tree), 2, {}, options.width, "type");
+  const std::vector<ModuleLine> lines = module_lines(run, options);
+  const FittedTable table = fit_counts_table([&](bool si) { return training_cells(lines, tree, si); }, 2, {}, {"type"},
+                                             options.width, {"module"}, options.units);
   out << table.text << left_out_line(table, options.width);
   for (const auto& [name, text] : training_totals(run)) {
     out << wrap_text("  " + name + std::string(name.size() < 18 ? 18 - name.size() : 1, ' '), text, options.width);

@@ -44,7 +44,7 @@ std::string format_text_table(const std::vector<std::vector<std::string>>& rows,
 }
 
 FittedTable fit_text_table(std::vector<std::vector<std::string>> rows, size_t right_aligned_from,
-                           const std::vector<std::string>& droppable, size_t width, const std::string& shortenable) {
+                           const std::vector<std::string>& droppable, size_t width, const std::vector<std::string>& shortenable) {
   FittedTable fitted;
   const auto fits = [&]() { return width == 0 || rows.empty() || table_width(rows) <= width; };
   for (const std::string& name : droppable) {
@@ -58,32 +58,52 @@ FittedTable fit_text_table(std::vector<std::vector<std::string>> rows, size_t ri
     if (column < right_aligned_from) --right_aligned_from;
     fitted.left_out.push_back(name);
   }
-  const auto cut = fits() ? std::string::npos  // fits() when there are no rows
-                          : static_cast<size_t>(std::find(rows[0].begin(), rows[0].end(), shortenable) - rows[0].begin());
-  if (cut != std::string::npos && cut < rows[0].size()) {
+  for (const std::string& name : shortenable) {
+    if (fits()) break;
+    const size_t cut = static_cast<size_t>(std::find(rows[0].begin(), rows[0].end(), name) - rows[0].begin());
+    if (cut >= rows[0].size()) continue;
     const size_t widest = column_widths(rows)[cut], excess = table_width(rows) - width;
     const size_t keep = std::max<size_t>({16, rows[0][cut].size(), widest > excess ? widest - excess : 0});
     for (size_t r = 1; r < rows.size(); ++r) {
       std::string& cell = rows[r][cut];
       if (cell.size() <= keep) continue;
-      const size_t head = (keep - 1) / 2, tail = keep - 2 - head;  // "..": two of the kept characters
-      cell = cell.substr(0, head) + ".." + cell.substr(cell.size() - tail);
+      // Leading spaces (a tree's indentation) stay; the text after them keeps its two ends.
+      const size_t indent = std::min(cell.find_first_not_of(' '), cell.size());
+      const size_t text = std::max<size_t>(keep > indent ? keep - indent : 0, 8);
+      const size_t head = (text - 1) / 2, tail = text - 2 - head;  // "..": two of the kept characters
+      cell = cell.substr(0, indent + head) + ".." + cell.substr(cell.size() - tail);
     }
-    if (keep < widest) {
-      fitted.shortened = shortenable;
-      fitted.shortened_to = keep;
-    }
+    if (keep < widest) fitted.shortened.emplace_back(name, keep);
   }
+  fitted.fits = fits();
   fitted.text = format_text_table(rows, right_aligned_from);
   return fitted;
 }
 
+FittedTable fit_counts_table(const std::function<std::vector<std::vector<std::string>>(bool si)>& cells, size_t right_aligned_from,
+                             const std::vector<std::string>& droppable, const std::vector<std::string>& more_droppable,
+                             size_t width, const std::vector<std::string>& shortenable, Units units) {
+  std::vector<std::string> all = droppable;
+  all.insert(all.end(), more_droppable.begin(), more_droppable.end());
+  FittedTable table;
+  if (units != Units::SI) {
+    const bool fit = units == Units::Fit;
+    table = fit_text_table(cells(false), right_aligned_from, fit ? droppable : all, width,
+                           fit ? std::vector<std::string>(shortenable.begin(), shortenable.begin() + (shortenable.empty() ? 0 : 1)) : shortenable);
+    if (table.fits || !fit) return table;
+  }
+  table = fit_text_table(cells(true), right_aligned_from, all, width, shortenable);
+  if (units == Units::Fit) table.also_changed.push_back("counts with SI prefixes (--units)");
+  return table;
+}
+
 std::string left_out_line(const FittedTable& table, size_t width) {
-  if (table.left_out.empty() && table.shortened.empty()) return "";
+  if (table.left_out.empty() && table.shortened.empty() && table.also_changed.empty()) return "";
   std::string changes;
   for (const auto& name : table.left_out) changes += (changes.empty() ? "left out " : ", ") + name;
-  if (!table.shortened.empty()) {
-    changes += (changes.empty() ? "" : "; ") + table.shortened + " cut to " + std::to_string(table.shortened_to) + " characters at '..'";
+  for (const std::string& change : table.also_changed) changes += (changes.empty() ? "" : "; ") + change;
+  for (const auto& [name, length] : table.shortened) {
+    changes += (changes.empty() ? "" : "; ") + name + " cut to " + std::to_string(length) + " characters at '..'";
   }
   return wrap_text("  (", "to fit " + std::to_string(width) + " columns: " + changes + "; --width 0 shows all)", width);
 }

@@ -22,14 +22,12 @@ std::vector<TotalLine> total_lines(const AnalyzedRun& run) {
       {"MACs", 0, with_separators(t.macs), human_count(t.macs), "multiply-adds"},
       {"bytes moved", 0, with_separators(run.analysis->traffic.bytes), human_bytes(run.analysis->traffic.bytes),
        "every op reads its arguments and writes its results once (docs/bytes.md)"},
-      {"memory (estimate)", 0, with_separators(memory.total()), human_bytes(memory.total()), "a low estimate (docs/isolation.md)"},
-      {"weights", 1, with_separators(memory.parameter_bytes), human_bytes(memory.parameter_bytes),
-       constants.tensors > 0 ? "parameters, buffers and constants" : "parameters and buffers"},
-      {"activations", 1, with_separators(memory.activation_bytes), human_bytes(memory.activation_bytes),
-       memory.peak_at.empty() ? "live at their peak" : "live at their peak, " + memory.peak_at},
-      {"forward time", 0, "", human_seconds(run.recording->seconds),
-       run.recording->timed ? "with the recording hooks on" : "of this dry run (shapes only, no kernels ran)"},
+      {"memory (estimate)", 0, "", human_bytes(memory.total()),
+       std::string(constants.tensors > 0 ? "weights and constants " : "weights ") + human_bytes(memory.parameter_bytes) +
+           " + activations at their peak " + human_bytes(memory.activation_bytes) + "; a low estimate (docs/isolation.md)"},
   };
+  // A dry run's time says nothing about the model's.
+  if (run.recording->timed) lines.push_back({"forward time", 0, "", human_seconds(run.recording->seconds), "with the recording hooks on"});
   const Counts& data_dependent = run.analysis->data_dependent_total;
   if (run.analysis->data_dependent_code) {
     lines.insert(lines.begin() + 5,

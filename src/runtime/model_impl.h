@@ -3,6 +3,7 @@
 
 #include <torch/script.h>
 
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -20,9 +21,11 @@ struct Model::Impl {
   // The code's tensor constants (Model::code_constants) and their memory: a frozen file's weights.
   CodeConstants code_constants;
   std::unordered_set<const c10::StorageImpl*> constant_storage;
-  // The memory of every parameter and constant, so op arguments that are weights, or views of weights
-  // (a transposed w.t(), a chunk of in_proj_weight), can be told from activations with one lookup.
-  std::unordered_set<const c10::StorageImpl*> weight_storage;
+  // The memory of every parameter and constant -> the module holding it (kCodeConstant for a constant),
+  // so op arguments that are weights, or views of weights (a transposed w.t(), a chunk of
+  // in_proj_weight), can be told from activations, and their module found, with one lookup.
+  static constexpr int kCodeConstant = -1;
+  std::unordered_map<const c10::StorageImpl*, int> weight_owner;
   // The model's packed quantized weights, described once: unpacking copies the weight.
   std::unordered_map<const c10::ivalue::Object*, ValueInfo> packed_weights;
   std::unordered_set<std::string> operator_namespaces;  // of the ops the code calls ("aten", "torchvision")
@@ -31,9 +34,14 @@ struct Model::Impl {
 
   // Records where every weight's memory is (after loading, and again after moving to a device).
   void remember_weight_storage() {
-    weight_storage = constant_storage;
-    for (const at::Tensor& p : module.parameters()) {
-      if (p.has_storage()) weight_storage.insert(p.storage().unsafeGetStorageImpl());
+    weight_owner.clear();
+    for (const auto* storage : constant_storage) weight_owner.emplace(storage, kCodeConstant);
+    for (const auto& named : module.named_modules()) {
+      const auto index = index_of_object.find(named.value._ivalue().get());
+      if (index == index_of_object.end()) continue;
+      for (const at::Tensor& p : named.value.parameters(/*recurse=*/false)) {
+        if (p.has_storage()) weight_owner.emplace(p.storage().unsafeGetStorageImpl(), index->second);
+      }
     }
   }
 
@@ -44,10 +52,13 @@ struct Model::Impl {
   // The method called `name`; throws NoSuchMethod naming the methods there are.
   torch::jit::Method method(const std::string& name) const;
 
-  // A parameter, or a weight the code holds as a constant.
-  bool is_parameter(const at::Tensor& t) const {
-    if (!t.defined() || !t.has_storage()) return false;
-    return weight_storage.count(t.storage().unsafeGetStorageImpl()) > 0;
+  // The module whose parameter `t` is (or views), kCodeConstant for a weight the code holds as a
+  // constant; nullopt when `t` is not a weight.
+  std::optional<int> weight_owner_of(const at::Tensor& t) const {
+    if (!t.defined() || !t.has_storage()) return std::nullopt;
+    const auto found = weight_owner.find(t.storage().unsafeGetStorageImpl());
+    if (found == weight_owner.end()) return std::nullopt;
+    return found->second;
   }
 
   // describe_value(value), taken from what describe() found when `value` is the model's packed weights.

@@ -58,7 +58,9 @@ bool read_arguments(const RecordingSession& session, const at::RecordFunction& f
     const c10::IValue& value = inputs[*offset + i];
     out.push_back(session.model.describe_argument(value));
     for_each_tensor(value, out.back(), [&](const at::Tensor& tensor, ValueInfo& info) {
-      info.is_parameter = session.model.is_parameter(tensor);
+      const std::optional<int> owner = session.model.weight_owner_of(tensor);
+      info.is_parameter = owner.has_value();
+      if (owner && *owner >= 0) session.recording.modules_with_weights_read.insert(*owner);
     });
     out.back().is_out_argument = arguments[i].is_out();
   }

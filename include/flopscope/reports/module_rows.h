@@ -25,6 +25,9 @@ struct RowTree {
   std::function<const std::vector<int>&(int)> children;
   std::function<std::string(int)> local_name;
   std::function<std::string(int)> own_signature;
+  // Optional: a node that did nothing itself (a ModuleList). When its children form one group, the
+  // group's row stands for it ("resblocks.[0-11] (x12)").
+  std::function<bool(int)> passes_through;
 };
 
 std::vector<ModuleRow> group_rows(const RowTree& tree, const TableOptions& options);

@@ -22,6 +22,11 @@ struct ModuleLine {
   std::string outputs;
   int64_t params = 0;   // distinct parameter elements of the subtrees
   bool called = false;
+  // Never called, nor anything under it: its weights were read by the ops of a module above (the code
+  // of MultiheadAttention uses out_proj.weight), so its work is in that row ("in parent"); or they
+  // were not read at all in this run ("not run").
+  bool work_in_parent = false;
+  bool not_run = false;
   Counts counts;        // summed over calls and the group
   int64_t bytes = 0;    // moved by the ops that ran (unfused, docs/bytes.md)
   double seconds = 0.0; // real runs: time inside the calls, with recording hooks
@@ -34,13 +39,23 @@ struct ModuleLine {
   std::string marked_type() const { return data_dependent ? type + " *" : type; }
 };
 
+// The lines of module_rows(); with options.sort, each row's children ordered by that column, largest
+// first (a group's rows stay under it).
 std::vector<ModuleLine> module_lines(const AnalyzedRun& run, const TableOptions& options);
+
+// The columns rows can be ordered by: "flops", "macs", "params", "bytes".
+const std::vector<std::string>& sortable_columns();
+// Throws Error(Usage) naming them unless `column` is one of them.
+void check_sortable_column(const std::string& column);
+// A line's value in one of sortable_columns(), and that column's header ("FLOPs").
+int64_t column_value(const ModuleLine& line, const std::string& column);
+std::string column_header(const std::string& column);
 
 // The cells of the module table (header first) shown by the text table and Markdown: module (as
 // `label` writes it), type, calls, inputs, outputs, params, FLOPs, matmul FLOPs, elementwise FLOPs,
-// MACs, % FLOPs; "-" for the counts of a module that never ran.
+// MACs, % FLOPs; "-" for the counts of a module that never ran. `si`: counts as "41.23 G".
 std::vector<std::vector<std::string>> module_table_cells(const std::vector<ModuleLine>& lines,
-                                                         const std::function<std::string(const ModuleLine&)>& label);
+                                                         const std::function<std::string(const ModuleLine&)>& label, bool si = false);
 
 // The training step's section in Markdown, modules labelled by `label` (run.analysis->training must be
 // set; the text table's is render_training_table in report.h).

@@ -39,6 +39,10 @@ struct TableOptions {
   bool summary = false;           // terminal table: one line (params, FLOPs, MACs, matmul share) instead
   int top = 0;                    // terminal table: the K modules with the most FLOPs of their own, not the tree
   bool all_conventions = false;   // terminal table: every other tool's convention, not the folded line
+  bool all_rows = false;          // terminal table: also modules that hold no parameters and do no work (Identity)
+  Units units = Units::Fit;       // terminal tables of counts, and Markdown's module table
+  std::string sort;               // a column of sortable_columns(): siblings, and --top's ranking, by it; "": model order
+  bool totals_only = false;       // JSON: without the per-module and per-call lists (for scripts that need the totals)
 };
 
 // What the data-dependent FLOPs of a report are, wherever it shows them ("FLOPs of ...").
@@ -58,7 +62,8 @@ struct TotalLine {
 std::vector<TotalLine> total_lines(const AnalyzedRun& run);
 
 std::string render_table(const AnalyzedRun& run, const TableOptions& options);
-nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck);
+// `totals_only`: "modules" and "calls" left out, "totals_only": true.
+nlohmann::json render_json(const AnalyzedRun& run, bool crosscheck, bool totals_only = false);
 // One set of counts as every JSON report writes it: flops, matmul_flops, elementwise_flops,
 // activation_matmul_flops, macs.
 nlohmann::json counts_json(const Counts& counts);

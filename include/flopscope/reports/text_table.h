@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace flopscope {
@@ -14,17 +16,30 @@ constexpr size_t kTerminalWidth = 120;
 std::string format_text_table(const std::vector<std::vector<std::string>>& rows, size_t right_aligned_from);
 
 // A text table within `width` columns (0: any width): the columns named in `droppable` are left out,
-// first named first, until the rows fit; if they still do not, the cells of the column named
-// `shortenable` are cut in the middle ("RelativePo..Attention"), to no fewer than 16 characters.
-// Other cells are never cut: a table whose other columns are wider stays wider.
+// first named first, until the rows fit; if they still do not, the longer cells of the columns named
+// in `shortenable` are cut in the middle ("RelativePo..Attention"), one column after the other, to no
+// fewer than 16 characters (a cell's leading spaces are kept). Other cells are never cut: a table
+// whose other columns are wider stays wider.
 struct FittedTable {
   std::string text;
-  std::vector<std::string> left_out;  // the columns left out
-  std::string shortened;              // the column whose longer cells were cut, "" when none was
-  size_t shortened_to = 0;            // its cells' length after the cut
+  bool fits = true;
+  std::vector<std::string> left_out;                     // the columns left out
+  std::vector<std::pair<std::string, size_t>> shortened;  // the columns whose longer cells were cut, and their length after
+  std::vector<std::string> also_changed;                 // other changes made to fit, as left_out_line says them
 };
 FittedTable fit_text_table(std::vector<std::vector<std::string>> rows, size_t right_aligned_from,
-                           const std::vector<std::string>& droppable, size_t width, const std::string& shortenable = "");
+                           const std::vector<std::string>& droppable, size_t width, const std::vector<std::string>& shortenable = {});
+
+// How a table writes counts: exact integers, with SI prefixes ("41.23 G"), or exact unless the table
+// would then not fit its width.
+enum class Units { Fit, Exact, SI };
+
+// A table of counts, its cells written by `cells(si)`, within `width`: with exact integers when
+// leaving out `droppable` (and cutting `shortenable`) is enough (Units::Fit), else with SI prefixes and
+// `more_droppable` left out too, then `shortenable` cut; a line under it names every change.
+FittedTable fit_counts_table(const std::function<std::vector<std::vector<std::string>>(bool si)>& cells, size_t right_aligned_from,
+                             const std::vector<std::string>& droppable, const std::vector<std::string>& more_droppable,
+                             size_t width, const std::vector<std::string>& shortenable, Units units);
 
 // "  (to fit 120 columns: left out inputs, outputs; type cut to 20 characters at '..'; --width 0
 // shows all)\n"; "" when the table was not changed.

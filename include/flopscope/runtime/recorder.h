@@ -121,6 +121,9 @@ struct Recording {
   // What reading the clock twice costs, measured before the run: the timing error of one module call.
   double timer_overhead_seconds = 0.0;
   std::optional<TrainingRecord> training;  // set by a training step
+  // Modules whose own parameters some recorded op read: also those never called, whose weights their
+  // parent's code uses (MultiheadAttention reads out_proj.weight itself).
+  std::set<int> modules_with_weights_read;
 };
 
 // True when call `index` is a method a module called on itself (Conv2d.forward -> self._conv_forward,
