@@ -237,6 +237,40 @@ TEST_F(Cli, ZooGoesOnPastBadModels) {
   EXPECT_EQ(nlohmann::json::parse(slurp(serial))["models"], json["models"]);
 }
 
+// zoo on a folder that is not OpenCLIP's: each model with its manifest's inputs, or --input for all;
+// a model with neither is named with what to pass; a folder where nothing could be analyzed gets no
+// report at all.
+TEST_F(Cli, ZooOfAnyFolderOfModels) {
+  const fs::path zoo = dir_ / "classifiers";
+  fs::create_directories(zoo);
+  fs::copy_file(flopscope::testing::model_path("test/convnet.pt"), zoo / "a.pt");
+  fs::copy_file(flopscope::testing::model_path("test/convnet.json"), zoo / "a.json");
+  fs::copy_file(flopscope::testing::model_path("test/convnet.pt"), zoo / "b.pt");
+  const std::string report = (dir_ / "zoo.md").string();
+  const Result without = run("zoo " + zoo.string() + " --dry-run -o " + report);
+  EXPECT_EQ(without.code, 2) << without.err;
+  EXPECT_NE(without.err.find("1 of 2 models could not be analyzed; first, b: no inputs given: pass one --input per argument"),
+            std::string::npos) << without.err;
+  EXPECT_NE(slurp(report).find("\n| a | `2x3x32x32:float32:randn`, `2x6:int64:randint:0:10` | "), std::string::npos) << slurp(report);
+  const std::string json = (dir_ / "zoo.json").string();
+  const Result given = run("zoo " + zoo.string() + " --dry-run --input 2x3x32x32 --input 2x6:int64:randint:0:10 -o " + json);
+  EXPECT_EQ(given.code, 0) << given.err;
+  const nlohmann::json j = nlohmann::json::parse(slurp(json));
+  EXPECT_EQ(flopscope::testing::schema_errors(j, "zoo"), "");
+  ASSERT_EQ(j["models"].size(), 2u);
+  EXPECT_EQ(j["models"][0]["total"], j["models"][1]["total"]);  // the same file, the same inputs
+  EXPECT_EQ(j["models"][1]["towers"], false);
+  EXPECT_GT(j["models"][1]["total"]["macs"].get<int64_t>(), 0);
+  // Nothing analyzed: one line, no report.
+  const fs::path broken = dir_ / "broken";
+  fs::create_directories(broken);
+  std::ofstream(broken / "garbage.pt") << "not a zip archive";
+  const std::string none = (dir_ / "none.md").string();
+  const Result nothing = run("zoo " + broken.string() + " -o " + none);
+  EXPECT_EQ(nothing.code, 4) << nothing.err;
+  EXPECT_FALSE(fs::exists(none));
+}
+
 // The sandbox refuses opening files once the model file is open: every bundled test model (and an
 // OpenCLIP model) must still load and run under it, as a user's would; those no LibTorch loads are
 // FileErrors' cases.

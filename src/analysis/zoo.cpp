@@ -31,8 +31,10 @@ ZooEntry analyze_zoo_model(const std::string& path, const ZooOptions& options) {
   load_operator_libraries({});  // torchvision's, where installed, before the sandbox
   Model model = Model::load(path, load);
   RunRequest request;
-  request.preset = "openclip";
-  request.method = "forward";
+  request.inputs = options.inputs;
+  const auto& manifest = model.manifest();
+  const bool manifest_says = manifest && (!manifest->inputs.empty() || !manifest->preset.empty());
+  if (options.inputs.empty() && !manifest_says && model.find_module("visual") >= 0) request.preset = "openclip";
   request.threads = options.threads;
   const RunPlan plan = plan_run(model, request);
   const Recording recording = record(model, plan.options, formula_coverage());
@@ -43,6 +45,8 @@ ZooEntry analyze_zoo_model(const std::string& path, const ZooOptions& options) {
   entry.params = model.total_params();
   entry.total = analysis.total;
   entry.traffic = analysis.traffic;
+  for (const auto& spec : plan.options.inputs) entry.inputs.push_back(to_string(spec));
+  entry.towers = !plan.towers.empty();
   for (const Tower& tower : plan.towers) {
     const TowerTotals totals = tower_totals(model, recording, analysis, tower);
     if (tower.name == "image") {
@@ -63,7 +67,7 @@ ZooEntry analyze_zoo_model(const std::string& path, const ZooOptions& options) {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Counts, macs, matmul_flops, elementwise_flops, activation_flops)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Traffic, bytes, activation_elements, parameter_elements, other_bytes)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ZooEntry, name, params, image_params, image_transformer_params, text_params,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ZooEntry, name, inputs, towers, params, image_params, image_transformer_params, text_params,
                                    text_transformer_params, total, image, text, traffic, expected)
 
 nlohmann::json zoo_entry_json(const ZooEntry& entry) { return entry; }

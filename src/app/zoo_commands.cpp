@@ -20,6 +20,7 @@ WorkResult zoo_command(const ZooRequest& request) {
   ZooOptions options = request.options;
   options.isolation = resolve_isolation(request.isolation, request.max_memory, Device::Cpu);
   const Zoo zoo = analyze_zoo(request.directory, options, request.progress);
+  if (zoo.entries.empty()) throw zoo_failure(zoo);  // no report of nothing
   WorkResult result;
   result.outputs.push_back({request.output, find_format(zoo_formats(), request.format).render(zoo, request.command_line)});
   if (!zoo.failures.empty()) {

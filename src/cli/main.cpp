@@ -297,16 +297,19 @@ int run_cli(int argc, char** argv) {
                               "flopscope sweep clip.pt --preset openclip --training --loss clip --dry-run"}));
 
   flopscope::ZooRequest zoo;
-  CLI::App* zoo_app = app.add_subcommand("zoo", "parameters and FLOPs of every OpenCLIP model in a directory (batch 1)");
-  zoo_app->add_option("directory", zoo.directory, "directory of OpenCLIP TorchScript files")->required();
+  CLI::App* zoo_app = app.add_subcommand("zoo", "parameters and FLOPs of every model in a directory (OpenCLIP's per tower)");
+  zoo_app->add_option("directory", zoo.directory, "directory of TorchScript files (*.pt)")->required();
   add_format_option(*zoo_app, zoo.format, flopscope::zoo_formats(), zoo.output, format_choices);
   add_output_option(*zoo_app, zoo.output);
   zoo_app->add_option("--threads", zoo.options.threads, "CPU threads per model (default: the cores shared among the jobs)");
   zoo_app->add_flag("--dry-run", zoo.options.dry_run, "count on shape-only tensors: no kernel runs, any model size");
+  zoo_app->add_option("--input,-i", zoo.options.inputs,
+                      "every model's inputs, one per argument (default: each model's MODEL.json, else OpenCLIP's)");
   zoo_app->add_option("--jobs,-j", zoo.options.jobs, "models analyzed at once, each in its own child (default 1)")
       ->check(CLI::Range(1, 256));
   add_isolation_options(*zoo_app, zoo.isolation, zoo.max_memory);
-  zoo_app->footer(examples({"flopscope zoo openclip-models/ --jobs 2 -o zoo.md", "flopscope zoo openclip-models/ --dry-run"}));
+  zoo_app->footer(examples({"flopscope zoo openclip-models/ --jobs 2 -o zoo.md", "flopscope zoo openclip-models/ --dry-run",
+                            "flopscope zoo classifiers/ --input 1x3x224x224 --dry-run"}));
 
   flopscope::PlanningRequest planning;
   CLI::App* planning_app = app.add_subcommand(

@@ -1,5 +1,5 @@
-// Zoo — the OpenCLIP table: parameters and FLOPs of every model in a directory at batch 1, per tower,
-// rendered as the Markdown of docs/openclip-zoo.md. Every number in it is computed by flopscope at
+// Zoo — parameters and FLOPs of every model in a directory: for OpenCLIP models at batch 1, per tower,
+// rendered as the Markdown of docs/openclip-zoo.md; for any other, with --input or its manifest's inputs. Every number in it is computed by flopscope at
 // run time; published figures and the CLIP parameter table come from the models' manifests and are only compared.
 #pragma once
 
@@ -18,10 +18,12 @@ namespace flopscope {
 
 struct ZooEntry {
   std::string name;  // file name without .pt
+  std::vector<std::string> inputs;  // the specs it ran with ("1x3x224x224:float32:randn")
+  bool towers = false;              // an OpenCLIP model, counted per tower (image, text)
   int64_t params = 0, image_params = 0, image_transformer_params = 0, text_params = 0, text_transformer_params = 0;
   Counts total, image, text;
   Traffic traffic;  // the whole forward's bytes, unfused (docs/bytes.md)
-  nlohmann::json expected;  // the manifest's "expected" (published GFLOPs, the CLIP parameter table), or null
+  nlohmann::json expected;  // the manifest's "expected" (published GFLOPs or GMACs, the CLIP parameter table), or null
 };
 
 // A model of the directory that could not be analyzed, and why.
@@ -40,11 +42,14 @@ struct ZooOptions {
   int threads = 0;       // per model; 0: the cores shared among the jobs
   bool dry_run = false;  // count on shape-only (meta) tensors instead of running the kernels
   int jobs = 1;          // models analyzed at once, each in its own child
+  // Every model's inputs (--input specs); none: each model's manifest, else the openclip preset.
+  std::vector<std::string> inputs;
   // Per child. A default memory limit is shared among the jobs.
   IsolationLimits isolation;
 };
 
-// Analyzes one OpenCLIP model file with the openclip preset at batch 1, in this process.
+// Analyzes one model file in this process: with options.inputs, else its manifest's inputs or preset,
+// else (a model with a `visual` tower) the openclip preset at batch 1.
 ZooEntry analyze_zoo_model(const std::string& path, const ZooOptions& options);
 // Every *.pt in `directory`, sorted by name. Throws Error(FileNotFound) if it has none.
 std::vector<std::string> zoo_model_paths(const std::string& directory);
