@@ -396,7 +396,7 @@ TEST_F(Reports, OneScreenAndEveryLineWithinTheWidth) {
   narrow.width = 80;
   const std::string at80 = render_table(run(), narrow);
   EXPECT_NE(at80.find("\n(model)                       CLIP                  149.62 M    41.23 G  100.00%\n"), std::string::npos) << at80;
-  EXPECT_NE(at80.find("counts with SI prefixes (--units)"), std::string::npos);
+  EXPECT_NE(at80.find("counts with SI prefixes"), std::string::npos);
   narrow.units = Units::Exact;
   EXPECT_NE(render_table(run(), narrow).find("149,620,737"), std::string::npos);
 }
@@ -454,6 +454,13 @@ TEST(ReportDiff, MatchesModulesByPathAndExplainsTheChange) {
   unlimited.width = 0;
   EXPECT_NE(render_diff_table(diff, unlimited).find("50x1x768 -> 197x1x768"), std::string::npos);
   EXPECT_NE(table.find("+" + with_separators(diff.b_total.flops - diff.a_total.flops)), std::string::npos);
+  for (const size_t width : {80, 100}) {  // narrower: SI prefixes before anything is cut
+    DiffOptions narrow;
+    narrow.width = width;
+    const std::string text = render_diff_table(diff, narrow);
+    for (const auto& line : lines_of(text)) EXPECT_LE(line.size(), width) << line;
+    EXPECT_NE(text.find("activation x activation FLOPs"), std::string::npos) << text;
+  }
   const nlohmann::json json = render_diff_json(diff);
   EXPECT_EQ(json["modules"].size(), a["modules"].size());  // the same architecture: every module matched
   EXPECT_FALSE(render_diff_markdown(diff, {}).empty());

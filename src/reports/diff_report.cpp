@@ -73,19 +73,22 @@ std::vector<DiffRow> diff_rows(const ReportDiff& diff, const DiffOptions& option
 }
 
 // "+327,680 (x1.001)": the change and the ratio B/A; "=", "added", "removed"
-std::string change(const DiffSide& a, const DiffSide& b, int64_t DiffSide::*field) {
+// A count as the terminal writes it: exact, or with an SI prefix where the width needs it.
+std::string count_text(int64_t n, bool si) { return si ? (n < 0 ? "-" + human_count(-n) : human_count(n)) : with_separators(n); }
+
+std::string change(const DiffSide& a, const DiffSide& b, int64_t DiffSide::*field, bool si = false) {
   if (!a.present) return "added";
   if (!b.present) return "removed";
   const int64_t delta = b.*field - a.*field;
   if (delta == 0) return "=";
   const std::string sign = delta > 0 ? "+" : "";
-  return sign + with_separators(delta) + (a.*field > 0 ? " (x" + fixed(static_cast<double>(b.*field) / static_cast<double>(a.*field), 3) + ")" : "");
+  return sign + count_text(delta, si) + (a.*field > 0 ? " (x" + fixed(static_cast<double>(b.*field) / static_cast<double>(a.*field), 3) + ")" : "");
 }
 
-std::string side_number(const DiffSide& s, int64_t DiffSide::*field) { return s.present ? with_separators(s.*field) : "-"; }
+std::string side_number(const DiffSide& s, int64_t DiffSide::*field, bool si = false) { return s.present ? count_text(s.*field, si) : "-"; }
 
 // A module that never ran (a ModuleList) has no FLOPs to show, which is not the same as zero.
-std::string side_flops(const DiffSide& s) { return s.calls > 0 ? side_number(s, &DiffSide::flops) : "-"; }
+std::string side_flops(const DiffSide& s, bool si) { return s.calls > 0 ? side_number(s, &DiffSide::flops, si) : "-"; }
 
 std::string shapes_change(const DiffRow& row) {
   const DiffSide& a = row.a;
@@ -96,21 +99,22 @@ std::string shapes_change(const DiffRow& row) {
 }
 
 // `label`: the tree's (terminal) or the qualified path's (Markdown, which drops indentation).
-std::vector<std::vector<std::string>> module_cells(const ReportDiff& diff, const DiffOptions& options, std::string ModuleRow::*label) {
+std::vector<std::vector<std::string>> module_cells(const ReportDiff& diff, const DiffOptions& options, std::string ModuleRow::*label,
+                                                   bool si = false) {
   std::vector<std::vector<std::string>> cells = {{"module", "type", "params A", "params B", "FLOPs A", "FLOPs B", "FLOPs change", "inputs"}};
   for (const DiffRow& row : diff_rows(diff, options)) {
     const DiffSide& a = row.a;
     const DiffSide& b = row.b;
     cells.push_back({row.row.*label, a.present ? a.type : b.type,
-                     side_number(a, &DiffSide::params), side_number(b, &DiffSide::params), side_flops(a), side_flops(b),
-                     a.calls + b.calls > 0 ? change(a, b, &DiffSide::flops) : "-", shapes_change(row)});
+                     side_number(a, &DiffSide::params, si), side_number(b, &DiffSide::params, si), side_flops(a, si), side_flops(b, si),
+                     a.calls + b.calls > 0 ? change(a, b, &DiffSide::flops, si) : "-", shapes_change(row)});
   }
   return cells;
 }
 
 std::string share(int64_t part, int64_t whole) { return whole > 0 ? fixed(100.0 * static_cast<double>(part) / static_cast<double>(whole), 2) + "%" : "-"; }
 
-std::vector<std::vector<std::string>> total_cells(const ReportDiff& diff) {
+std::vector<std::vector<std::string>> total_cells(const ReportDiff& diff, bool si = false) {
   const DiffSide& a = diff.a_total;
   const DiffSide& b = diff.b_total;
   std::vector<std::vector<std::string>> cells = {{"total", "A", "B", "change"}};
@@ -119,7 +123,7 @@ std::vector<std::vector<std::string>> total_cells(const ReportDiff& diff) {
       {"matmul FLOPs", &DiffSide::matmul_flops}, {"activation x activation FLOPs", &DiffSide::activation_flops},
       {"elementwise FLOPs", &DiffSide::elementwise_flops}, {"MACs", &DiffSide::macs},
       {"bytes moved", &DiffSide::bytes}};
-  for (const auto& [name, field] : fields) cells.push_back({name, with_separators(a.*field), with_separators(b.*field), change(a, b, field)});
+  for (const auto& [name, field] : fields) cells.push_back({name, count_text(a.*field, si), count_text(b.*field, si), change(a, b, field, si)});
   cells.push_back({"activation x activation share of FLOPs", share(a.activation_flops, a.flops), share(b.activation_flops, b.flops), ""});
   return cells;
 }
@@ -172,9 +176,13 @@ nlohmann::json change_json(const DiffSide& a, const DiffSide& b) {
 }  // namespace
 
 std::string render_diff_table(const ReportDiff& diff, const DiffOptions& options) {
-  const FittedTable modules = fit_text_table(module_cells(diff, options, &ModuleRow::tree_label), 2, {"inputs", "type"}, options.width);
-  return "flopscope diff\n" + header(diff, options.width) + "\n" + format_text_table(total_cells(diff), 1) + "\n" + modules.text +
-         left_out_line(modules, options.width);
+  // Exact counts unless the width needs SI prefixes (then a line under each table says so).
+  const FittedTable totals =
+      fit_counts_table([&](bool si) { return total_cells(diff, si); }, 1, {}, {}, options.width, {"total"}, Units::Fit, /*exact_cuts=*/0);
+  const FittedTable modules = fit_counts_table([&](bool si) { return module_cells(diff, options, &ModuleRow::tree_label, si); }, 2,
+                                               {"inputs", "type"}, {}, options.width, {"module"}, Units::Fit);
+  return "flopscope diff\n" + header(diff, options.width) + "\n" + totals.text + left_out_line(totals, options.width) + "\n" +
+         modules.text + left_out_line(modules, options.width);
 }
 
 std::string render_diff_markdown(const ReportDiff& diff, const DiffOptions& options) {

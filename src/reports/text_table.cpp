@@ -82,18 +82,20 @@ FittedTable fit_text_table(std::vector<std::vector<std::string>> rows, size_t ri
 
 FittedTable fit_counts_table(const std::function<std::vector<std::vector<std::string>>(bool si)>& cells, size_t right_aligned_from,
                              const std::vector<std::string>& droppable, const std::vector<std::string>& more_droppable,
-                             size_t width, const std::vector<std::string>& shortenable, Units units) {
+                             size_t width, const std::vector<std::string>& shortenable, Units units, size_t exact_cuts) {
   std::vector<std::string> all = droppable;
   all.insert(all.end(), more_droppable.begin(), more_droppable.end());
   FittedTable table;
   if (units != Units::SI) {
     const bool fit = units == Units::Fit;
     table = fit_text_table(cells(false), right_aligned_from, fit ? droppable : all, width,
-                           fit ? std::vector<std::string>(shortenable.begin(), shortenable.begin() + (shortenable.empty() ? 0 : 1)) : shortenable);
+                           fit ? std::vector<std::string>(shortenable.begin(), shortenable.begin() + static_cast<std::ptrdiff_t>(
+                                                                                                std::min(exact_cuts, shortenable.size())))
+                               : shortenable);
     if (table.fits || !fit) return table;
   }
   table = fit_text_table(cells(true), right_aligned_from, all, width, shortenable);
-  if (units == Units::Fit) table.also_changed.push_back("counts with SI prefixes (--units)");
+  if (units == Units::Fit) table.also_changed.push_back("counts with SI prefixes");
   return table;
 }
 

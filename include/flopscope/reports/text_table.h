@@ -35,11 +35,12 @@ FittedTable fit_text_table(std::vector<std::vector<std::string>> rows, size_t ri
 enum class Units { Fit, Exact, SI };
 
 // A table of counts, its cells written by `cells(si)`, within `width`: with exact integers when
-// leaving out `droppable` (and cutting `shortenable`) is enough (Units::Fit), else with SI prefixes and
-// `more_droppable` left out too, then `shortenable` cut; a line under it names every change.
+// leaving out `droppable` and cutting the first `exact_cuts` columns of `shortenable` is enough
+// (Units::Fit), else with SI prefixes and `more_droppable` left out too, then `shortenable` cut; a
+// line under it names every change.
 FittedTable fit_counts_table(const std::function<std::vector<std::vector<std::string>>(bool si)>& cells, size_t right_aligned_from,
                              const std::vector<std::string>& droppable, const std::vector<std::string>& more_droppable,
-                             size_t width, const std::vector<std::string>& shortenable, Units units);
+                             size_t width, const std::vector<std::string>& shortenable, Units units, size_t exact_cuts = 1);
 
 // "  (to fit 120 columns: left out inputs, outputs; type cut to 20 characters at '..'; --width 0
 // shows all)\n"; "" when the table was not changed.
