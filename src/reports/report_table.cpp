@@ -236,8 +236,16 @@ std::string render_top_rows(const std::vector<ModuleLine>& lines, size_t top, co
          table.text + left_out_line(table, options.width);
 }
 
-// A row of no cost: no parameters, no FLOPs, no bytes (Identity, Dropout at inference).
-bool of_no_cost(const ModuleLine& l) { return l.row.depth > 0 && l.params == 0 && l.counts.flops() == 0 && l.bytes == 0; }
+// A row of no cost: no parameters, no FLOPs, no bytes (Identity, Dropout at inference), nor any row
+// under it (a ModuleList never called itself is kept for its children's sake).
+bool of_no_cost(const std::vector<ModuleLine>& lines, size_t i) {
+  const auto nothing = [](const ModuleLine& l) { return l.params == 0 && l.counts.flops() == 0 && l.bytes == 0; };
+  if (lines[i].row.depth == 0 || !nothing(lines[i])) return false;
+  for (size_t j = i + 1; j < lines.size() && lines[j].row.depth > lines[i].row.depth; ++j) {
+    if (!nothing(lines[j])) return false;
+  }
+  return true;
+}
 
 // The module tree within the width: inputs and outputs are the first columns to go (CSV and JSON keep
 // them), then the split of FLOPs, which MACs (= matmul / 2) and FLOPs give; if that is not enough,
@@ -246,8 +254,9 @@ bool of_no_cost(const ModuleLine& l) { return l.row.depth > 0 && l.params == 0 &
 std::string render_module_tree(const std::vector<ModuleLine>& all_lines, const TableOptions& options) {
   std::vector<ModuleLine> lines;
   std::map<std::string, int> left_out;  // rows of no cost by type
-  for (const ModuleLine& l : all_lines) {
-    if (!options.all_rows && of_no_cost(l)) left_out[l.marked_type()] += static_cast<int>(l.repeat);
+  for (size_t i = 0; i < all_lines.size(); ++i) {
+    const ModuleLine& l = all_lines[i];
+    if (!options.all_rows && of_no_cost(all_lines, i)) left_out[l.marked_type()] += static_cast<int>(l.repeat);
     else lines.push_back(l);
   }
   const auto tree = [](const ModuleLine& l) { return l.row.tree_label; };

@@ -21,10 +21,10 @@ struct Model::Impl {
   // The code's tensor constants (Model::code_constants) and their memory: a frozen file's weights.
   CodeConstants code_constants;
   std::unordered_set<const c10::StorageImpl*> constant_storage;
-  // The memory of every parameter and constant -> the module holding it (kCodeConstant for a constant),
+  // The memory of every parameter and constant -> the module holding it (kNoModule for a constant),
   // so op arguments that are weights, or views of weights (a transposed w.t(), a chunk of
   // in_proj_weight), can be told from activations, and their module found, with one lookup.
-  static constexpr int kCodeConstant = -1;
+  static constexpr int kNoModule = -1;
   std::unordered_map<const c10::StorageImpl*, int> weight_owner;
   // The model's packed quantized weights, described once: unpacking copies the weight.
   std::unordered_map<const c10::ivalue::Object*, ValueInfo> packed_weights;
@@ -35,13 +35,16 @@ struct Model::Impl {
   // Records where every weight's memory is (after loading, and again after moving to a device).
   void remember_weight_storage() {
     weight_owner.clear();
-    for (const auto* storage : constant_storage) weight_owner.emplace(storage, kCodeConstant);
+    for (const auto* storage : constant_storage) weight_owner.emplace(storage, kNoModule);
     for (const auto& named : module.named_modules()) {
       const auto index = index_of_object.find(named.value._ivalue().get());
       if (index == index_of_object.end()) continue;
       for (const at::Tensor& p : named.value.parameters(/*recurse=*/false)) {
         if (p.has_storage()) weight_owner.emplace(p.storage().unsafeGetStorageImpl(), index->second);
       }
+    }
+    for (const at::Tensor& p : module.parameters()) {  // every weight, whoever holds it
+      if (p.has_storage()) weight_owner.emplace(p.storage().unsafeGetStorageImpl(), kNoModule);
     }
   }
 
@@ -52,8 +55,8 @@ struct Model::Impl {
   // The method called `name`; throws NoSuchMethod naming the methods there are.
   torch::jit::Method method(const std::string& name) const;
 
-  // The module whose parameter `t` is (or views), kCodeConstant for a weight the code holds as a
-  // constant; nullopt when `t` is not a weight.
+  // The module whose parameter `t` is (or views), kNoModule for a weight the code holds as a constant;
+  // nullopt when `t` is not a weight.
   std::optional<int> weight_owner_of(const at::Tensor& t) const {
     if (!t.defined() || !t.has_storage()) return std::nullopt;
     const auto found = weight_owner.find(t.storage().unsafeGetStorageImpl());
