@@ -73,19 +73,16 @@ std::vector<DiffRow> diff_rows(const ReportDiff& diff, const DiffOptions& option
 }
 
 // "+327,680 (x1.001)": the change and the ratio B/A; "=", "added", "removed"
-// A count as the terminal writes it: exact, or with an SI prefix where the width needs it.
-std::string count_text(int64_t n, bool si) { return si ? (n < 0 ? "-" + human_count(-n) : human_count(n)) : with_separators(n); }
-
 std::string change(const DiffSide& a, const DiffSide& b, int64_t DiffSide::*field, bool si = false) {
   if (!a.present) return "added";
   if (!b.present) return "removed";
   const int64_t delta = b.*field - a.*field;
   if (delta == 0) return "=";
   const std::string sign = delta > 0 ? "+" : "";
-  return sign + count_text(delta, si) + (a.*field > 0 ? " (x" + fixed(static_cast<double>(b.*field) / static_cast<double>(a.*field), 3) + ")" : "");
+  return sign + count_cell(delta, si) + (a.*field > 0 ? " (x" + fixed(static_cast<double>(b.*field) / static_cast<double>(a.*field), 3) + ")" : "");
 }
 
-std::string side_number(const DiffSide& s, int64_t DiffSide::*field, bool si = false) { return s.present ? count_text(s.*field, si) : "-"; }
+std::string side_number(const DiffSide& s, int64_t DiffSide::*field, bool si = false) { return s.present ? count_cell(s.*field, si) : "-"; }
 
 // A module that never ran (a ModuleList) has no FLOPs to show, which is not the same as zero.
 std::string side_flops(const DiffSide& s, bool si) { return s.calls > 0 ? side_number(s, &DiffSide::flops, si) : "-"; }
@@ -123,7 +120,7 @@ std::vector<std::vector<std::string>> total_cells(const ReportDiff& diff, bool s
       {"matmul FLOPs", &DiffSide::matmul_flops}, {"activation x activation FLOPs", &DiffSide::activation_flops},
       {"elementwise FLOPs", &DiffSide::elementwise_flops}, {"MACs", &DiffSide::macs},
       {"bytes moved", &DiffSide::bytes}};
-  for (const auto& [name, field] : fields) cells.push_back({name, count_text(a.*field, si), count_text(b.*field, si), change(a, b, field, si)});
+  for (const auto& [name, field] : fields) cells.push_back({name, count_cell(a.*field, si), count_cell(b.*field, si), change(a, b, field, si)});
   cells.push_back({"activation x activation share of FLOPs", share(a.activation_flops, a.flops), share(b.activation_flops, b.flops), ""});
   return cells;
 }

@@ -123,10 +123,9 @@ std::vector<std::vector<std::string>> module_table_cells(const std::vector<Modul
   std::vector<std::vector<std::string>> cells = {
       {"module", "type", "calls", "inputs", "outputs", "params", "FLOPs", "matmul FLOPs", "elementwise FLOPs", "MACs", "% FLOPs"}};
   for (const ModuleLine& l : lines) {
-    const auto number = [&](int64_t n) { return si ? human_count(n) : with_separators(n); };
-    const auto counted = [&](int64_t n) { return l.called ? number(n) : "-"; };
+    const auto counted = [&](int64_t n) { return l.called ? count_cell(n, si) : "-"; };
     const std::string flops = l.work_in_parent ? "in parent" : l.not_run ? "not run" : counted(l.counts.flops());
-    cells.push_back({label(l), l.marked_type(), std::to_string(l.calls), l.inputs, l.outputs, number(l.params), flops, counted(l.counts.matmul_flops), counted(l.counts.elementwise_flops), counted(l.counts.macs),
+    cells.push_back({label(l), l.marked_type(), std::to_string(l.calls), l.inputs, l.outputs, count_cell(l.params, si), flops, counted(l.counts.matmul_flops), counted(l.counts.elementwise_flops), counted(l.counts.macs),
                      l.called ? fixed(l.percent_of_flops, 2) + "%" : "-"});
   }
   return cells;

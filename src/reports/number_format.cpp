@@ -61,6 +61,11 @@ std::string human_count(int64_t n) {
   return text;
 }
 
+std::string count_cell(int64_t n, bool si) {
+  if (!si) return with_separators(n);
+  return n < 0 ? "-" + human_count(-n) : human_count(n);
+}
+
 std::string human_bytes(int64_t bytes) {
   static const char* const units[] = {"", "K", "M", "G", "T", "P"};
   return scaled(static_cast<double>(bytes), units, 6, "B");

@@ -5,6 +5,7 @@
 // Every number is one of the table's (module_table) or the analysis's; the page computes none.
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -110,18 +111,24 @@ void write_towers(std::ostringstream& out, const AnalyzedRun& run) {
 std::vector<std::string> icicle_labels(const std::vector<ModuleLine>& lines, const std::vector<int>& parents) {
   std::vector<std::string> labels;
   for (const auto& line : lines) labels.push_back(local_name(line));
-  const auto repeated = [&](size_t i) { return std::count(labels.begin(), labels.end(), labels[i]) > 1; };
-  std::vector<bool> shared(lines.size());
-  for (size_t i = 0; i < lines.size(); ++i) shared[i] = repeated(i);
+  // Which labels more than one block has (one pass, not a search per block: pages have 1,500 rows).
+  const auto shared = [&]() {
+    std::map<std::string, int> uses;
+    for (const auto& label : labels) ++uses[label];
+    std::vector<bool> more(labels.size());
+    for (size_t i = 0; i < labels.size(); ++i) more[i] = uses[labels[i]] > 1;
+    return more;
+  };
+  std::vector<bool> repeated = shared();
   for (size_t i = 0; i < lines.size(); ++i) {
-    if (!shared[i] || lines[i].row.depth < 2) continue;
+    if (!repeated[i] || lines[i].row.depth < 2) continue;
     size_t top = i;
     while (lines[top].row.depth > 1) top = static_cast<size_t>(parents[top]);
     labels[i] += " in " + local_name(lines[top]);
   }
-  for (size_t i = 0; i < lines.size(); ++i) shared[i] = repeated(i);
+  repeated = shared();
   for (size_t i = 0; i < lines.size(); ++i) {
-    if (shared[i]) labels[i] = display_path(lines[i]);
+    if (repeated[i]) labels[i] = display_path(lines[i]);
   }
   return labels;
 }

@@ -260,9 +260,6 @@ std::string render_module_tree(const std::vector<ModuleLine>& all_lines, const T
     else lines.push_back(l);
   }
   const auto tree = [](const ModuleLine& l) { return l.row.tree_label; };
-  const std::vector<std::string> first = {"inputs", "outputs", "matmul FLOPs", "elementwise FLOPs"};
-  std::vector<std::string> all = first;
-  all.insert(all.end(), {"calls", "MACs"});
   const FittedTable table = fit_counts_table([&](bool si) { return module_table_cells(lines, tree, si); }, 5,
                                              {"inputs", "outputs", "matmul FLOPs", "elementwise FLOPs"}, {"calls", "MACs"},
                                              options.width, {"type", "module"}, options.units);

@@ -23,14 +23,14 @@ int64_t batch_of(const AnalyzedRun& run) { return std::max<int64_t>(1, batch_siz
 // Per module row: forward, backward, step and their ratio (header first).
 std::vector<std::vector<std::string>> training_cells(const std::vector<ModuleLine>& lines,
                                                      const std::function<std::string(const ModuleLine&)>& label, bool si = false) {
-  const auto number = [si](int64_t n) { return si ? human_count(n) : with_separators(n); };
   std::vector<std::vector<std::string>> cells = {{"module", "type", "forward FLOPs", "backward FLOPs", "step FLOPs", "bwd / fwd"}};
   for (const ModuleLine& l : lines) {
     if (!l.called) {  // a container that is never called (ModuleList): kept, its children are indented under it
       cells.push_back({label(l), l.type, "-", "-", "-", "-"});
       continue;
     }
-    cells.push_back({label(l), l.type, number(l.counts.flops()), number(l.backward.flops()), number(l.counts.flops() + l.backward.flops()),
+    cells.push_back({label(l), l.type, count_cell(l.counts.flops(), si), count_cell(l.backward.flops(), si),
+                     count_cell(l.counts.flops() + l.backward.flops(), si),
                      ratio(l.backward.flops(), l.counts.flops())});
   }
   return cells;

@@ -13,6 +13,8 @@ std::string with_separators(int64_t n);
 std::string human_flops(int64_t flops);
 // "149.62 M", "3.15 K"
 std::string human_count(int64_t n);
+// A count in a table's cell: exact ("2,907,909,120"), or with an SI prefix ("2.91 G", "-1.5 M").
+std::string count_cell(int64_t n, bool si);
 // "67.16 MB": decimal prefixes (1 MB = 10^6 bytes).
 std::string human_bytes(int64_t bytes);
 // "2048 MiB": binary mebibytes, rounded, as memory limits are given (--max-memory 2G).
