@@ -244,7 +244,7 @@ TEST(DetectionModels, TorchvisionBackbonesAndHeadsEqualFlopCounterMode) {
 
 // Quantized files (tools/export_test_models.py, QUANTIZED), with their weights packed for the int8
 // kernels: counted as parameters at their bit width (int8 weights 1 byte, float biases 4), their
-// products as multiply-adds.
+// products as multiply-adds done in integers (int8 OPs, 2 per multiply-add, all of them here).
 //   quantized_dynamic (quantize_dynamic of an MLP, 4x16): 4*16*32 + 4*32*8 = 3,072 MACs; 768 int8
 //     weights and 40 biases: 808 parameters, 928 bytes.
 //   quantized_static (static post-training quantization, 1x3x8x8): 8*64*27 + 4*64*8 = 15,872 MACs;
@@ -264,6 +264,7 @@ TEST(QuantizedFiles, PackedWeightsAreParametersAndTheirProductsMultiplyAdds) {
       const nlohmann::json j = testing::report_json(relative, std::nullopt, false);
       EXPECT_EQ(j["totals"]["macs"], c.macs) << relative;
       EXPECT_EQ(j["op_level_totals"]["macs"], c.macs) << relative;
+      EXPECT_EQ(j["totals"]["integer_matmul_flops"], 2 * c.macs) << relative;
       EXPECT_EQ(j["model"]["params"], c.params) << relative;
       EXPECT_EQ(j["model"]["param_bytes"], c.param_bytes) << relative;
       EXPECT_TRUE(j["uncovered_ops"].empty()) << relative << ": " << j["uncovered_ops"].dump();
@@ -271,6 +272,51 @@ TEST(QuantizedFiles, PackedWeightsAreParametersAndTheirProductsMultiplyAdds) {
       EXPECT_EQ(j["crosscheck"]["rule_failed"], 0) << relative;
     }
   }
+}
+
+// torchaudio's models as their users script them (tools/export_torchaudio.py, torchaudio 2.6, small
+// widths): every op has a formula or is a declared zero, every rule agrees with its ops, and the
+// matmul FLOPs equal PyTorch 2.6's FlopCounterMode on the same files (tools/compare_flop_counter_mode.py)
+// plus the attention products it does not see (QK^T and AV, 2 x 2 x L^2 x d per layer: wav2vec 2.0,
+// HuBERT and WavLM L = 79 frames of d = 32, 2 layers, 1,597,696; Conformer L = 10, d = 16, 12,800).
+// Parameters are the file's own (wav2vec 2.0's positional convolution keeps its weight as a buffer
+// once weight_norm is removed: not a parameter, as PyTorch counts it). A dry run equals the real run,
+// except Conformer's, whose padding mask reads the lengths' values (.item()): it says so.
+TEST(TorchaudioModels, EveryOpKnownAndMatmulEqualToAnIndependentCount) {
+  struct Case {
+    const char* file;
+    int64_t params, matmul_flops, attention_flops;
+  };
+  const Case cases[] = {
+      {"wav2vec2.pt", 24'138, 4'961'024 + 1'597'696, 1'597'696},
+      {"hubert_large_style.pt", 24'266, 4'961'024 + 1'597'696, 1'597'696},
+      {"wavlm.pt", 24'546, 5'041'920 + 1'597'696, 1'597'696},
+      {"conformer.pt", 8'672, 156'800 + 12'800, 12'800},
+      {"emformer.pt", 4'512, 94'720, 12'800},
+      {"wav2letter.pt", 23'244'510, 1'201'965'000, 0},
+      {"conv_tasnet.pt", 9'609, 1'835'776, 0},
+      {"wavernn.pt", 18'514, 3'105'408, 0},
+      {"deepspeech.pt", 8'266, 320'000, 0},
+      // The mel filter bank (a buffer) times the power spectrum: 101 frames x 33 x 8 x 2.
+      {"mel_spectrogram.pt", 0, 53'328, 53'328},
+  };
+  for (const Case& c : cases) {
+    const std::string relative = std::string("torch2/test/audio/") + c.file;
+    const nlohmann::json real = testing::report_json(relative, std::nullopt, false);
+    EXPECT_EQ(real["model"]["params"], c.params) << relative;
+    EXPECT_EQ(real["totals"]["matmul_flops"], c.matmul_flops) << relative;
+    EXPECT_EQ(real["op_level_totals"]["matmul_flops"], c.matmul_flops) << relative;
+    EXPECT_EQ(real["totals"]["activation_matmul_flops"], c.attention_flops) << relative;
+    EXPECT_TRUE(real["uncovered_ops"].empty()) << relative << ": " << real["uncovered_ops"].dump();
+    EXPECT_EQ(real["crosscheck"]["mismatch"], 0) << relative;
+    EXPECT_EQ(real["crosscheck"]["rule_failed"], 0) << relative;
+    if (std::string(c.file) == "conformer.pt") continue;
+    EXPECT_EQ(testing::report_json(relative, std::nullopt, true)["totals"], real["totals"]) << relative << " dry";
+  }
+  // The spectrogram's elementwise work: the window 101 x 64, the FFT 101 x 2.5 x 64 x log2 64, the
+  // complex magnitude 4 and its square 1 per value of 101 x 33.
+  EXPECT_EQ(testing::report_json("torch2/test/audio/mel_spectrogram.pt", std::nullopt, false)["totals"]["elementwise_flops"],
+            6'464 + 96'960 + 5 * 3'333);
 }
 
 int64_t convention(const nlohmann::json& report, const std::string& prefix) {

@@ -40,16 +40,33 @@ TEST(Roofline, BoundAndBindingRoofOnEachPreset) {
   for (const std::string name : {"ryzen-7950x", "rtx4090", "h100-sxm"}) {
     const Hardware device = load_hardware(name);
     const double peak = device.peak(Precision::FP32)->value, bandwidth = device.bandwidth.value;
-    const Bound linear = roofline_bound(linear_flops, linear_bytes, device, Precision::FP32);
+    const Bound linear = roofline_bound(linear_flops, 0, linear_bytes, device, Precision::FP32);
     EXPECT_TRUE(linear.memory_bound()) << name;
     EXPECT_DOUBLE_EQ(linear.seconds(), linear_bytes / bandwidth) << name;
     EXPECT_DOUBLE_EQ(linear.compute_seconds, linear_flops / peak) << name;
-    const Bound gemm = roofline_bound(gemm_flops, gemm_bytes, device, Precision::FP32);
+    const Bound gemm = roofline_bound(gemm_flops, 0, gemm_bytes, device, Precision::FP32);
     EXPECT_FALSE(gemm.memory_bound()) << name;
     EXPECT_DOUBLE_EQ(gemm.seconds(), gemm_flops / peak) << name;
   }
   // H100 fp32: the Linear's bytes take 67,158,016 / 3.35e12 s = 20.05 us.
-  EXPECT_NEAR(roofline_bound(linear_flops, linear_bytes, load_hardware("h100-sxm"), Precision::FP32).seconds(), 20.047e-6, 1e-9);
+  EXPECT_NEAR(roofline_bound(linear_flops, 0, linear_bytes, load_hardware("h100-sxm"), Precision::FP32).seconds(), 20.047e-6, 1e-9);
+}
+
+TEST(Roofline, QuantizedOpsIntegerWorkTakesTheInt8Peak) {
+  // The 4096^3 GEMM done in int8 by a quantized op plus 4096^2 float bias adds, at fp32: the integer
+  // OPs at the int8 peak, the adds at the fp32 one.
+  const int64_t integer = 2LL * 4096 * 4096 * 4096, adds = 4096LL * 4096, bytes = 3LL * 4096 * 4096;
+  for (const std::string name : {"ryzen-7950x", "rtx4090", "h100-sxm"}) {
+    const Hardware device = load_hardware(name);
+    const Bound b = roofline_bound(integer + adds, integer, bytes, device, Precision::FP32);
+    EXPECT_DOUBLE_EQ(b.compute_seconds, adds / device.peak(Precision::FP32)->value + integer / device.peak(Precision::INT8)->value)
+        << name;
+  }
+  // A device without an int8 figure times the integer work at the precision's peak.
+  Hardware float_only = load_hardware("h100-sxm");
+  float_only.peaks.erase(Precision::INT8);
+  EXPECT_DOUBLE_EQ(roofline_bound(integer + adds, integer, bytes, float_only, Precision::FP32).compute_seconds,
+                   (integer + adds) / float_only.peak(Precision::FP32)->value);
 }
 
 TEST(Roofline, PrecisionRepricesBytes) {

@@ -97,6 +97,23 @@ TEST(OpFormulas, DetectionOperators) {
   EXPECT_EQ(deform.elementwise_flops, 2'304 * 8 + 384);
 }
 
+TEST(OpFormulas, FourierTransformsAt5NLog2NPerComplexTransform) {
+  // stft of 101 frames of 64 samples, one-sided: 101 x 2.5 x 64 x 6 = 96,960; normalized ("ortho")
+  // 2 more per complex output, 101 x 33 x 2 = 6,666.
+  EXPECT_EQ(run("aten::_fft_r2c", {tensor({1, 101, 64}), ints({2}), integer(0), boolean(true)}).elementwise_flops, 96'960);
+  EXPECT_EQ(run("aten::_fft_r2c", {tensor({1, 101, 64}), ints({-1}), integer(1), boolean(true)}).elementwise_flops,
+            96'960 + 6'666);
+  // Its inverse to 64 real points; a 2-D complex transform of 8 x 16 points, 3 of them: 3 x 5 x 128 x 7.
+  ValueInfo spectrum = tensor({1, 101, 33}), image = tensor({3, 8, 16});
+  spectrum.dtype = image.dtype = "ComplexFloat";
+  EXPECT_EQ(run("aten::_fft_c2r", {spectrum, ints({2}), integer(0), integer(64)}).elementwise_flops, 96'960);
+  EXPECT_EQ(run("aten::_fft_c2c", {image, ints({1, 2}), integer(0), boolean(true)}).elementwise_flops, 13'440);
+  // A complex magnitude sqrt(re^2 + im^2) is 4 FLOPs, a real one 1; GLU halves its input: 4 per output.
+  EXPECT_EQ(run("aten::abs", {spectrum}).elementwise_flops, 4 * 101 * 33);
+  EXPECT_EQ(run("aten::abs", {tensor({1, 101, 33})}).elementwise_flops, 101 * 33);
+  EXPECT_EQ(run("aten::glu", {tensor({1, 32, 10}), integer(1)}).elementwise_flops, 4 * 16 * 10);
+}
+
 TEST(OpFormulas, SelfAttentionIs4BL2dPlus8BLd2) {
   // B=2, L=10, d=64, 4 heads: 4*2*10^2*64 + 8*2*10*64^2 = 51,200 + 655,360 = 706,560.
   AttentionShape s;

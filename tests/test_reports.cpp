@@ -316,7 +316,7 @@ TEST_F(Reports, MeasuredTimesAreComparedWithThisMachinesBound) {
   const int conv1 = model_->find_module("visual.conv1");
   const Workload w = module_workload(measured_analysis, {conv1});
   const PrecisionChoice fp32 = question.precisions.at(0);
-  const double bound = roofline_bound(w.flops, projected_bytes(w.traffic, fp32), question.devices.back(), Precision::FP32).seconds();
+  const double bound = roofline_bound(w.flops, w.integer_flops, projected_bytes(w.traffic, fp32), question.devices.back(), Precision::FP32).seconds();
   ASSERT_GT(bound, 0.0);
   TableOptions unlimited;
   unlimited.width = 0;

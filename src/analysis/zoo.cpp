@@ -65,7 +65,7 @@ ZooEntry analyze_zoo_model(const std::string& path, const ZooOptions& options) {
   return entry;
 }
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Counts, macs, matmul_flops, elementwise_flops, activation_flops)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Counts, macs, matmul_flops, elementwise_flops, activation_flops, integer_flops)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Traffic, bytes, activation_elements, parameter_elements, other_bytes)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ZooEntry, name, inputs, towers, params, image_params, image_transformer_params, text_params,
                                    text_transformer_params, total, image, text, traffic, expected)

@@ -24,6 +24,8 @@ bool flag(const Inputs& in, size_t i);
 double number(const Inputs& in, size_t i, double fallback);
 // An int or int-list argument as `rank` values (a single value repeats).
 std::vector<int64_t> int_list(const ValueInfo& v, size_t rank);
+// A tensor of complex numbers (ComplexFloat, ComplexDouble, ComplexHalf).
+bool is_complex(const ValueInfo& tensor);
 // Output size of an elementwise op: numpy broadcast of the shapes of every tensor argument.
 int64_t broadcast_numel(const Inputs& in);
 // Matrix work whose operands `a` and `b` are both activations counts as activation x activation.
@@ -45,6 +47,7 @@ extern const char kDataMovementFormulas[];
 extern const char kBackwardFormulas[];
 extern const char kDetectionFormulas[];
 extern const char kQuantizedFormulas[];
-extern const char* const kFormulaFamilies[8];
+extern const char kSpectralFormulas[];
+extern const char* const kFormulaFamilies[9];
 
 }  // namespace flopscope::formulas

@@ -12,7 +12,7 @@ namespace {
 template <int64_t PerElement>
 Counts per_output_element(const Inputs& in) { return elementwise(broadcast_numel(in), PerElement); }
 const RegisterOpFormula register_add(
-    {"aten::add", "aten::sub", "aten::rsub", "aten::mul", "aten::div", "aten::neg", "aten::reciprocal", "aten::abs",
+    {"aten::add", "aten::sub", "aten::rsub", "aten::mul", "aten::div", "aten::neg", "aten::reciprocal",
      "aten::relu", "aten::relu6", "aten::clamp", "aten::clamp_min", "aten::clamp_max", "aten::hardtanh",
      "aten::leaky_relu", "aten::prelu", "aten::_prelu_kernel", "aten::maximum", "aten::minimum", "aten::eq", "aten::ne",
      "aten::lt", "aten::le", "aten::gt", "aten::ge", "aten::square", "aten::addcmul", "aten::addcdiv", "aten::lerp",
@@ -25,6 +25,17 @@ const RegisterOpFormula register_exp(
 
 template <int64_t PerElement>
 Counts per_input_element(const Inputs& in) { return elementwise(tensor_arg(in, 0).numel(), PerElement); }
+
+// abs: 1 per element; of a complex number (a spectrogram's magnitude) sqrt(re^2 + im^2).
+Counts absolute(const Inputs& in) {
+  const auto& x = tensor_arg(in, 0);
+  return elementwise(x.numel(), is_complex(x) ? cost::kComplexAbs : cost::kArithmetic);
+}
+const RegisterOpFormula register_abs({"aten::abs"}, absolute, "1 FLOP per element; 4 for a complex one: sqrt(re^2 + im^2)");
+
+// glu(x, dim): the first half of x along dim times the sigmoid of the second, per output element.
+Counts gated_linear_unit(const Inputs& in) { return elementwise(tensor_arg(in, 0).numel() / 2, cost::kGlu); }
+const RegisterOpFormula register_glu({"aten::glu"}, gated_linear_unit, "4 FLOPs per output element (half the input): a * sigmoid(b)");
 const RegisterOpFormula register_sigmoid({"aten::sigmoid"}, per_input_element<cost::kSigmoid>, "3 FLOPs per element");
 const RegisterOpFormula register_silu({"aten::silu"}, per_input_element<cost::kSilu>, "4 FLOPs per element");
 const RegisterOpFormula register_hardsigmoid(

@@ -11,6 +11,8 @@ namespace flopscope {
 namespace formulas {
 namespace {
 
+constexpr int64_t kHalfScalarType = 5;  // c10::ScalarType::Half, as TorchScript passes a dtype argument
+
 // The packed weights of argument `index` (a quantized op's W_prepack / packed_weight).
 const ValueInfo& packed(const Inputs& in, size_t index, size_t parts) {
   const ValueInfo& p = arg(in, index);
@@ -21,24 +23,31 @@ const ValueInfo& packed(const Inputs& in, size_t index, size_t parts) {
 }
 
 // linear_dynamic(x[..., I], W_prepack(w[O, I], b?), ...) and the static linear(x, W_prepack, scale,
-// zero_point): rows*I*O MACs, a bias add per output; _relu variants one compare more.
-template <bool Relu>
+// zero_point): rows*I*O MACs, in integers (the _fp16 variants in fp16), a bias add per output; _relu
+// variants one compare more.
+template <bool Relu, bool Integer>
 Counts quantized_linear(const Inputs& in) {
   const auto& x = tensor_arg(in, 0);
   const ValueInfo& p = packed(in, 1, 2);
   const ValueInfo& w = p.elements[0];
   if (w.shape.size() != 2 || x.shape.empty() || x.dim(-1) != w.dim(1)) throw std::invalid_argument("quantized linear shapes");
   const int64_t rows = x.numel() / x.dim(-1);
-  Counts c = multiply_adds(rows * w.dim(0) * w.dim(1));
+  const Counts products = multiply_adds(rows * w.dim(0) * w.dim(1));
   const int64_t per_output = (p.elements[1].is_tensor() ? cost::kArithmetic : 0) + (Relu ? cost::kArithmetic : 0);
-  return c + elementwise(rows * w.dim(0), per_output);
+  return (Integer ? in_integers(products) : products) + elementwise(rows * w.dim(0), per_output);
 }
 const RegisterOpFormula register_quantized_linear(
-    {"quantized::linear_dynamic", "quantized::linear_dynamic_fp16", "quantized::linear"}, quantized_linear<false>,
-    "packed weight [O, I]: rows*I*O MACs (in integers or fp16); bias add rows*O elementwise");
+    {"quantized::linear_dynamic", "quantized::linear"}, quantized_linear<false, true>,
+    "packed weight [O, I]: rows*I*O MACs in integers; bias add rows*O elementwise");
 const RegisterOpFormula register_quantized_linear_relu(
-    {"quantized::linear_relu_dynamic", "quantized::linear_relu_dynamic_fp16", "quantized::linear_relu"}, quantized_linear<true>,
+    {"quantized::linear_relu_dynamic", "quantized::linear_relu"}, quantized_linear<true, true>,
     "as quantized::linear, plus the relu: one compare per output");
+const RegisterOpFormula register_fp16_linear(
+    {"quantized::linear_dynamic_fp16"}, quantized_linear<false, false>,
+    "packed fp16 weight [O, I]: rows*I*O MACs (floating point); bias add rows*O elementwise");
+const RegisterOpFormula register_fp16_linear_relu(
+    {"quantized::linear_relu_dynamic_fp16"}, quantized_linear<true, false>,
+    "as quantized::linear_dynamic_fp16, plus the relu: one compare per output");
 
 // conv1d/2d/3d(qx, packed_weight(w, b, stride, padding, dilation, output_padding, groups, transposed),
 // output_scale, output_zero_point): as aten::convolution with the packed geometry; _relu variants one
@@ -49,9 +58,9 @@ Counts quantized_convolution(const Inputs& in) {
   const ValueInfo& p = packed(in, 1, 8);
   const ValueInfo& w = p.elements[0];
   const size_t spatial = w.shape.size() - 2;
-  const Counts c = conv_counts(x, w, int_list(p.elements[2], spatial), int_list(p.elements[3], spatial),
+  const Counts c = in_integers(conv_counts(x, w, int_list(p.elements[2], spatial), int_list(p.elements[3], spatial),
                                int_list(p.elements[4], spatial), p.elements[7].int_value != 0, int_list(p.elements[5], spatial),
-                               p.elements[1].is_tensor());
+                               p.elements[1].is_tensor()));
   if (!Relu) return c;
   int64_t taps = 1;  // multiply-adds per output element
   for (size_t i = 1; i < w.shape.size(); ++i) taps *= w.shape[i];
@@ -72,6 +81,7 @@ const RegisterOpFormula register_quantized_convolution_relu(
 // directions*P) and a projection P*H; the cell's elementwise work as the float layer's (counts.h).
 // Overloads: .input(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, ...) and
 // .data(data, batch_sizes, hx, params, ...), one position later (a packed sequence: data [tokens, I]).
+// The products are in integers unless the keyword `dtype` (hx + 8) says float16 (fp16 dynamic quantization).
 template <int64_t Gates, int64_t CellFlops>
 Counts quantized_recurrent(const Inputs& in) {
   const ValueInfo& first_state = arg(in, 1);
@@ -93,7 +103,10 @@ Counts quantized_recurrent(const Inputs& in) {
     const int64_t input_width = layer == 0 ? x.dim(-1) : directions * output;
     weights += directions * (Gates * hidden * (input_width + output) + (output != hidden ? output * hidden : 0));
   }
-  return recurrent_counts(x.numel() / x.dim(-1), weights, layers * directions * hidden, Gates, CellFlops, flag(in, hx + 2));
+  const Counts counts = recurrent_counts(x.numel() / x.dim(-1), weights, layers * directions * hidden, Gates, CellFlops, flag(in, hx + 2));
+  const size_t dtype = hx + 8;
+  const bool in_fp16 = dtype < in.size() && in[dtype].kind == ValueInfo::Kind::Int && in[dtype].int_value == kHalfScalarType;
+  return in_fp16 ? counts : in_integers(counts);
 }
 const RegisterOpFormula register_quantized_lstm(
     {"aten::quantized_lstm"}, quantized_recurrent<4, cost::kLstmCell>,

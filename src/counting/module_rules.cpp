@@ -29,10 +29,14 @@ const ValueInfo& output(const CallRecord& call) {
   return call.outputs[0];
 }
 
+// A weight is a parameter, or a buffer of that name: removing weight_norm under no_grad (as torchaudio
+// does before scripting wav2vec 2.0's positional convolution) leaves the computed weight a buffer.
 const TensorEntry& weight(const ModuleInfo& module, const char* name = "weight") {
-  const TensorEntry* w = module.parameter(name);
-  if (w == nullptr) throw std::invalid_argument(std::string("module has no parameter ") + name);
-  return *w;
+  if (const TensorEntry* w = module.parameter(name)) return *w;
+  for (const TensorEntry& b : module.buffers) {
+    if (b.name == name) return b;
+  }
+  throw std::invalid_argument(std::string("module has no parameter or buffer ") + name);
 }
 
 int64_t int_attribute(const ModuleInfo& module, const char* name) {

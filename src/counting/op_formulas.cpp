@@ -21,6 +21,8 @@ const ValueInfo& tensor_arg(const Inputs& in, size_t i) {
   return v;
 }
 
+bool is_complex(const ValueInfo& tensor) { return tensor.dtype.rfind("Complex", 0) == 0; }
+
 bool present(const Inputs& in, size_t i) { return i < in.size() && in[i].is_tensor(); }
 
 bool flag(const Inputs& in, size_t i) {
@@ -69,8 +71,9 @@ CostRegistry<OpFormula>& op_formula_registry() {
   return table;
 }
 
-const char* const kFormulaFamilies[8] = {kMatrixFormulas,      kConvolutionFormulas, kAttentionFormulas, kElementwiseFormulas,
-                                         kDataMovementFormulas, kBackwardFormulas,    kDetectionFormulas, kQuantizedFormulas};
+const char* const kFormulaFamilies[9] = {kMatrixFormulas,       kConvolutionFormulas, kAttentionFormulas,
+                                         kElementwiseFormulas,  kDataMovementFormulas, kBackwardFormulas,
+                                         kDetectionFormulas,    kQuantizedFormulas,    kSpectralFormulas};
 
 }  // namespace formulas
 

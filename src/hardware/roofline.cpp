@@ -25,17 +25,20 @@ const Rate& peak_of(const Hardware& hardware, Precision precision) {
 }
 }  // namespace
 
-Bound roofline_bound(int64_t flops, int64_t bytes, const Hardware& hardware, Precision precision) {
+Bound roofline_bound(int64_t flops, int64_t integer_flops, int64_t bytes, const Hardware& hardware, Precision precision) {
+  const double peak = peak_of(hardware, precision).value;
+  const Rate* integer_peak = hardware.peak(Precision::INT8);
   Bound bound;
-  bound.compute_seconds = static_cast<double>(flops) / peak_of(hardware, precision).value;
+  bound.compute_seconds = static_cast<double>(flops - integer_flops) / peak +
+                          static_cast<double>(integer_flops) / (integer_peak != nullptr ? integer_peak->value : peak);
   bound.memory_seconds = static_cast<double>(bytes) / hardware.bandwidth.value;
   return bound;
 }
 
-std::optional<Bound> projected_bound(int64_t flops, const Traffic& traffic, const Hardware& hardware,
+std::optional<Bound> projected_bound(int64_t flops, int64_t integer_flops, const Traffic& traffic, const Hardware& hardware,
                                      const PrecisionChoice& precision) {
   if (hardware.peak(precision.compute) == nullptr) return std::nullopt;
-  return roofline_bound(flops, projected_bytes(traffic, precision), hardware, precision.compute);
+  return roofline_bound(flops, integer_flops, projected_bytes(traffic, precision), hardware, precision.compute);
 }
 
 double ridge_point(const Hardware& hardware, Precision precision) {

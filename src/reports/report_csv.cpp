@@ -22,7 +22,7 @@ std::string csv_field(const std::string& text) {
 
 std::string render_csv(const AnalyzedRun& run, const TableOptions& options) {
   std::ostringstream out;
-  out << "module,depth,type,repeat,calls,inputs,outputs,params,flops,matmul_flops,activation_flops,"
+  out << "module,depth,type,repeat,calls,inputs,outputs,params,flops,matmul_flops,activation_flops,integer_flops,"
          "elementwise_flops,macs,percent_of_flops,bytes,seconds,data_dependent_flops\n";
   for (const ModuleLine& l : module_lines(run, options)) {
     out << csv_field(l.row.path) << ',' << l.row.depth << ',' << csv_field(l.type) << ',' << l.repeat << ',' << l.calls << ','
@@ -30,9 +30,9 @@ std::string render_csv(const AnalyzedRun& run, const TableOptions& options) {
     // A module that never ran has no counts, which is not the same as counts of zero.
     if (l.called) {
       out << l.counts.flops() << ',' << l.counts.matmul_flops << ',' << l.counts.activation_flops << ','
-          << l.counts.elementwise_flops << ',' << l.counts.macs << ',' << fixed(l.percent_of_flops, 4) << ',' << l.bytes << ',';
+          << l.counts.integer_flops << ',' << l.counts.elementwise_flops << ',' << l.counts.macs << ',' << fixed(l.percent_of_flops, 4) << ',' << l.bytes << ',';
     } else {
-      out << ",,,,,,,";
+      out << ",,,,,,,,";
     }
     if (l.called && run.recording->timed) out << fixed(l.seconds, 6);
     out << ',';

@@ -11,6 +11,7 @@ nlohmann::json counts_json(const Counts& c) {
           {"matmul_flops", c.matmul_flops},
           {"elementwise_flops", c.elementwise_flops},
           {"activation_matmul_flops", c.activation_flops},
+          {"integer_matmul_flops", c.integer_flops},
           {"macs", c.macs}};
 }
 

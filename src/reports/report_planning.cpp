@@ -127,7 +127,7 @@ void write_models(std::ostringstream& out, const std::vector<ZooEntry>& entries,
       std::string cell;
       for (const Precision p : kPrecisions) {
         if (!cell.empty()) cell += " / ";
-        const std::optional<Bound> bound = projected_bound(e.total.flops(), e.traffic, device, {p, p});
+        const std::optional<Bound> bound = projected_bound(e.total.flops(), e.total.integer_flops, e.traffic, device, {p, p});
         cell += !bound ? "-" : fixed(1.0 / bound->seconds(), 0) + (bound->memory_bound() ? "m" : "c");
       }
       out << ' ' << cell << " |";

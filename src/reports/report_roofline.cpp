@@ -1,4 +1,5 @@
 // The roofline sections of the table and JSON reports (docs/hardware.md).
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -18,36 +19,42 @@ std::string intensity_text(int64_t flops, int64_t bytes) {
 }
 
 std::string bound_cell(const Workload& w, const Hardware& device, const PrecisionChoice& precision) {
-  const std::optional<Bound> bound = projected_bound(w.flops, w.traffic, device, precision);
+  const std::optional<Bound> bound = projected_bound(w.flops, w.integer_flops, w.traffic, device, precision);
   if (!bound) return "n/a";
   if (bound->seconds() == 0) return "-";
   return human_seconds(bound->seconds()) + (bound->memory_bound() ? " mem" : " cmp");
 }
 
 std::string max_fps_text(const Workload& w, const Hardware& device, const PrecisionChoice& precision) {
-  const std::optional<Bound> bound = projected_bound(w.flops, w.traffic, device, precision);
+  const std::optional<Bound> bound = projected_bound(w.flops, w.integer_flops, w.traffic, device, precision);
   if (!bound) return "n/a";
   return bound->seconds() > 0 ? fixed(1.0 / bound->seconds(), 1) : "-";
 }
 
 // this-machine's bound over the time measured here: 1 would be the roofline reached; 0 when unmeasured.
 double fraction_of_bound(const Workload& w, const Hardware& here, const PrecisionChoice& precision) {
-  const double bound = roofline_bound(w.flops, projected_bytes(w.traffic, precision), here, precision.compute).seconds();
+  const double bound = roofline_bound(w.flops, w.integer_flops, projected_bytes(w.traffic, precision), here, precision.compute).seconds();
   return w.seconds > 0 ? bound / w.seconds : 0.0;
 }
 
 std::string fps_text(double fps) { return fixed(fps, fps == std::floor(fps) ? 0 : 2); }
 
-// Each device's bandwidth and, at the chosen precisions, its dense peak and ridge point.
-void write_hardware(std::ostringstream& out, const HardwareQuestion& question, size_t width) {
+// Each device's bandwidth and, at the chosen precisions (and int8 where quantized ops did integer
+// work), its dense peak and ridge point.
+void write_hardware(std::ostringstream& out, const HardwareQuestion& question, bool integer_work, size_t width) {
   if (question.devices.empty()) return;
+  std::vector<Precision> shown;
+  for (const PrecisionChoice& precision : question.precisions) {
+    if (std::find(shown.begin(), shown.end(), precision.compute) == shown.end()) shown.push_back(precision.compute);
+  }
+  if (integer_work && std::find(shown.begin(), shown.end(), Precision::INT8) == shown.end()) shown.push_back(Precision::INT8);
   out << "\n" << wrap_text("Hardware ", "(dense peaks, never the sparsity figures; ridge = peak / bandwidth; sources in each file)", width);
   for (const Hardware& device : question.devices) {
     std::string facts = "memory " + human_rate(device.bandwidth.value, "B/s");
-    for (const PrecisionChoice& precision : question.precisions) {
-      const Rate* peak = device.peak(precision.compute);
-      facts += "; " + to_string(precision.compute) + " " +
-               (peak == nullptr ? "n/a" : human_rate(peak->value, "FLOP/s") + " (ridge " + fixed(ridge_point(device, precision.compute), 1) + " FLOP/B)");
+    for (const Precision precision : shown) {
+      const Rate* peak = device.peak(precision);
+      facts += "; " + to_string(precision) + " " +
+               (peak == nullptr ? "n/a" : human_rate(peak->value, "FLOP/s") + " (ridge " + fixed(ridge_point(device, precision), 1) + " FLOP/B)");
     }
     out << wrap_text("  " + device.name + "  ", facts, width, "; ")
         << wrap_text("    ", (device.description.empty() ? "" : device.description + "; ") + "from " + device.origin, width);
@@ -102,11 +109,15 @@ std::vector<std::string> row(const AnalyzedRun& run, const std::string& label, c
 std::string render_roofline_table(const AnalyzedRun& run, const TableOptions& options) {
   std::ostringstream out;
   const HardwareQuestion& question = *run.hardware;
-  write_hardware(out, question, options.width);
+  write_hardware(out, question, run.analysis->total.integer_flops > 0, options.width);
   write_required(out, run, options.width);
   const bool measured = run.recording->timed;
   const std::vector<ModuleRow> rows = module_rows(run, options);
   const auto towers = tower_workloads(run);
+  // Quantized ops' integer multiply-adds run on the int8 units, the rest at the precision's peak.
+  const int64_t integer_flops = run.analysis->total.integer_flops;
+  const std::string compute_time =
+      integer_flops == 0 ? "FLOPs / peak" : "(FLOPs - int8 OPs) / peak + int8 OPs / int8 peak (the quantized ops' " + human_count(integer_flops) + " OPs)";
   for (const PrecisionChoice& precision : question.precisions) {
     const Hardware* measured_on = measured_device(run, precision);
     out << "\n"
@@ -115,7 +126,7 @@ std::string render_roofline_table(const AnalyzedRun& run, const TableOptions& op
                          std::to_string(storage_bits(precision.weights)) + " bits per element" +
                          (precision.compute == run_precision(run) && precision.weights == precision.compute ? "" : " (projected from the run's sizes)"),
                      options.width)
-        << wrap_text("  ", "bound = max(FLOPs / peak, bytes / bandwidth), 'mem' or 'cmp' the roof that binds; bytes: every op reads its "
+        << wrap_text("  ", "bound = max(" + compute_time + ", bytes / bandwidth), 'mem' or 'cmp' the roof that binds; bytes: every op reads its "
                            "arguments and writes its results once; fused: the module's inputs, outputs and parameters once (docs/bytes.md)",
                      options.width);
     if (measured) {
@@ -189,7 +200,7 @@ nlohmann::json render_roofline_json(const AnalyzedRun& run) {
     }
     nlohmann::json per_device = nlohmann::json::object();
     for (const Hardware& device : question.devices) {
-      const std::optional<Bound> b = projected_bound(w.flops, w.traffic, device, precision);
+      const std::optional<Bound> b = projected_bound(w.flops, w.integer_flops, w.traffic, device, precision);
       per_device[device.name] = !b ? nlohmann::json(nullptr)
                                    : nlohmann::json{{"bound_seconds", b->seconds()},
                                                     {"compute_seconds", b->compute_seconds},

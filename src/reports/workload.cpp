@@ -7,6 +7,7 @@ Workload module_workload(const Analysis& analysis, const std::vector<int>& membe
   for (const int index : members) {
     const ModuleCounts& m = analysis.modules[static_cast<size_t>(index)];
     w.flops += m.total.flops();
+    w.integer_flops += m.total.integer_flops;
     w.traffic += m.traffic;
     w.boundary += m.boundary;
     w.seconds += m.seconds;
@@ -22,6 +23,7 @@ std::vector<std::pair<std::string, Workload>> tower_workloads(const AnalyzedRun&
   for (const CountedTower& tower : run.towers) {
     Workload w;
     w.flops = tower.totals.counts.flops();
+    w.integer_flops = tower.totals.counts.integer_flops;
     w.traffic = tower.totals.traffic;
     towers.emplace_back(tower.name, w);
   }

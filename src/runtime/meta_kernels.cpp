@@ -139,7 +139,24 @@ std::vector<int64_t> broadcast(std::initializer_list<const at::Tensor*> tensors)
 }
 
 at::Tensor relu(const at::Tensor& self) { return same_shape(self); }
-at::Tensor abs(const at::Tensor& self) { return same_shape(self); }
+// abs of complex numbers is their real magnitude.
+at::Tensor abs(const at::Tensor& self) { return at::empty(self.sizes(), like(self).dtype(c10::toRealValueType(self.scalar_type()))); }
+at::Tensor prelu(const at::Tensor& self, const at::Tensor&) { return same_shape(self); }
+
+// Fourier transforms (stft, torch.fft): the last transformed dim of a real-to-complex one keeps
+// n/2 + 1 frequencies when one-sided; a complex-to-real one gives last_dim_size points.
+int64_t last_dim(const at::Tensor& self, c10::IntArrayRef dim) { return c10::maybe_wrap_dim(dim.back(), self.dim()); }
+at::Tensor fft_r2c(const at::Tensor& self, c10::IntArrayRef dim, int64_t, bool onesided) {
+  std::vector<int64_t> shape = self.sizes().vec();
+  if (onesided) shape[static_cast<size_t>(last_dim(self, dim))] = shape[static_cast<size_t>(last_dim(self, dim))] / 2 + 1;
+  return at::empty(shape, like(self).dtype(c10::toComplexType(self.scalar_type())));
+}
+at::Tensor fft_c2r(const at::Tensor& self, c10::IntArrayRef dim, int64_t, int64_t last_dim_size) {
+  std::vector<int64_t> shape = self.sizes().vec();
+  shape[static_cast<size_t>(last_dim(self, dim))] = last_dim_size;
+  return at::empty(shape, like(self).dtype(c10::toRealValueType(self.scalar_type())));
+}
+at::Tensor fft_c2c(const at::Tensor& self, c10::IntArrayRef, int64_t, bool) { return same_shape(self); }
 at::Tensor hardtanh(const at::Tensor& self, const c10::Scalar&, const c10::Scalar&) { return same_shape(self); }
 at::Tensor hardtanh_backward(const at::Tensor& grad_output, const at::Tensor&, const c10::Scalar&, const c10::Scalar&) {
   return same_shape(grad_output);
@@ -278,6 +295,10 @@ std::vector<std::string> register_meta_kernels() {
     add("equal", equal);
     add("relu", relu);
     add("abs", abs);
+    add("prelu", prelu);
+    add("_fft_r2c", fft_r2c);
+    add("_fft_c2r", fft_c2r);
+    add("_fft_c2c", fft_c2c);
     add("hardtanh", hardtanh);
     add("hardtanh_backward", hardtanh_backward);
     add("flip", flip);

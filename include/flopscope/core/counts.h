@@ -6,6 +6,8 @@
 //   * `activation_flops` is the part of `matmul_flops` whose operands are both activations (no
 //     parameter): attention scores QK^T and weighted values AV, similarity matrices. Tools that hook
 //     only Linear/Conv layers miss exactly this part.
+//   * `integer_flops` is the part of `matmul_flops` done in integers (int8 quantized linears,
+//     convolutions and recurrent layers): integer OPs, 2 per multiply-add, for an int8 peak.
 //   * `elementwise_flops` counts everything else that computes: bias and residual adds, norms,
 //     activations, softmax, scaling. Per-element costs are the constants below (docs/counting.md).
 //   * Data movement (views, copies, cat, indexing, embedding lookups) is 0 FLOPs.
@@ -20,6 +22,7 @@ struct Counts {
   int64_t matmul_flops = 0;
   int64_t elementwise_flops = 0;
   int64_t activation_flops = 0;  // included in matmul_flops
+  int64_t integer_flops = 0;     // included in matmul_flops
 
   int64_t flops() const { return matmul_flops + elementwise_flops; }
   Counts& operator+=(const Counts& other) {
@@ -27,29 +30,37 @@ struct Counts {
     matmul_flops += other.matmul_flops;
     elementwise_flops += other.elementwise_flops;
     activation_flops += other.activation_flops;
+    integer_flops += other.integer_flops;
     return *this;
   }
   friend Counts operator+(Counts a, const Counts& b) { return a += b; }
   friend Counts operator-(Counts a, const Counts& b) { return a += b * -1; }
-  friend Counts operator*(Counts a, int64_t n) { return {a.macs * n, a.matmul_flops * n, a.elementwise_flops * n, a.activation_flops * n}; }
+  friend Counts operator*(Counts a, int64_t n) {
+    return {a.macs * n, a.matmul_flops * n, a.elementwise_flops * n, a.activation_flops * n, a.integer_flops * n};
+  }
   friend bool operator==(const Counts& a, const Counts& b) {
     return a.macs == b.macs && a.matmul_flops == b.matmul_flops && a.elementwise_flops == b.elementwise_flops &&
-           a.activation_flops == b.activation_flops;
+           a.activation_flops == b.activation_flops && a.integer_flops == b.integer_flops;
   }
   friend bool operator!=(const Counts& a, const Counts& b) { return !(a == b); }
 };
 
 // `n` multiply-adds of a matrix product or convolution.
-inline Counts multiply_adds(int64_t n) { return {n, 2 * n, 0, 0}; }
+inline Counts multiply_adds(int64_t n) { return {n, 2 * n, 0, 0, 0}; }
 // `n` multiply-adds between two activations (no parameter operand).
-inline Counts activation_multiply_adds(int64_t n) { return {n, 2 * n, 0, 2 * n}; }
+inline Counts activation_multiply_adds(int64_t n) { return {n, 2 * n, 0, 2 * n, 0}; }
 // Marks all of `c`'s matrix work as activation x activation.
 inline Counts as_activation_product(Counts c) {
   c.activation_flops = c.matmul_flops;
   return c;
 }
+// Marks all of `c`'s matrix work as done in integers (a quantized kernel's).
+inline Counts in_integers(Counts c) {
+  c.integer_flops = c.matmul_flops;
+  return c;
+}
 // `elements` x `per_element` elementwise FLOPs.
-inline Counts elementwise(int64_t elements, int64_t per_element) { return {0, 0, elements * per_element, 0}; }
+inline Counts elementwise(int64_t elements, int64_t per_element) { return {0, 0, elements * per_element, 0, 0}; }
 
 // FLOPs per element. Each arithmetic operation (add, sub, mul, div, compare, max) and each
 // transcendental (exp, erf, tanh, sqrt) counts 1.
@@ -70,6 +81,8 @@ inline constexpr int64_t kHardswish = 4;       // x * hardsigmoid(x) without the
 inline constexpr int64_t kElu = 4;             // x > 0 ? x : a (exp(x) - 1): compare, exp, sub, mul (ELU, CELU, SELU)
 inline constexpr int64_t kSoftplus = 3;        // log(1 + exp(x)): exp, add, log
 inline constexpr int64_t kMish = 5;            // x * tanh(softplus(x))
+inline constexpr int64_t kGlu = kSigmoid + kArithmetic;  // a * sigmoid(b), per output element
+inline constexpr int64_t kComplexAbs = 3 * kArithmetic + kTranscendental;  // sqrt(re^2 + im^2)
 // Recurrent cells, per hidden unit and step, besides their matrix products and bias adds:
 // LSTM: gate sums 4, sigmoid of 3 gates, tanh of the cell gate and of c, c = f*c + i*g 3, h = o*tanh(c) 1.
 inline constexpr int64_t kLstmCell = 4 * kArithmetic + 3 * kSigmoid + 2 * kTranscendental + 4 * kArithmetic;

@@ -32,12 +32,14 @@ struct Bound {
   bool memory_bound() const { return memory_seconds > compute_seconds; }
 };
 
+// `integer_flops`, the part of `flops` quantized ops do in integers, take the device's int8 peak (its
+// peak at `precision` where it has no int8 figure); the rest the peak at `precision`.
 // Throws std::invalid_argument when the device has no peak for `precision` (callers check peak() first).
-Bound roofline_bound(int64_t flops, int64_t bytes, const Hardware& hardware, Precision precision);
+Bound roofline_bound(int64_t flops, int64_t integer_flops, int64_t bytes, const Hardware& hardware, Precision precision);
 
-// The bound of `flops` moving `traffic`, with bytes re-priced at `precision`; nullopt when the device
-// has no peak at that compute precision.
-std::optional<Bound> projected_bound(int64_t flops, const Traffic& traffic, const Hardware& hardware,
+// The bound of `flops` (`integer_flops` of them in integers) moving `traffic`, with bytes re-priced at
+// `precision`; nullopt when the device has no peak at that compute precision.
+std::optional<Bound> projected_bound(int64_t flops, int64_t integer_flops, const Traffic& traffic, const Hardware& hardware,
                                      const PrecisionChoice& precision);
 
 // FLOP per byte above which a workload is compute-bound on this device at this precision.

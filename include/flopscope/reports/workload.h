@@ -15,6 +15,7 @@ namespace flopscope {
 
 struct Workload {
   int64_t flops = 0;
+  int64_t integer_flops = 0;  // of flops: quantized ops' integer work, timed at the int8 peak
   Traffic traffic;   // unfused: every op round-trips memory
   Traffic boundary;  // fused: inputs, outputs and parameters once
   double seconds = 0.0;  // measured between enter and exit hooks (0 in dry runs)
