@@ -158,6 +158,19 @@ TEST(KVCacheDecoder, DecodeStepAgainstAFilledCache) {
   }
 }
 
+// A buffer is a weight (a filter bank) until the run writes it (a KV cache in a buffer): buffer_cache
+// writes its cache in place, then attends over it, 2 x 8*8*16 activation x activation MACs, and
+// projects with a bank it only reads, 8*16*4 weight MACs.
+TEST(BufferWeights, ABufferIsAWeightUntilTheRunWritesIt) {
+  for (const char* relative : {"test/buffer_cache.pt", "torch2/test/buffer_cache.pt"}) {
+    for (const bool meta : {false, true}) {
+      const nlohmann::json j = testing::report_json(relative, std::nullopt, meta);
+      EXPECT_EQ(j["totals"]["matmul_flops"], 5'120) << relative << (meta ? " dry" : "");
+      EXPECT_EQ(j["totals"]["activation_matmul_flops"], 4'096) << relative << (meta ? " dry" : "");
+    }
+  }
+}
+
 // torch.jit.freeze folds the weights into the code as constants, each BatchNorm into the convolution
 // before it, and inlines the module tree; constant pooling then merges equal tensors.
 TEST(FrozenFiles, WeightsFoldedIntoConstantsAreCountedAsSuch) {
@@ -218,13 +231,18 @@ TEST(DetectionModels, DataDependentWorkIsCountedForThisInputAndMarked) {
 }
 
 // torchvision's detection models as torchvision scripts them (forward(List[Tensor]), placeholder
-// weights, one 320x320 image): the backbone and the heads that see every anchor count what PyTorch
-// 2.6's FlopCounterMode counts for the same modules run eagerly; what follows nms is data-dependent.
+// weights, one 320x320 image; the ResNet-50 FPN ones built with min_size = max_size = 320): the
+// backbone and the heads that see every anchor count what PyTorch 2.6's FlopCounterMode counts for the
+// same modules run eagerly on the transformed image; what follows nms is data-dependent.
 TEST(DetectionModels, TorchvisionBackbonesAndHeadsEqualFlopCounterMode) {
   if (!testing::torchvision_loaded()) GTEST_SKIP() << "python3-torchvision is not installed";
   const std::vector<std::pair<std::string, std::vector<std::pair<std::string, int64_t>>>> models = {
       {"ssdlite320_mobilenet_v3_large.pt", {{"backbone", 774'669'952}, {"head", 391'673'856}}},
       {"fasterrcnn_mobilenet_v3_large_320_fpn.pt", {{"backbone", 1'163'936'000}, {"rpn.head", 274'060'800}}},
+      {"retinanet_resnet50_fpn.pt", {{"backbone", 19'933'560'832}, {"head", 28'546'569'216}}},
+      {"fcos_resnet50_fpn.pt", {{"backbone", 19'933'560'832}, {"head", 21'082'963'968}}},
+      {"maskrcnn_resnet50_fpn.pt", {{"backbone", 28'282'060'800}, {"rpn.head", 10'121'971'200}}},
+      {"keypointrcnn_resnet50_fpn.pt", {{"backbone", 28'282'060'800}, {"rpn.head", 10'121'971'200}}},
   };
   for (const char* folder : {"test/detection/", "torch2/test/detection/"}) {
     for (const auto& [file, expected] : models) {
@@ -297,8 +315,8 @@ TEST(TorchaudioModels, EveryOpKnownAndMatmulEqualToAnIndependentCount) {
       {"conv_tasnet.pt", 9'609, 1'835'776, 0},
       {"wavernn.pt", 18'514, 3'105'408, 0},
       {"deepspeech.pt", 8'266, 320'000, 0},
-      // The mel filter bank (a buffer) times the power spectrum: 101 frames x 33 x 8 x 2.
-      {"mel_spectrogram.pt", 0, 53'328, 53'328},
+      // The mel filter bank (a buffer, so a weight) times the power spectrum: 101 frames x 33 x 8 x 2.
+      {"mel_spectrogram.pt", 0, 53'328, 0},
   };
   for (const Case& c : cases) {
     const std::string relative = std::string("torch2/test/audio/") + c.file;

@@ -404,6 +404,23 @@ class KVCacheDecoder(nn.Module):
         return self.head(x), torch.stack(keys), torch.stack(values)
 
 
+class BufferCache(nn.Module):
+    """Two buffers: keys kept as LLM code keeps a KV cache (torchtune's KVCache registers it), written
+    in place each step before attention reads it, and a fixed projection (a filter bank) only read.
+    At x [1, 8, 16]: QK^T and AV 2 x 8*8*16 MACs against the written cache are activation x activation
+    (4,096 FLOPs); the bank 8*16*4 MACs a weight product (1,024): 5,120 matmul FLOPs."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("cache", torch.zeros(1, 8, 16))
+        self.register_buffer("bank", torch.ones(16, 4))
+
+    def forward(self, x):
+        self.cache.copy_(x)
+        scores = torch.matmul(x, self.cache.transpose(1, 2)).softmax(-1)
+        return torch.matmul(torch.matmul(scores, self.cache), self.bank)
+
+
 class RecurrentTagger(nn.Module):
     """The recurrent layers quantize_dynamic converts: a 2-layer LSTM and a bidirectional GRU over
     embedded tokens (batch-first), and a head."""
@@ -574,6 +591,7 @@ MODELS = {
     "rotary_decoder": (RotaryDecoder, {"inputs": ["1x6x32:float32"]}, False),
     "recurrent": (Recurrent, {"inputs": ["2x5:int64:randint:0:50"]}, False),
     "kv_cache_decoder": (KVCacheDecoder, {"inputs": KV_CACHE_PREFILL}, False),
+    "buffer_cache": (BufferCache, {"inputs": ["1x8x16:float32"]}, False),
     "arguments": (Arguments, {"inputs": ["[3x10x10:float32,3x6x8:float32]", "(2x8:float32,2x8:float32)", "2x8:float32",
                                          "int:3", "float:0.5", "bool:true"]}, False),
     "detector": (Detector, {"inputs": ["1x3x16x16:float32", "20x4:float32"]}, False),
@@ -603,12 +621,22 @@ FROZEN = {
 DETECTION = {
     "ssdlite320_mobilenet_v3_large": {"inputs": ["[3x320x320:float32]"]},
     "fasterrcnn_mobilenet_v3_large_320_fpn": {"inputs": ["[3x320x320:float32]"]},
+    "retinanet_resnet50_fpn": {"inputs": ["[3x320x320:float32]"]},
+    "fcos_resnet50_fpn": {"inputs": ["[3x320x320:float32]"]},
+    "maskrcnn_resnet50_fpn": {"inputs": ["[3x320x320:float32]"]},
+    "keypointrcnn_resnet50_fpn": {"inputs": ["[3x320x320:float32]"]},
 }
+# The ResNet-50 FPN detectors resize every image to 800 pixels by default; at 320 (min_size=max_size=320,
+# as a user serving small images sets) the files run in a second on the CPU.
+DETECTION_SIZES = {name: {"min_size": 320, "max_size": 320} for name in DETECTION if name.endswith("resnet50_fpn")}
 TORCH2 = int(torch.__version__.split(".")[0]) >= 2
+# Models that write their buffers in place, which a stride-0 placeholder cannot take: saved as built.
+KEEP_WEIGHTS = {"buffer_cache"}
 
 
 def detection_model(name):
-    return getattr(torchvision.models.detection, name)(weights=None, weights_backbone=None).eval()
+    return getattr(torchvision.models.detection, name)(weights=None, weights_backbone=None,
+                                                      **DETECTION_SIZES.get(name, {})).eval()
 
 
 def example_inputs(specs):
@@ -667,7 +695,7 @@ def main():
         elif name in TRACED:
             save_traced(use_placeholder_weights(build()), example_inputs(manifest["inputs"]), path, manifest)
         else:
-            save_scripted(use_placeholder_weights(build()), path, manifest)
+            save_scripted(build() if name in KEEP_WEIGHTS else use_placeholder_weights(build()), path, manifest)
         print("exported", name)
     if "convnet" in args.only:
         rezip_deflated(os.path.join(args.out, "convnet.pt"), os.path.join(args.out, "convnet_deflated.pt"))

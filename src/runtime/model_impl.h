@@ -21,11 +21,15 @@ struct Model::Impl {
   // The code's tensor constants (Model::code_constants) and their memory: a frozen file's weights.
   CodeConstants code_constants;
   std::unordered_set<const c10::StorageImpl*> constant_storage;
-  // The memory of every parameter and constant -> the module holding it (kNoModule for a constant),
-  // so op arguments that are weights, or views of weights (a transposed w.t(), a chunk of
-  // in_proj_weight), can be told from activations, and their module found, with one lookup.
+  // The memory of every parameter, buffer and constant -> the module holding it (kNoModule for a
+  // constant), so op arguments that are weights, or views of weights (a transposed w.t(), a chunk of
+  // in_proj_weight), can be told from activations, and their module found, with one lookup. A buffer
+  // is the model's own state as a weight is (a mel filter bank, a weight left by removing weight_norm,
+  // BatchNorm's statistics), until the run writes it (a KV cache kept in a buffer): the recording
+  // session tracks that (buffer_storage).
   static constexpr int kNoModule = -1;
   std::unordered_map<const c10::StorageImpl*, int> weight_owner;
+  std::unordered_set<const c10::StorageImpl*> buffer_storage;
   // The model's packed quantized weights, described once: unpacking copies the weight.
   std::unordered_map<const c10::ivalue::Object*, ValueInfo> packed_weights;
   std::unordered_set<std::string> operator_namespaces;  // of the ops the code calls ("aten", "torchvision")
@@ -35,6 +39,7 @@ struct Model::Impl {
   // Records where every weight's memory is (after loading, and again after moving to a device).
   void remember_weight_storage() {
     weight_owner.clear();
+    buffer_storage.clear();
     for (const auto* storage : constant_storage) weight_owner.emplace(storage, kNoModule);
     for (const auto& named : module.named_modules()) {
       const auto index = index_of_object.find(named.value._ivalue().get());
@@ -42,9 +47,16 @@ struct Model::Impl {
       for (const at::Tensor& p : named.value.parameters(/*recurse=*/false)) {
         if (p.has_storage()) weight_owner.emplace(p.storage().unsafeGetStorageImpl(), index->second);
       }
+      for (const at::Tensor& b : named.value.buffers(/*recurse=*/false)) {
+        if (b.has_storage()) weight_owner.emplace(b.storage().unsafeGetStorageImpl(), index->second);
+      }
     }
     for (const at::Tensor& p : module.parameters()) {  // every weight, whoever holds it
       if (p.has_storage()) weight_owner.emplace(p.storage().unsafeGetStorageImpl(), kNoModule);
+    }
+    for (const at::Tensor& b : module.buffers()) {
+      if (b.has_storage()) buffer_storage.insert(b.storage().unsafeGetStorageImpl());
+      if (b.has_storage()) weight_owner.emplace(b.storage().unsafeGetStorageImpl(), kNoModule);
     }
   }
 

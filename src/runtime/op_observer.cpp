@@ -42,7 +42,7 @@ bool matches(const c10::Argument& argument, const c10::IValue& value) {
 
 // The op's arguments, or false when the event's inputs cannot be trusted: the event may carry more
 // values than the schema's (compat::event_argument_offset), and each must be of its argument's kind.
-bool read_arguments(const RecordingSession& session, const at::RecordFunction& fn, std::vector<ValueInfo>& out,
+bool read_arguments(RecordingSession& session, const at::RecordFunction& fn, std::vector<ValueInfo>& out,
                     std::vector<StorageRef>& storage) {
   const c10::FunctionSchema* schema = schema_of(fn);
   if (schema == nullptr || schema->is_vararg()) return false;
@@ -57,8 +57,10 @@ bool read_arguments(const RecordingSession& session, const at::RecordFunction& f
   for (size_t i = 0; i < arguments.size(); ++i) {
     const c10::IValue& value = inputs[*offset + i];
     out.push_back(session.model.describe_argument(value));
+    const bool written = arguments[i].alias_info() != nullptr && arguments[i].alias_info()->isWrite();
     for_each_tensor(value, out.back(), [&](const at::Tensor& tensor, ValueInfo& info) {
-      const std::optional<int> owner = session.model.weight_owner_of(tensor);
+      if (written) session.note_write(tensor);
+      const std::optional<int> owner = session.weight_owner_of(tensor);
       info.is_parameter = owner.has_value();
       if (owner && *owner >= 0) session.recording.modules_with_weights_read.insert(*owner);
     });

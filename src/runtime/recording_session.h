@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <string>
+#include <optional>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "flopscope/runtime/recorder.h"
@@ -85,12 +87,25 @@ class RecordingSession {
   // The call whose code is running now: in backward, the call that created the running node.
   int running_call() const { return ops.phase == Phase::Backward ? ops.backward_call : calls.innermost(); }
 
+  // Model::Impl::weight_owner_of, but a buffer this run has written is an activation from then on.
+  std::optional<int> weight_owner_of(const at::Tensor& t) const {
+    if (t.defined() && t.has_storage() && written_buffers.count(t.storage().unsafeGetStorageImpl()) > 0) return std::nullopt;
+    return model.weight_owner_of(t);
+  }
+  // An op writes `t` (in place, or as its out= argument).
+  void note_write(const at::Tensor& t) {
+    if (t.defined() && t.has_storage() && model.buffer_storage.count(t.storage().unsafeGetStorageImpl()) > 0) {
+      written_buffers.insert(t.storage().unsafeGetStorageImpl());
+    }
+  }
+
   Model::Impl& model;
   Recording& recording;
   const OpCoverage& coverage;
   CallStack calls;
   OpStack ops;
   DataDependence data_dependence;
+  std::unordered_set<const c10::StorageImpl*> written_buffers;
 };
 
 }  // namespace flopscope

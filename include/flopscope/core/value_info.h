@@ -19,7 +19,8 @@ struct ValueInfo {
   int64_t int_value = 0;       // Int, Bool
   double double_value = 0.0;   // Double
   std::vector<ValueInfo> elements;  // Tuple, List, Dict (dict: key, value, key, value, ...)
-  bool is_parameter = false;        // Tensor: one of the model's parameters (op arguments only)
+  // Tensor: a weight, i.e. a parameter, a buffer the run has not written or a constant (op arguments only).
+  bool is_parameter = false;
   bool repeats_earlier_tensor = false;  // Tensor: the same tensor as an earlier argument (op arguments only)
   bool is_out_argument = false;     // Tensor: an out= buffer, written and not read (op arguments only)
   bool is_view_of_input = false;    // Tensor: shares an argument's memory and is not written (op outputs only)
