@@ -12,7 +12,7 @@ namespace flopscope {
 namespace {
 
 TEST(Hardware, PresetsAndTheirRidgePoints) {
-  EXPECT_EQ(hardware_presets(), (std::vector<std::string>{"h100-sxm", "rtx4090", "ryzen-7950x"}));
+  EXPECT_EQ(hardware_presets(), (std::vector<std::string>{"a100-sxm", "h100-sxm", "rtx4090", "ryzen-7950x"}));
   const Hardware ryzen = load_hardware("ryzen-7950x");
   const Hardware rtx = load_hardware("rtx4090");
   const Hardware h100 = load_hardware("h100-sxm");
@@ -23,7 +23,12 @@ TEST(Hardware, PresetsAndTheirRidgePoints) {
   EXPECT_NEAR(ridge_point(h100, Precision::FP32), 20.0, 1e-9);
   EXPECT_NEAR(ridge_point(h100, Precision::TF32), 147.7, 0.05);
   EXPECT_NEAR(ridge_point(rtx, Precision::FP32), 82600.0 / 1008.0, 1e-9);
-  for (const Hardware* device : {&ryzen, &rtx, &h100}) {
+  // The A100 of the LLM tools' published figures (llm-analysis, LLM-Viewer): 312 TFLOP/s fp16 over
+  // 2,039 GB/s, a ridge of 153 FLOP per byte.
+  const Hardware a100 = load_hardware("a100-sxm");
+  EXPECT_NEAR(ridge_point(a100, Precision::FP16), 312000.0 / 2039.0, 1e-9);
+  EXPECT_EQ(a100.peak(Precision::FP8), nullptr);  // FP8 came with Hopper
+  for (const Hardware* device : {&ryzen, &rtx, &h100, &a100}) {
     EXPECT_NE(device->peak(Precision::FP32), nullptr);
     EXPECT_FALSE(device->bandwidth.source.empty());
     for (const auto& [precision, rate] : device->peaks) EXPECT_FALSE(rate.source.empty()) << device->name;
