@@ -10,8 +10,10 @@ cache_k, cache_v), the caches [layers, batch, kv heads, context, head width] com
 step's tokens, the positions and the causal mask made in the graph from the cache's length. The
 LLaMA family: RMSNorm, rotary embeddings, SwiGLU, grouped-query attention (Llama-3 8B and LLaMA-2 70B:
 8 key/value heads), untied output head. GPT-2: learned positions, LayerNorm, GELU (tanh), biases,
-the output head tied to the token embedding. Only the shapes are the real models'; the manifests
-give a prefill of 32 tokens against empty caches.
+the output head tied to the token embedding. Whisper tiny and base: an audio encoder (`encode`) and a
+decoder with self- and cross-attention caches (the class's docstring). Only the shapes are the real
+models'; the manifests give a prefill of 32 tokens against empty caches (Whisper: its 4 prompt
+tokens against the encoded audio).
 """
 import argparse
 import math
@@ -193,6 +195,123 @@ class Gpt2Decoder(nn.Module):
         return self.lm_head(self.ln_f(x)), keys, values
 
 
+class WhisperAttention(nn.Module):
+    """Whisper's attention (no bias on the key projection), used three ways: over the audio frames in
+    the encoder, over the tokens with a self-attention cache, and from the tokens to the audio with a
+    cross-attention cache that is computed from the audio features when it comes in empty, then kept."""
+
+    def __init__(self, width: int, heads: int):
+        super().__init__()
+        self.heads = heads
+        self.head_width = width // heads
+        self.query = nn.Linear(width, width)
+        self.key = nn.Linear(width, width, bias=False)
+        self.value = nn.Linear(width, width)
+        self.out = nn.Linear(width, width)
+
+    def split(self, x):
+        return x.view(x.shape[0], x.shape[1], self.heads, self.head_width).transpose(1, 2)
+
+    def attend(self, x, k, v, causal_past: int):
+        q = self.split(self.query(x))
+        scores = torch.matmul(q, k.transpose(2, 3)) / math.sqrt(self.head_width)
+        if causal_past >= 0:
+            scores = scores + torch.full((x.shape[1], k.shape[2]), float("-inf")).triu(causal_past + 1)
+        attended = torch.matmul(F.softmax(scores, dim=-1), v).transpose(1, 2)
+        return self.out(attended.reshape(x.shape[0], x.shape[1], self.heads * self.head_width))
+
+    def forward(self, x):
+        return self.attend(x, self.split(self.key(x)), self.split(self.value(x)), -1)
+
+    @torch.jit.export
+    def with_cache(self, x, cache_k, cache_v) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        k = torch.cat([cache_k, self.split(self.key(x))], dim=2)
+        v = torch.cat([cache_v, self.split(self.value(x))], dim=2)
+        return self.attend(x, k, v, cache_k.shape[2]), k, v
+
+    @torch.jit.export
+    def across(self, x, audio, cache_k, cache_v) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        if cache_k.shape[2] == 0:
+            cache_k = self.split(self.key(audio))
+            cache_v = self.split(self.value(audio))
+        return self.attend(x, cache_k, cache_v, -1), cache_k, cache_v
+
+
+def whisper_mlp(width: int):
+    return nn.Sequential(nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width))
+
+
+class WhisperEncoderBlock(nn.Module):
+    def __init__(self, width: int, heads: int):
+        super().__init__()
+        self.attn_ln = nn.LayerNorm(width)
+        self.attn = WhisperAttention(width, heads)
+        self.mlp_ln = nn.LayerNorm(width)
+        self.mlp = whisper_mlp(width)
+
+    def forward(self, x):
+        x = x + self.attn(self.attn_ln(x))
+        return x + self.mlp(self.mlp_ln(x))
+
+
+class WhisperDecoderBlock(nn.Module):
+    def __init__(self, width: int, heads: int):
+        super().__init__()
+        self.attn_ln = nn.LayerNorm(width)
+        self.attn = WhisperAttention(width, heads)
+        self.cross_attn_ln = nn.LayerNorm(width)
+        self.cross_attn = WhisperAttention(width, heads)
+        self.mlp_ln = nn.LayerNorm(width)
+        self.mlp = whisper_mlp(width)
+
+    def forward(self, x, audio, self_k, self_v, cross_k, cross_v) -> Tuple[torch.Tensor, List[torch.Tensor]]:
+        attended, self_k, self_v = self.attn.with_cache(self.attn_ln(x), self_k, self_v)
+        x = x + attended
+        heard, cross_k, cross_v = self.cross_attn.across(self.cross_attn_ln(x), audio, cross_k, cross_v)
+        x = x + heard
+        return x + self.mlp(self.mlp_ln(x)), [self_k, self_v, cross_k, cross_v]
+
+
+class Whisper(nn.Module):
+    """A Whisper-style encoder-decoder: `encode(mel)` once per 30 s of audio (two convolutions, then
+    transformer blocks over the frames), then `forward(tokens, audio, self_k, self_v, cross_k, cross_v)`
+    per step, the self-attention caches grown by the step's tokens, the cross-attention caches filled
+    from the audio on the first step and kept. The encoder's positions are a parameter (as the
+    published parameter counts take them) and the output head is the token embedding, tied."""
+
+    def __init__(self, mels: int, audio_positions: int, text_positions: int, width: int, heads: int, layers: int,
+                 vocab: int):
+        super().__init__()
+        self.conv1 = nn.Conv1d(mels, width, 3, padding=1)
+        self.conv2 = nn.Conv1d(width, width, 3, stride=2, padding=1)
+        self.embed_positions = nn.Embedding(audio_positions, width)
+        self.encoder_blocks = nn.ModuleList([WhisperEncoderBlock(width, heads) for _ in range(layers)])
+        self.ln_post = nn.LayerNorm(width)
+        self.token_embedding = nn.Embedding(vocab, width)
+        self.positional_embedding = nn.Embedding(text_positions, width)
+        self.decoder_blocks = nn.ModuleList([WhisperDecoderBlock(width, heads) for _ in range(layers)])
+        self.ln = nn.LayerNorm(width)
+
+    @torch.jit.export
+    def encode(self, mel):
+        x = F.gelu(self.conv2(F.gelu(self.conv1(mel)))).transpose(1, 2)
+        x = x + self.embed_positions.weight[: x.shape[1]]
+        for block in self.encoder_blocks:
+            x = block(x)
+        return self.ln_post(x)
+
+    def forward(self, tokens, audio, self_k, self_v, cross_k, cross_v):
+        past = self_k.shape[3]
+        x = self.token_embedding(tokens) + self.positional_embedding(torch.arange(past, past + tokens.shape[1]))
+        grown: List[List[torch.Tensor]] = [[], [], [], []]
+        for i, block in enumerate(self.decoder_blocks):
+            x, caches = block(x, audio, self_k[i], self_v[i], cross_k[i], cross_v[i])
+            for kind in range(4):
+                grown[kind].append(caches[kind])
+        logits = torch.matmul(self.ln(x), self.token_embedding.weight.t())
+        return logits, torch.stack(grown[0]), torch.stack(grown[1]), torch.stack(grown[2]), torch.stack(grown[3])
+
+
 # The published configurations (each model card's config.json).
 LLAMA = {
     "llama-2-7b": dict(vocab=32000, width=4096, layers=32, heads=32, kv_heads=32, hidden=11008, eps=1e-5, theta=10000.0),
@@ -201,6 +320,10 @@ LLAMA = {
     "llama-3-8b": dict(vocab=128256, width=4096, layers=32, heads=32, kv_heads=8, hidden=14336, eps=1e-5, theta=500000.0),
 }
 GPT2 = {"gpt2": dict(vocab=50257, positions=1024, width=768, layers=12, heads=12)}
+WHISPER = {
+    "whisper-tiny": dict(mels=80, audio_positions=1500, text_positions=448, width=384, heads=6, layers=4, vocab=51865),
+    "whisper-base": dict(mels=80, audio_positions=1500, text_positions=448, width=512, heads=8, layers=6, vocab=51865),
+}
 PROMPT = 32
 
 
@@ -210,22 +333,33 @@ def manifest(layers, kv_heads, head_width, vocab):
             "expected": {"scripted_by_torch": torch.__version__.split("+")[0]}}
 
 
+def whisper_manifest(layers, heads, width, vocab, audio_positions, **_):
+    """The first decoding step: 4 prompt tokens (start, language, task, no timestamps) against the
+    encoded audio, all caches empty."""
+    cache = f"{layers}x1x{heads}x0x{width // heads}:float32"
+    return {"inputs": [f"1x4:int64:randint:0:{vocab}", f"1x{audio_positions}x{width}:float32", cache, cache, cache, cache],
+            "expected": {"scripted_by_torch": torch.__version__.split("+")[0]}}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=OUT)
-    parser.add_argument("--only", nargs="*", default=list(LLAMA) + list(GPT2))
+    parser.add_argument("--only", nargs="*", default=list(LLAMA) + list(GPT2) + list(WHISPER))
     args = parser.parse_args()
     for name in args.only:
         with skipped_init():
             if name in LLAMA:
                 c = LLAMA[name]
                 model = LlamaDecoder(**c)
-                shape = (c["layers"], c["kv_heads"], c["width"] // c["heads"], c["vocab"])
-            else:
+                described = manifest(c["layers"], c["kv_heads"], c["width"] // c["heads"], c["vocab"])
+            elif name in GPT2:
                 c = GPT2[name]
                 model = Gpt2Decoder(**c)
-                shape = (c["layers"], c["heads"], c["width"] // c["heads"], c["vocab"])
-        save_scripted(use_placeholder_weights(model), os.path.join(args.out, name + ".pt"), manifest(*shape))
+                described = manifest(c["layers"], c["heads"], c["width"] // c["heads"], c["vocab"])
+            else:
+                model = Whisper(**WHISPER[name])
+                described = whisper_manifest(**WHISPER[name])
+        save_scripted(use_placeholder_weights(model), os.path.join(args.out, name + ".pt"), described)
         print("exported", name, f"{sum(p.numel() for p in model.parameters()):,} parameters")
 
 
