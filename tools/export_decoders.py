@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Exports LLM decoders at the published shapes of LLaMA-2 7B / 13B / 70B, Llama-3 8B and GPT-2 (124M),
-scripted, with placeholder weights (a few hundred KB each), into torchscript_models/decoders/:
+and Whisper tiny and base, scripted, with placeholder weights (60 to 240 KB each), into
+torchscript_models/decoders/:
 
     tools/in-debian13.sh python3 tools/export_decoders.py      # PyTorch 2.6, as the bundled files
     /usr/bin/python3 tools/export_decoders.py --out DIR        # PyTorch 1.13 writes the same
