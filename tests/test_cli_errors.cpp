@@ -51,6 +51,23 @@ TEST_F(Cli, AnalyzesABundledModelWithNoFlags) {
   EXPECT_NE(r.out.find("1 multiply-add = 1 MAC = 2 FLOPs"), std::string::npos);
 }
 
+// quantized_static's 15,872 multiply-adds are all int8: 31,744 int8 OPs, shown apart in every format and
+// timed at the int8 peak by the roofline.
+TEST_F(Cli, QuantizedWorkIsShownAsInt8OpsInEveryFormat) {
+  const std::string model = flopscope::testing::model_path("test/quantized/quantized_static.pt");
+  const Result table = run("analyze " + model + " --hardware h100-sxm");
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_NE(table.out.find("31,744 (31.74 K int8 OPs)"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("int8 1.98 PFLOP/s"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("int8 OPs / int8 peak"), std::string::npos) << table.out;
+  const Result markdown = run("analyze " + model + " --format markdown");
+  EXPECT_NE(markdown.out.find("**In integers:** 31,744 of the matmul FLOPs are int8 OPs"), std::string::npos) << markdown.out;
+  const Result csv = run("analyze " + model + " --format csv");
+  EXPECT_NE(csv.out.find(",activation_flops,integer_flops,"), std::string::npos) << csv.out;
+  const Result mixed = run("analyze " + kMixed + " --format markdown");
+  EXPECT_EQ(mixed.out.find("In integers"), std::string::npos) << "a float model has no int8 line";
+}
+
 TEST_F(Cli, VersionAndReportsNameTheLibTorch) {
   const Result version = run("--version");
   EXPECT_EQ(version.code, 0);

@@ -28,6 +28,10 @@ std::string render_markdown(const AnalyzedRun& run, const TableOptions& options)
       << " (" << human_flops(t.flops()) << ") = matmul " << with_separators(t.matmul_flops) << " + elementwise "
       << with_separators(t.elementwise_flops) << "; MACs " << with_separators(t.macs) << "; bytes moved "
       << with_separators(run.analysis->traffic.bytes) << ".\n";
+  if (t.integer_flops > 0) {
+    out << "**In integers:** " << with_separators(t.integer_flops) << " of the matmul FLOPs are int8 OPs (quantized ops' "
+        << "integer multiply-adds x 2, for an int8 peak).\n";
+  }
   const int64_t data_dependent = run.analysis->data_dependent_total.flops();
   if (run.analysis->data_dependent_code) out << "**Data-dependent:** " << with_separators(data_dependent) << " FLOPs of " << kDataDependentMeaning << ".\n";
   for (const CountedTower& tower : run.towers) {
