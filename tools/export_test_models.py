@@ -25,7 +25,7 @@ import torchvision
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from placeholder import save_frozen, save_scripted, save_traced, use_placeholder_weights  # noqa: E402
+from placeholder import example_inputs, save_frozen, save_scripted, save_traced, use_placeholder_weights  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "torchscript_models", "test")
 
@@ -637,15 +637,6 @@ KEEP_WEIGHTS = {"buffer_cache"}
 def detection_model(name):
     return getattr(torchvision.models.detection, name)(weights=None, weights_backbone=None,
                                                       **DETECTION_SIZES.get(name, {})).eval()
-
-
-def example_inputs(specs):
-    """Tensors for input specs of the forms SHAPE:float32 and SHAPE:int64:randint:LOW:HIGH."""
-    def tensor(spec):
-        parts = spec.split(":")
-        shape = [int(d) for d in parts[0].split("x")]
-        return torch.randint(int(parts[3]), int(parts[4]), shape) if parts[1] == "int64" else torch.randn(shape)
-    return tuple(tensor(spec) for spec in specs)
 
 
 def rename_namespace(source, old, new, target):

@@ -19,7 +19,7 @@ import torchaudio
 from torchaudio import models, transforms
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from placeholder import save_scripted, save_traced, use_placeholder_weights  # noqa: E402
+from placeholder import example_inputs, save_scripted, save_traced, use_placeholder_weights  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "torchscript_models", "torch2", "test", "audio")
 
@@ -87,8 +87,7 @@ def main():
                                  "torchaudio": torchaudio.__version__.split("+")[0]}}
         path = os.path.join(args.out, name + ".pt")
         if name in TRACED:
-            examples = tuple(torch.randn([int(d) for d in spec.split(":")[0].split("x")]) for spec in inputs)
-            save_traced(use_placeholder_weights(build()), examples, path, manifest)
+            save_traced(use_placeholder_weights(build()), example_inputs(inputs), path, manifest)
         else:
             save_scripted(use_placeholder_weights(build()), path, manifest)
         print("exported", name)

@@ -55,6 +55,15 @@ def skipped_init():
             setattr(nn.init, name, fn)
 
 
+def example_inputs(specs):
+    """Tensors for input specs of the forms SHAPE:float32 and SHAPE:int64:randint:LOW:HIGH."""
+    def tensor(spec):
+        parts = spec.split(":")
+        shape = [int(d) for d in parts[0].split("x")]
+        return torch.randint(int(parts[3]), int(parts[4]), shape) if parts[1] == "int64" else torch.randn(shape)
+    return tuple(tensor(spec) for spec in specs)
+
+
 def save_scripted(module: nn.Module, path: str, manifest: dict) -> None:
     """Scripts `module` (torch.jit.script), saves it and writes PATH.json beside it."""
     _save(torch.jit.script(module.eval()), path, manifest)

@@ -109,13 +109,13 @@ std::vector<std::string> row(const AnalyzedRun& run, const std::string& label, c
 std::string render_roofline_table(const AnalyzedRun& run, const TableOptions& options) {
   std::ostringstream out;
   const HardwareQuestion& question = *run.hardware;
-  write_hardware(out, question, run.analysis->total.integer_flops > 0, options.width);
+  // Quantized ops' integer multiply-adds run on the int8 units, the rest at the precision's peak.
+  const int64_t integer_flops = run.analysis->total.integer_flops;
+  write_hardware(out, question, integer_flops > 0, options.width);
   write_required(out, run, options.width);
   const bool measured = run.recording->timed;
   const std::vector<ModuleRow> rows = module_rows(run, options);
   const auto towers = tower_workloads(run);
-  // Quantized ops' integer multiply-adds run on the int8 units, the rest at the precision's peak.
-  const int64_t integer_flops = run.analysis->total.integer_flops;
   const std::string compute_time =
       integer_flops == 0 ? "FLOPs / peak" : "(FLOPs - int8 OPs) / peak + int8 OPs / int8 peak (the quantized ops' " + human_count(integer_flops) + " OPs)";
   for (const PrecisionChoice& precision : question.precisions) {

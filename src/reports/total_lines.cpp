@@ -1,11 +1,21 @@
 // The totals every full report shows, as lines the table and the HTML page each lay out their way.
 #include <algorithm>
+#include <utility>
 
 #include "flopscope/analysis/memory_estimate.h"
 #include "flopscope/reports/number_format.h"
 #include "flopscope/reports/report.h"
 
 namespace flopscope {
+namespace {
+
+// Puts `line` before the line called `name`.
+void insert_before(std::vector<TotalLine>& lines, const std::string& name, TotalLine line) {
+  const auto at = std::find_if(lines.begin(), lines.end(), [&](const TotalLine& l) { return l.name == name; });
+  lines.insert(at, std::move(line));
+}
+
+}  // namespace
 
 std::vector<TotalLine> total_lines(const AnalyzedRun& run) {
   const Counts& t = run.analysis->total;
@@ -20,8 +30,6 @@ std::vector<TotalLine> total_lines(const AnalyzedRun& run) {
       flops("FLOPs", 0, t.flops(), "matmul + elementwise"),
       flops("matmul", 1, t.matmul_flops, "matrix products and convolutions, 2 x MACs"),
       flops("of which", 2, t.activation_flops, "activation x activation (attention QK^T and AV, similarities)"),
-      {"of which", 2, with_separators(t.integer_flops), human_count(t.integer_flops) + " int8 OPs",
-       "quantized ops' integer multiply-adds x 2, for an int8 peak (docs/files.md)"},
       flops("elementwise", 1, t.elementwise_flops, "norms, activations, softmax, bias and residual adds (docs/counting.md)"),
       {"MACs", 0, with_separators(t.macs), human_count(t.macs), "multiply-adds"},
       {"bytes moved", 0, with_separators(run.analysis->traffic.bytes), human_bytes(run.analysis->traffic.bytes),
@@ -31,14 +39,16 @@ std::vector<TotalLine> total_lines(const AnalyzedRun& run) {
            " + activations at their peak " + human_bytes(memory.activation_bytes) + "; a low estimate (docs/isolation.md)"},
   };
   // Integer work is a line only where a quantized op did it.
-  if (t.integer_flops == 0) lines.erase(lines.begin() + 4);
+  if (t.integer_flops > 0) {
+    insert_before(lines, "elementwise",
+                  {"of which", 2, with_separators(t.integer_flops), human_count(t.integer_flops) + " int8 OPs",
+                   "quantized ops' integer multiply-adds x 2, for an int8 peak (docs/files.md)"});
+  }
   // A dry run's time says nothing about the model's.
   if (run.recording->timed) lines.push_back({"forward time", 0, "", human_seconds(run.recording->seconds), "with the recording hooks on"});
   const Counts& data_dependent = run.analysis->data_dependent_total;
   if (run.analysis->data_dependent_code) {
-    const auto macs = std::find_if(lines.begin(), lines.end(), [](const TotalLine& l) { return l.name == "MACs"; });
-    lines.insert(macs,
-                 flops("data-dependent", 1, data_dependent.flops(), std::string("FLOPs of ") + kDataDependentMeaning));
+    insert_before(lines, "MACs", flops("data-dependent", 1, data_dependent.flops(), std::string("FLOPs of ") + kDataDependentMeaning));
   }
   // A frozen file keeps its weights in its code, and its modules inlined into one.
   if (constants.tensors > 0) {

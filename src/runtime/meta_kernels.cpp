@@ -148,7 +148,8 @@ at::Tensor prelu(const at::Tensor& self, const at::Tensor&) { return same_shape(
 int64_t last_dim(const at::Tensor& self, c10::IntArrayRef dim) { return c10::maybe_wrap_dim(dim.back(), self.dim()); }
 at::Tensor fft_r2c(const at::Tensor& self, c10::IntArrayRef dim, int64_t, bool onesided) {
   std::vector<int64_t> shape = self.sizes().vec();
-  if (onesided) shape[static_cast<size_t>(last_dim(self, dim))] = shape[static_cast<size_t>(last_dim(self, dim))] / 2 + 1;
+  int64_t& last = shape[static_cast<size_t>(last_dim(self, dim))];
+  if (onesided) last = last / 2 + 1;
   return at::empty(shape, like(self).dtype(c10::toComplexType(self.scalar_type())));
 }
 at::Tensor fft_c2r(const at::Tensor& self, c10::IntArrayRef dim, int64_t, int64_t last_dim_size) {

@@ -41,22 +41,20 @@ struct Model::Impl {
     weight_owner.clear();
     buffer_storage.clear();
     for (const auto* storage : constant_storage) weight_owner.emplace(storage, kNoModule);
+    const auto remember = [this](const at::Tensor& t, int owner) {
+      if (t.has_storage()) weight_owner.emplace(t.storage().unsafeGetStorageImpl(), owner);
+    };
     for (const auto& named : module.named_modules()) {
       const auto index = index_of_object.find(named.value._ivalue().get());
       if (index == index_of_object.end()) continue;
-      for (const at::Tensor& p : named.value.parameters(/*recurse=*/false)) {
-        if (p.has_storage()) weight_owner.emplace(p.storage().unsafeGetStorageImpl(), index->second);
-      }
-      for (const at::Tensor& b : named.value.buffers(/*recurse=*/false)) {
-        if (b.has_storage()) weight_owner.emplace(b.storage().unsafeGetStorageImpl(), index->second);
-      }
+      for (const at::Tensor& p : named.value.parameters(/*recurse=*/false)) remember(p, index->second);
+      for (const at::Tensor& b : named.value.buffers(/*recurse=*/false)) remember(b, index->second);
     }
-    for (const at::Tensor& p : module.parameters()) {  // every weight, whoever holds it
-      if (p.has_storage()) weight_owner.emplace(p.storage().unsafeGetStorageImpl(), kNoModule);
-    }
+    // Every weight, whoever holds it.
+    for (const at::Tensor& p : module.parameters()) remember(p, kNoModule);
     for (const at::Tensor& b : module.buffers()) {
+      remember(b, kNoModule);
       if (b.has_storage()) buffer_storage.insert(b.storage().unsafeGetStorageImpl());
-      if (b.has_storage()) weight_owner.emplace(b.storage().unsafeGetStorageImpl(), kNoModule);
     }
   }
 
