@@ -7,7 +7,13 @@
 #include <string>
 #include <tuple>
 
+#include "command.h"
+#include "flopscope/analysis/generation.h"
+#include "flopscope/core/error.h"
 #include "flopscope/core/input_spec.h"
+#include "flopscope/hardware/generation_bounds.h"
+#include "flopscope/reports/generation_report.h"
+#include "schema_check.h"
 #include "test_helpers.h"
 
 namespace flopscope {
@@ -137,6 +143,221 @@ TEST(Decoders, RealRunEqualsTheDryRun) {
   EXPECT_EQ(real["totals"]["macs"], closed_form_macs(kDecoders[4], 32, 0));
   EXPECT_EQ(real["crosscheck"]["mismatch"], 0);
   EXPECT_TRUE(real["uncovered_ops"].empty()) << real["uncovered_ops"].dump();
+}
+
+
+// generate: a prefill of `prompt` tokens and `new_tokens` decode steps of the file, fed with its own
+// caches (dry: shapes only), at batch 1.
+GenerationResult generate_on(const std::string& file, bool dry, int64_t prompt, int64_t new_tokens, bool every_step = false,
+                             const std::string& feed = "") {
+  LoadOptions load;
+  load.meta = dry;
+  Model model = Model::load(testing::model_path(file), load);
+  RunRequest request;
+  request.threads = 2;
+  GenerationOptions options;
+  options.prompt = prompt;
+  options.new_tokens = new_tokens;
+  options.every_step = every_step;
+  if (!feed.empty()) options.feed = parse_feed_rules(feed);
+  return run_generation(model, plan_run(model, request), options);
+}
+
+int64_t kv_elements(const DecoderShape& d, int64_t tokens) { return 2 * d.layers * d.kv_heads * (d.width / d.heads) * tokens; }
+
+// Weights a decode step reads: every parameter once, but of the embedding tables only the rows the
+// token looks up (GPT-2's token table is read whole anyway, as its tied output head).
+int64_t weights_read(const DecoderShape& d) {
+  return d.gpt2 ? d.published_params - 1024 * d.width + 2 * d.width : d.published_params - d.vocab * d.width + d.width;
+}
+
+TEST(Generation, EveryDecodeStepIsTheClosedFormAtItsContextDry) {
+  for (const DecoderShape& d : kDecoders) {
+    const GenerationResult r = generate_on(d.file, true, 32, 8);
+    ASSERT_EQ(r.steps.size(), 5u) << d.file;  // the prefill, steps 1-3 fed, step 8 by shape
+    EXPECT_FALSE(r.steps.back().fed);
+    EXPECT_TRUE(r.decode.hold) << d.file << ": " << r.decode.failure;
+    EXPECT_EQ(r.prefill().counts.macs, closed_form_macs(d, 32, 0)) << d.file;
+    Counts total;
+    for (int64_t context = 32; context < 40; ++context) {
+      EXPECT_EQ(r.decode_counts(context).macs, closed_form_macs(d, 1, context)) << d.file << " L=" << context;
+      EXPECT_EQ(r.decode_counts(context).matmul_flops, 2 * closed_form_macs(d, 1, context)) << d.file << " L=" << context;
+      const StepBytes bytes = r.decode_bytes(context);
+      EXPECT_EQ(bytes.weight_elements, weights_read(d)) << d.file;
+      EXPECT_EQ(bytes.kv_read_elements, kv_elements(d, context)) << d.file;
+      EXPECT_EQ(bytes.kv_written_elements, kv_elements(d, 1)) << d.file;
+      EXPECT_EQ(bytes.activation_elements, d.vocab) << d.file;  // the logits
+      total += r.decode_counts(context);
+    }
+    EXPECT_EQ(r.decode_total(), total) << d.file;
+    EXPECT_EQ(r.kv_elements_at_end(), kv_elements(d, 40)) << d.file;
+    // Matrix work is linear in L: c = 0, b = 2 x 2 x layers x heads x head width (QK^T and AV).
+    EXPECT_TRUE(r.decode.matmul_flops.c.is_zero()) << d.file;
+    EXPECT_EQ(r.decode.matmul_flops.b.num, 4 * d.layers * d.width) << d.file;
+  }
+}
+
+TEST(Generation, LlamaSevenAndEightBAtLongContextsDry) {
+  // A prompt of 512 and 3,585 new tokens: the last step attends over 4,096 cached tokens.
+  for (const DecoderShape& d : {kDecoders[0], kDecoders[3]}) {
+    const GenerationResult r = generate_on(d.file, true, 512, 3585);
+    ASSERT_TRUE(r.decode.hold) << d.file;
+    EXPECT_EQ(r.prefill().counts.macs, closed_form_macs(d, 512, 0));
+    for (const int64_t context : {512, 1000, 4096}) {
+      EXPECT_EQ(r.decode_counts(context).macs, closed_form_macs(d, 1, context)) << d.file << " L=" << context;
+      EXPECT_EQ(r.decode_bytes(context).kv_read_elements, kv_elements(d, context)) << d.file;
+    }
+    EXPECT_EQ(r.kv_elements_at_end(), kv_elements(d, 4097)) << d.file;
+  }
+  // LLaMA-2-7B, the figures docs/generate.md quotes.
+  const GenerationResult r = generate_on("decoders/llama-2-7b.pt", true, 512, 256);
+  EXPECT_EQ(r.prefill().counts.flops(), 6'907'021'566'976);
+  EXPECT_EQ(r.decode_counts(512).flops(), 13'490'816'130);
+  EXPECT_EQ(r.decode_bytes(512).weight_elements, 6'607'347'712);
+}
+
+TEST(Generation, RealStepsFedWithTheModelsOwnCachesEqualTheDryRun) {
+  const GenerationResult real = generate_on("decoders/gpt2.pt", false, 8, 4, true);
+  const GenerationResult dry = generate_on("decoders/gpt2.pt", true, 8, 4);
+  ASSERT_EQ(real.steps.size(), 5u);
+  ASSERT_EQ(dry.steps.size(), 5u);
+  for (size_t i = 0; i < real.steps.size(); ++i) {
+    EXPECT_TRUE(real.steps[i].fed);
+    EXPECT_TRUE(real.steps[i].timed);
+    EXPECT_EQ(real.steps[i].counts, dry.steps[i].counts) << "step " << i;
+    EXPECT_EQ(real.steps[i].shapes, dry.steps[i].shapes) << "step " << i;
+    EXPECT_EQ(real.steps[i].counts.macs, closed_form_macs(kDecoders[4], real.steps[i].tokens, real.steps[i].context)) << "step " << i;
+  }
+  // A small decoder scripted by PyTorch 1.13, and the same traced: 2 blocks of width 32, vocabulary 100.
+  for (const char* file : {"test/kv_cache_decoder.pt", "test/kv_cache_decoder_traced.pt"}) {
+    const GenerationResult small = generate_on(file, false, 6, 5, true);
+    for (const GenerationStep& step : small.steps) {
+      const int64_t t = step.tokens, c = step.context;
+      EXPECT_EQ(step.counts.matmul_flops, 2 * (4 * 2 * t * 32 * 32 + 2 * 2 * t * 32 * 128 + 2 * 2 * 4 * t * (c + t) * 8) + 2 * t * 32 * 100)
+          << file << " step " << step.step;
+    }
+  }
+}
+
+TEST(Generation, ADecoderWithoutACacheRereadsItsPrefixQuadratically) {
+  for (const bool dry : {false, true}) {
+    const GenerationResult r = generate_on("test/prefix_decoder.pt", dry, 6, 6);
+    EXPECT_FALSE(r.feeds_caches);
+    ASSERT_TRUE(r.decode.hold) << r.decode.failure;
+    // T = L + 1 tokens: 2T(4 x 32 x 32 + 2 x 32 x 128 + 32 x 100) + 2 x 2 x 4 x T^2 x 8.
+    for (int64_t context = 6; context < 12; ++context) {
+      const int64_t t = context + 1;
+      EXPECT_EQ(r.decode_counts(context).matmul_flops, 2 * t * 15'488 + 128 * t * t) << "L=" << context;
+    }
+    EXPECT_EQ(r.decode.matmul_flops.c.text(), "128");
+    EXPECT_EQ(r.steps.back().tokens, 12);
+  }
+}
+
+TEST(Generation, WhisperDecoderWithItsFeedConventionAndAMismatchNamed) {
+  const WhisperShape tiny{"decoders/whisper-tiny.pt", 37'760'640, 384, 6, 4};
+  const GenerationResult r = generate_on(tiny.file, true, 4, 6, false, "1:2,2:3,3:4,4:5");
+  ASSERT_TRUE(r.decode.hold) << r.decode.failure;
+  EXPECT_EQ(r.prefill().counts.macs, whisper_step_macs(tiny, 4, 0, false));
+  for (int64_t context = 4; context < 10; ++context) EXPECT_EQ(r.decode_counts(context).macs, whisper_step_macs(tiny, 1, context, true));
+  // The cross caches are written by the prefill only; the self caches grow a token per step.
+  EXPECT_EQ(r.prefill().bytes.kv_written_elements, 2 * 4 * (1500 + 4) * 384);
+  EXPECT_EQ(r.decode_bytes(9).kv_written_elements, 2 * 4 * 384);
+  EXPECT_EQ(r.decode_bytes(9).kv_read_elements, 2 * 4 * (1500 + 9) * 384);
+  try {
+    generate_on(tiny.file, true, 4, 2);
+    FAIL() << "the default convention must not fit Whisper's arguments";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::BadInputs);
+    EXPECT_NE(std::string(e.what()).find("output 1 (4x1x6x4x64) does not fit argument 1 (--input 2) (1x1500x384)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("--feed OUTPUT:ARGUMENT"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Generation, PrecisionsAndFeedRulesParse) {
+  const auto precisions = parse_generation_precisions("w16a16,w8a8,w4a16kv8,kv4");
+  ASSERT_EQ(precisions.size(), 3u);
+  EXPECT_EQ(precisions[0].name(), "w16a16kv4");
+  EXPECT_EQ(precisions[1].weight_bits, 8);
+  EXPECT_EQ(precisions[2].name(), "w4a16kv4");
+  EXPECT_EQ(parse_generation_precisions("w4a16kv8")[0].kv_bits, 8);
+  for (const char* bad : {"", "fp16", "w3a16", "w16a4", "w16a16,", "w16a16kv2"}) {
+    EXPECT_THROW(parse_generation_precisions(bad), Error) << bad;
+  }
+  const auto rules = parse_feed_rules("1:2,4:5");
+  ASSERT_EQ(rules.size(), 2u);
+  EXPECT_EQ(rules[1].output, 4u);
+  EXPECT_EQ(rules[1].argument, 5u);
+  for (const char* bad : {"", "1", "1:0", "a:1", "1:2,2:2", "1:2,"}) EXPECT_THROW(parse_feed_rules(bad), Error) << bad;
+}
+
+TEST(Generation, BoundsFollowFromTheBytesAndThePeaks) {
+  const GenerationResult r = generate_on("decoders/llama-2-7b.pt", true, 512, 256);
+  const Hardware a100 = load_hardware("a100-sxm");
+  const auto bounds = bound_generation(r, {a100}, parse_generation_precisions("w16a16,w4a16"), 1);
+  ASSERT_EQ(bounds.size(), 2u);
+  // A decode step at L = 512 reads 6,607,347,712 weights and 134,217,728 cached elements, writes
+  // 262,144, returns 32,000 logits and reads 8 bytes of token id.
+  const double step_bytes_16 = (6'607'347'712.0 + 134'217'728 + 262'144 + 32'000) * 2 + 8;
+  EXPECT_DOUBLE_EQ(bounds[0].first_decode.memory_seconds, step_bytes_16 / a100.bandwidth.value);
+  EXPECT_TRUE(bounds[0].first_decode.memory_bound());
+  EXPECT_DOUBLE_EQ(bounds[0].prefill.compute_seconds, 6'907'021'566'976.0 / a100.peak(Precision::FP16)->value);
+  const double step_bytes_4 = 6'607'347'712.0 / 2 + (134'217'728.0 + 262'144 + 32'000) * 2 + 8;
+  EXPECT_DOUBLE_EQ(bounds[1].first_decode.memory_seconds, step_bytes_4 / a100.bandwidth.value);
+  EXPECT_NEAR(bounds[0].tokens_per_second * bounds[0].decode_seconds, 256.0, 1e-9);
+  // GPT-2: batching turns decoding compute-bound on the A100 at the least batch where compute time
+  // reaches memory time.
+  const GenerationResult gpt2 = generate_on("decoders/gpt2.pt", true, 32, 8);
+  const auto gpt2_bounds = bound_generation(gpt2, {a100}, parse_generation_precisions("w16a16"), 1);
+  ASSERT_TRUE(gpt2_bounds[0].compute_bound_batch.has_value());
+  const int64_t batch = *gpt2_bounds[0].compute_bound_batch;
+  EXPECT_GT(batch, 1);
+  const Counts step = gpt2.decode_counts(32);
+  const StepBytes bytes = gpt2.decode_bytes(32);
+  const auto compute_bound = [&](int64_t b) {
+    const double compute = static_cast<double>(step.flops() * b) / a100.peak(Precision::FP16)->value;
+    const double memory = static_cast<double>(bytes.weight_elements * 2 + b * ((bytes.kv_read_elements + bytes.kv_written_elements + bytes.activation_elements) * 2 + bytes.other_bytes)) / a100.bandwidth.value;
+    return compute >= memory;
+  };
+  EXPECT_TRUE(compute_bound(batch));
+  EXPECT_FALSE(compute_bound(batch - 1));
+  // At that batch a step takes its compute time: the batch's tokens/s is the peak over one token's FLOPs.
+  const GenerationBound batched = bound_generation(gpt2, {a100}, parse_generation_precisions("w16a16"), batch)[0];
+  EXPECT_DOUBLE_EQ(batched.batch_tokens_per_second,
+                   static_cast<double>(batch) / (static_cast<double>(step.flops() * batch) / a100.peak(Precision::FP16)->value));
+}
+
+class GenerateCli : public testing::CommandTest {};
+
+TEST_F(GenerateCli, EveryFormatOfTheBundledGpt2) {
+  const std::string base = testing::cli_path() + " generate " + testing::model_path("decoders/gpt2.pt") +
+                           " --dry-run --prompt 16 -n 8 --hardware a100-sxm,rtx4090 --precision w16a16,w4a16 --batch 4 --target-rate 20";
+  const testing::Result table = run(base);
+  ASSERT_EQ(table.code, 0) << table.err;
+  for (const char* line : {"fed: output 1 -> argument 1, output 2 -> argument 2", "decode 8 (by shape)",
+                           "exact, through decode steps 1-3, checked on step 8", "FLOPs, matmul           247100928 + 36864*L FLOPs",
+                           "KV cache after 24 tokens: 442,368 elements = 884.74 KB at 16 bits", "a100-sxm  w4a16", "For 20.0 tokens/s"}) {
+    EXPECT_NE(table.out.find(line), std::string::npos) << line << "\n" << table.out;
+  }
+  const testing::Result json = run(base + " --format json");
+  ASSERT_EQ(json.code, 0) << json.err;
+  const nlohmann::json report = nlohmann::json::parse(json.out);
+  EXPECT_EQ(testing::schema_errors(report, "generate"), "");
+  EXPECT_EQ(report["steps"].size(), 5u);
+  EXPECT_EQ(report["bounds"].size(), 4u);
+  EXPECT_EQ(report["decode_fits"]["quantities"]["FLOPs, matmul"]["b"], "36864");
+  const testing::Result markdown = run(base + " --format markdown");
+  EXPECT_NE(markdown.out.find("| decode 8 (by shape) |"), std::string::npos) << markdown.out;
+  const testing::Result csv = run(base + " --format csv");
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 6) << csv.out;
+  // Whisper's manifest states its feed convention; a feed that does not fit is one error line.
+  const testing::Result whisper = run(testing::cli_path() + " generate " + testing::model_path("decoders/whisper-tiny.pt") + " --dry-run -n 4");
+  EXPECT_EQ(whisper.code, 0) << whisper.err;
+  EXPECT_NE(whisper.out.find("fed: output 1 -> argument 2, output 2 -> argument 3"), std::string::npos) << whisper.out;
+  const testing::Result bad = run(base + " --feed 3:1");
+  EXPECT_EQ(bad.code, static_cast<int>(ExitCode::BadInputs));
+  EXPECT_NE(bad.err.find("flopscope: error: --feed 3:1: the method returned 3 value(s)\n"), std::string::npos) << bad.err;
+  EXPECT_EQ(bad.err.find("error", bad.err.find("error") + 1), std::string::npos) << bad.err;
 }
 
 }  // namespace

@@ -336,9 +336,11 @@ def manifest(layers, kv_heads, head_width, vocab):
 
 def whisper_manifest(layers, heads, width, vocab, audio_positions, **_):
     """The first decoding step: 4 prompt tokens (start, language, task, no timestamps) against the
-    encoded audio, all caches empty."""
+    encoded audio, all caches empty. The returned caches (outputs 1-4) feed arguments 2-5 of the
+    next step (`flopscope generate`)."""
     cache = f"{layers}x1x{heads}x0x{width // heads}:float32"
     return {"inputs": [f"1x4:int64:randint:0:{vocab}", f"1x{audio_positions}x{width}:float32", cache, cache, cache, cache],
+            "feed": "1:2,2:3,3:4,4:5",
             "expected": {"scripted_by_torch": torch.__version__.split("+")[0]}}
 
 

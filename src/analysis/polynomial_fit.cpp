@@ -67,6 +67,16 @@ std::string digits(Wide value) {
 
 std::string Fraction::text() const { return den == 1 ? digits(num) : digits(num) + "/" + digits(den); }
 
+std::optional<int64_t> QuadraticFit::value_at(int64_t x) const {
+  try {
+    const Fraction value = a + b * x + c * checked_mul(x, x);
+    if (value.den != 1 || value.num > INT64_MAX || value.num < INT64_MIN) return std::nullopt;
+    return static_cast<int64_t>(value.num);
+  } catch (const Overflow&) {
+    return std::nullopt;
+  }
+}
+
 double QuadraticFit::quadratic_share(int64_t x) const {
   const double xd = static_cast<double>(x);
   const double total = a.value() + b.value() * xd + c.value() * xd * xd;

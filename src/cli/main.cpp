@@ -17,6 +17,7 @@
 #include "flopscope/reports/module_table.h"
 #include "flopscope/reports/report_formats.h"
 #include "flopscope/reports/sweep_report.h"
+#include "flopscope/reports/generation_report.h"
 #include "flopscope/reports/text_table.h"
 #include "flopscope/reports/tool_identity.h"
 #include "flopscope/reports/zoo_report.h"
@@ -207,15 +208,15 @@ std::string command_line(int argc, char** argv) {
   return text;
 }
 
-// Progress lines on stderr: a sweep's as one live line on a terminal, plain lines in logs.
+// Progress lines on stderr: a sweep's or a generation's as one live line on a terminal, plain lines in logs.
 flopscope::Progress progress_lines() {
   return [](const std::string& line) { std::cerr << line << '\n'; };
 }
-flopscope::Progress live_sweep_line() {
+flopscope::Progress live_line(const std::string& command) {
   const bool interactive = ::isatty(STDERR_FILENO) != 0;
-  return [interactive](const std::string& step) {
+  return [interactive, command](const std::string& step) {
     if (step.empty()) std::cerr << (interactive ? "\r\033[K" : "") << std::flush;
-    else std::cerr << (interactive ? "\r\033[K" : "") << "sweep " << step << (interactive ? "" : "\n") << std::flush;
+    else std::cerr << (interactive ? "\r\033[K" : "") << command << " " << step << (interactive ? "" : "\n") << std::flush;
   };
 }
 
@@ -296,6 +297,34 @@ int run_cli(int argc, char** argv) {
   sweep_app->footer(examples({"flopscope sweep model.pt --batch 1,2,4,8", "flopscope sweep vit.pt --vary 0:2,3=160,224,288 --dry-run",
                               "flopscope sweep clip.pt --preset openclip --training --loss clip --dry-run"}));
 
+  flopscope::GenerateRequest generate;
+  CLI::App* generate_app = app.add_subcommand(
+      "generate", "a decoder's prefill and decode steps fed with its own KV caches: exact FLOPs and bytes per token as formulas "
+                  "of the context, time to first token and tokens/s per device and precision");
+  add_model_options(*generate_app, generate.model);
+  generate_app->add_option("--prompt", generate.prompt, "tokens of the prefill (default: dim 1 of --input 1, the token ids)")
+      ->check(CLI::PositiveNumber);
+  generate_app->add_option("--new-tokens,-n", generate.new_tokens, "tokens to decode, one step each (default 16)")->check(CLI::PositiveNumber);
+  generate_app->add_option("--feed", generate.feed,
+                           "OUTPUT:ARGUMENT,...: which returned value feeds which argument of the next step (0-based; default: output i "
+                           "-> argument i for i >= 1, when it is that argument grown by the step's tokens; or the manifest's \"feed\")");
+  generate_app->add_flag("--every-step", generate.every_step,
+                         "run every decode step fed (default: steps 1-3 fed and the last made by shape, the rest from the exact fits)");
+  generate_app->add_option("--hardware", generate.hardware,
+                           "comma-separated devices for the bounds: presets (flopscope hardware), this-machine, or FILE.json");
+  generate_app->add_option("--precision", generate.precision,
+                           "comma-separated wNaM[kvK]: bits of weights, activations and KV cache (w16a16,w8a8,w4a16,kv8; "
+                           "default: as the model ran)");
+  generate_app->add_option("--batch,-b", generate.batch, "concurrent sequences in the bounds: each weight read once per step for all")
+      ->check(CLI::PositiveNumber);
+  generate_app->add_option("--target-rate", generate.target_rate, "tokens/s per sequence: the FLOP/s and bytes/s it needs")
+      ->check(CLI::NonNegativeNumber);
+  generate_app->add_option("--depth,-d", generate.depth, "deepest module level listed (default 1)")->check(CLI::NonNegativeNumber);
+  add_format_option(*generate_app, generate.model.format, flopscope::generation_formats(), generate.model.output, format_choices);
+  generate_app->footer(examples({"flopscope generate decoder.pt --prompt 512 --new-tokens 256 --dry-run",
+                                 "flopscope generate llama.pt --dry-run --prompt 512 -n 256 --hardware a100-sxm,h100-sxm --precision w16a16,w4a16",
+                                 "flopscope generate whisper-decoder.pt --feed 1:2,2:3,3:4,4:5 --new-tokens 32"}));
+
   flopscope::ZooRequest zoo;
   CLI::App* zoo_app = app.add_subcommand("zoo", "parameters and FLOPs of every model in a directory (OpenCLIP's per tower)");
   zoo_app->add_option("directory", zoo.directory, "directory of TorchScript files (*.pt)")->required();
@@ -362,8 +391,12 @@ int run_cli(int argc, char** argv) {
     } else if (sweep_app->parsed()) {
       sweep.sizes_given = sweep_batch_option->count() > 0;
       sweep.model.command_line = typed;
-      sweep.progress = live_sweep_line();
+      sweep.progress = live_line("sweep");
       flopscope::deliver(flopscope::sweep_command(sweep));
+    } else if (generate_app->parsed()) {
+      generate.model.command_line = typed;
+      generate.progress = live_line("generate");
+      flopscope::deliver(flopscope::generate_command(generate));
     } else if (hardware_app->parsed()) {
       hardware.progress = progress_lines();
       flopscope::deliver(flopscope::hardware_command(hardware));

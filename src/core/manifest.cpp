@@ -14,10 +14,11 @@ Manifest parse_manifest(const std::string& text, const std::string& origin) {
   if (!j.is_object()) throw fail("expected a JSON object");
   Manifest manifest;
   manifest.path = origin;
-  for (const char* key : {"method", "preset"}) {
+  for (const auto& [key, field] : {std::pair<const char*, std::string*>{"method", &manifest.method}, {"preset", &manifest.preset},
+                                    {"feed", &manifest.feed}}) {
     if (!j.contains(key)) continue;
     if (!j[key].is_string()) throw fail(std::string("\"") + key + "\" must be a string");
-    (std::string(key) == "method" ? manifest.method : manifest.preset) = j[key].get<std::string>();
+    *field = j[key].get<std::string>();
   }
   if (j.contains("inputs")) {
     if (!j["inputs"].is_array()) throw fail("\"inputs\" must be an array of strings");

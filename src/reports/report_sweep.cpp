@@ -10,13 +10,7 @@
 #include "flopscope/reports/tool_identity.h"
 
 namespace flopscope {
-namespace {
 
-double gflops_per_second(const SweepPoint& p) {
-  return p.timed && p.seconds > 0 ? static_cast<double>(p.counts.flops()) / p.seconds / 1e9 : 0.0;
-}
-
-// Coefficients as exact text ("3/64"); the formula in the sweep's variable is in the reports.
 nlohmann::json fit_json(const QuadraticFit& fit) {
   nlohmann::json out = {{"exact", fit.exact}, {"determined_by", fit.determined_by}, {"checked_on", fit.checked_on}};
   if (fit.too_large) out["too_large"] = true;
@@ -30,6 +24,12 @@ nlohmann::json fit_json(const QuadraticFit& fit) {
     out["c"] = fit.c.text();
   }
   return out;
+}
+
+namespace {
+
+double gflops_per_second(const SweepPoint& p) {
+  return p.timed && p.seconds > 0 ? static_cast<double>(p.counts.flops()) / p.seconds / 1e9 : 0.0;
 }
 
 std::string module_label(const std::string& name) { return name.empty() ? "(model)" : name; }

@@ -16,6 +16,7 @@
 #include "runtime/recording_session.h"
 #include "runtime/run_errors.h"
 #include "runtime/run_inputs.h"
+#include "runtime/step_values.h"
 #include "runtime/training_loss.h"
 
 namespace flopscope {
@@ -42,10 +43,12 @@ auto guarded(const RunOptions& options, const std::string& what, const Step& ste
   }
 }
 
-// Wall times of one call of the method, and with options.training of the loss and backward after it.
+// Wall times of one call of the method, and with options.training of the loss and backward after it;
+// what it returned.
 struct StepSeconds {
   double forward = 0.0;
   double backward = 0.0;
+  c10::IValue returned;
 };
 
 StepSeconds timed_call(torch::jit::Method& method, std::vector<c10::IValue> inputs, const RunOptions& options) {
@@ -63,6 +66,7 @@ StepSeconds timed_call(torch::jit::Method& method, std::vector<c10::IValue> inpu
     return out;
   });
   seconds.forward = seconds_since(start);
+  if (options.keep_values) seconds.returned = outputs;
   if (!options.training) return seconds;
   start = std::chrono::steady_clock::now();
   RecordingSession* session = RecordingSession::current();
@@ -106,6 +110,8 @@ Recording record(Model& model, const RunOptions& options, const OpCoverage& cove
   Model::Impl& impl = model.impl();
   instrument(impl);
   PreparedRun prepared = prepare_run(model, options);
+  carry_arguments(prepared.inputs, options);
+  auto values = options.keep_values ? std::make_shared<StepValues>(StepValues{prepared.inputs, {}}) : nullptr;
   Recording recording;
   recording.timed = !impl.meta;
   recording.timer_overhead_seconds = timer_overhead_seconds();
@@ -125,6 +131,10 @@ Recording record(Model& model, const RunOptions& options, const OpCoverage& cove
     const StepSeconds seconds = timed_call(prepared.method, std::move(prepared.inputs), options);
     recording.seconds = seconds.forward;
     if (recording.training) recording.training->backward_seconds = seconds.backward;
+    if (values) {
+      values->returned = seconds.returned;
+      recording.values = std::move(values);
+    }
   }
   if (recording.calls.empty()) throw Error(ExitCode::Internal, "no module call was recorded");
   return recording;

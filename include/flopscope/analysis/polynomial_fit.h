@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,8 @@ struct QuadraticFit {
   double quadratic_share(int64_t x) const;
   // "a + b·x + c·x²" with zero terms left out, e.g. "1,024 + 3/64·P²".
   std::string formula(const std::string& variable) const;
+  // The polynomial at x: nullopt when it is not an integer there or exceeds int64. Meaningful when exact.
+  std::optional<int64_t> value_at(int64_t x) const;
 };
 
 // x sorted ascending, distinct, positive; f parallel to x.

@@ -66,6 +66,22 @@ struct SweepRequest {
 };
 WorkResult sweep_command(const SweepRequest& request);
 
+// A decoder's prefill and decode steps (analysis/generation.h), with bounds per device and precision.
+struct GenerateRequest {
+  ModelRequest model;                 // --input gives the prefill's arguments (tokens, empty caches)
+  int64_t prompt = 0;                 // --prompt: tokens of the prefill (0: as --input gives them)
+  int64_t new_tokens = 16;            // --new-tokens
+  std::string feed;                   // --feed OUTPUT:ARGUMENT,...; empty: the manifest's, else the default
+  bool every_step = false;            // --every-step
+  std::string hardware;               // devices for the bounds
+  std::string precision;              // "w16a16,w4a16,kv8"; empty: as the model ran
+  int64_t batch = 1;                  // --batch: concurrent sequences in the bounds
+  double target_rate = 0.0;           // --target-rate: tokens/s per sequence to reach
+  int depth = 1;                      // module rows to this depth
+  Progress progress;
+};
+WorkResult generate_command(const GenerateRequest& request);
+
 struct ZooRequest {
   std::string directory;       // of OpenCLIP TorchScript files
   ZooOptions options;          // threads, dry_run, jobs (isolation from the fields below)

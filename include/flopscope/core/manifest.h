@@ -1,7 +1,7 @@
 // Manifest — the small JSON file next to a bundled model (MODEL.pt -> MODEL.json) that says how to
 // call it, so `flopscope analyze MODEL.pt` needs no flags:
 //   { "method": "forward", "inputs": ["1x3x224x224:float32", "1x77:int64:randint:0:49408"],
-//     "preset": "openclip", "expected": { ... } }
+//     "preset": "openclip", "feed": "1:2,2:3", "expected": { ... } }
 // Every field is optional. "expected" is free-form data for tests (e.g. hand-computed counts).
 #pragma once
 
@@ -18,6 +18,7 @@ struct Manifest {
   std::string method;               // empty: not given
   std::vector<std::string> inputs;  // input spec texts
   std::string preset;               // empty: not given
+  std::string feed;                 // a decoder's feed convention for `generate` ("1:2,2:3"); empty: the default
   nlohmann::json expected;          // null when absent
 };
 

@@ -26,6 +26,10 @@ nlohmann::json render_sweep_json(const SweepContext& sweep);
 std::string render_sweep_csv(const SweepContext& sweep);
 std::string render_sweep_svg(const SweepContext& sweep);
 
+// An exact fit as JSON: its coefficients as exact text ("3/64") and how many points fixed and checked
+// it (the generation report's fits too).
+nlohmann::json fit_json(const QuadraticFit& fit);
+
 using SweepFormat = Format<SweepContext>;
 const std::vector<SweepFormat>& sweep_formats();  // table, json, csv (the chart is --chart, beside any of them)
 

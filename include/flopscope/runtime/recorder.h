@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -82,6 +83,22 @@ struct RunSettings {
   std::vector<std::string> frozen;    // module paths or parameter names whose parameters get no gradient
 };
 
+// What one run of a method took and returned, kept for the next run: a decoder is fed its own caches
+// and next token (analysis/generation.h). Opaque: LibTorch values, defined in src/runtime.
+struct StepValues;
+
+// An argument taken from the previous run instead of generated from its spec.
+struct CarriedArgument {
+  enum class From {
+    Output,         // element `output` of the returned tuple (0: the return itself when it is no tuple)
+    NextToken,      // the argmax over the last dim of the last position of element `output` (the logits): B x 1
+    AppendedToken,  // the previous run's own value of this argument with that next token appended along dim 1
+  };
+  size_t argument = 0;
+  From from = From::Output;
+  size_t output = 0;
+};
+
 struct RunOptions : RunSettings {
   std::string method = "forward";
   std::vector<InputSpec> inputs;
@@ -90,6 +107,11 @@ struct RunOptions : RunSettings {
   std::optional<DType> dtype;
   uint64_t seed = 0;           // seed for generated inputs: the same seed gives the same inputs
   std::string loss = "sum";           // a name from training_losses()
+  // Feeding a step from the one before: `carried` arguments come from `previous` (an earlier
+  // Recording::values of this method); keep_values keeps this run's for the next.
+  std::shared_ptr<const StepValues> previous;
+  std::vector<CarriedArgument> carried;
+  bool keep_values = false;
 };
 
 // A loss a training step can differentiate (registry in src/runtime/training_loss.cpp).
@@ -124,6 +146,7 @@ struct Recording {
   // Modules whose own parameters some recorded op read: also those never called, whose weights their
   // parent's code uses (MultiheadAttention reads out_proj.weight itself).
   std::set<int> modules_with_weights_read;
+  std::shared_ptr<const StepValues> values;  // the run's arguments and return, with RunOptions::keep_values
 };
 
 // True when call `index` is a method a module called on itself (Conv2d.forward -> self._conv_forward,
