@@ -214,6 +214,8 @@ TEST(Generation, LlamaSevenAndEightBAtLongContextsDry) {
   EXPECT_EQ(r.prefill().counts.flops(), 6'907'021'566'976);
   EXPECT_EQ(r.decode_counts(512).flops(), 13'490'816'130);
   EXPECT_EQ(r.decode_bytes(512).weight_elements, 6'607'347'712);
+  EXPECT_EQ(generate_on("decoders/llama-2-7b.pt", true, 512, 3585).decode_counts(4096).flops(), 15'395'554'434);
+  EXPECT_EQ(generate_on("decoders/llama-2-7b.pt", true, 32, 1).prefill().counts.flops(), 423'525'691'456);
 }
 
 TEST(Generation, RealStepsFedWithTheModelsOwnCachesEqualTheDryRun) {

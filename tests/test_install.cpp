@@ -64,7 +64,7 @@ TEST_F(Install, ManPageHasEveryCommandAndExitCode) {
 // examples to copy.
 TEST_F(Install, HelpFits80ColumnsAndShowsExamples) {
   const std::vector<std::string> commands = subcommands();
-  EXPECT_EQ(commands, (std::vector<std::string>{"analyze", "hardware", "sweep", "zoo", "planning", "diff", "formulas"}));
+  EXPECT_EQ(commands, (std::vector<std::string>{"analyze", "hardware", "sweep", "generate", "pipeline", "zoo", "planning", "diff", "formulas"}));
   for (const std::string& command : commands) {
     const Result help = run("'" + testing::cli_path() + "' " + command + " --help");
     EXPECT_EQ(help.code, 0) << command;

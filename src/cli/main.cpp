@@ -18,6 +18,7 @@
 #include "flopscope/reports/report_formats.h"
 #include "flopscope/reports/sweep_report.h"
 #include "flopscope/reports/generation_report.h"
+#include "flopscope/reports/pipeline_report.h"
 #include "flopscope/reports/text_table.h"
 #include "flopscope/reports/tool_identity.h"
 #include "flopscope/reports/zoo_report.h"
@@ -325,6 +326,24 @@ int run_cli(int argc, char** argv) {
                                  "flopscope generate llama.pt --dry-run --prompt 512 -n 256 --hardware a100-sxm,h100-sxm --precision w16a16,w4a16",
                                  "flopscope generate whisper-decoder.pt --feed 1:2,2:3,3:4,4:5 --new-tokens 32"}));
 
+  flopscope::PipelineRequest pipeline;
+  CLI::App* pipeline_app = app.add_subcommand(
+      "pipeline", "several models serving one request (an image encoder, an LLM's generation, a speech encoder ...): FLOPs and "
+                  "bytes per request, the TOPS a request rate needs, the time per request on each device");
+  pipeline_app->add_option("file", pipeline.path, "the pipeline's JSON file (docs/pipeline.md)")->required();
+  pipeline_app->add_option("--rate", pipeline.rate, "requests per second, minute or hour: 2/s, 120/min (default: the file's, else 1/s)");
+  pipeline_app->add_option("--hardware", pipeline.hardware,
+                           "comma-separated devices: presets (flopscope hardware), this-machine, or FILE.json");
+  pipeline_app->add_option("--precision", pipeline.precision,
+                           "comma-separated wNaM[kvK]: bits of weights, activations and KV cache (default w16a16)");
+  pipeline_app->add_flag("--dry-run", pipeline.dry_run, "count every component on shape-only tensors: no kernel runs, any model size");
+  add_width_option(*pipeline_app, pipeline.width);
+  add_isolation_options(*pipeline_app, pipeline.isolation, pipeline.max_memory);
+  add_format_option(*pipeline_app, pipeline.format, flopscope::pipeline_formats(), pipeline.output, format_choices);
+  add_output_option(*pipeline_app, pipeline.output);
+  pipeline_app->footer(examples({"flopscope pipeline docs/assistant.json --dry-run --rate 2/s",
+                                 "flopscope pipeline assistant.json --dry-run --hardware h100-sxm,rtx4090 --precision w16a16,w4a16"}));
+
   flopscope::ZooRequest zoo;
   CLI::App* zoo_app = app.add_subcommand("zoo", "parameters and FLOPs of every model in a directory (OpenCLIP's per tower)");
   zoo_app->add_option("directory", zoo.directory, "directory of TorchScript files (*.pt)")->required();
@@ -397,6 +416,10 @@ int run_cli(int argc, char** argv) {
       generate.model.command_line = typed;
       generate.progress = live_line("generate");
       flopscope::deliver(flopscope::generate_command(generate));
+    } else if (pipeline_app->parsed()) {
+      pipeline.command_line = typed;
+      pipeline.progress = live_line("pipeline");
+      flopscope::deliver(flopscope::pipeline_command(pipeline));
     } else if (hardware_app->parsed()) {
       hardware.progress = progress_lines();
       flopscope::deliver(flopscope::hardware_command(hardware));

@@ -69,6 +69,12 @@ Bound step_bound(const Counts& counts, const StepBytes& bytes, int64_t copies, c
 
 }  // namespace
 
+std::optional<Bound> work_bound(const Counts& counts, const StepBytes& bytes, const Hardware& device, const GenerationPrecision& precision) {
+  const std::optional<Precision> compute = compute_precision(device, precision);
+  if (!compute) return std::nullopt;
+  return step_bound(counts, bytes, 1, device, precision, *compute);
+}
+
 std::vector<GenerationBound> bound_generation(const GenerationResult& result, const std::vector<Hardware>& devices,
                                               const std::vector<GenerationPrecision>& precisions, int64_t batch) {
   std::vector<GenerationBound> bounds;
@@ -103,6 +109,16 @@ std::vector<GenerationBound> bound_generation(const GenerationResult& result, co
         while (decode(first, copies).memory_bound()) ++copies;  // rounding
         bound.compute_bound_batch = copies * result.batch;
       }
+      Counts weight_products = result.decode_counts(first);
+      weight_products.matmul_flops -= weight_products.activation_flops;
+      weight_products.elementwise_flops = weight_products.activation_flops = 0;
+      StepBytes weights_only;
+      weights_only.weight_elements = result.decode_bytes(first).weight_elements;
+      const auto weights_bound = [&](int64_t copies) { return step_bound(weight_products, weights_only, copies, device, precision, *compute); };
+      const Bound single = weights_bound(1);
+      bound.weights_compute_bound_batch = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(single.memory_seconds / single.compute_seconds)));
+      while (weights_bound(bound.weights_compute_bound_batch).memory_bound()) ++bound.weights_compute_bound_batch;  // rounding
+      bound.weights_compute_bound_batch *= result.batch;
       bounds.push_back(bound);
     }
   }

@@ -138,13 +138,14 @@ Rows bound_rows(const GenerationContext& g) {
   const GenerationResult& r = *g.result;
   const int64_t batch = g.bounds.empty() ? 1 : g.bounds.front().batch;
   Rows rows{{"device", "precision", "peak", "TTFT", "decode L=" + std::to_string(r.prompt), "decode L=" + std::to_string(r.prompt + r.new_tokens - 1),
-             "tokens/s", "request", "compute-bound from"}};
-  if (batch > 1) rows[0].insert(rows[0].end() - 1, "tokens/s x" + std::to_string(batch * r.batch));
+             "tokens/s", "request", "compute-bound from", "weights alone"}};
+  if (batch > 1) rows[0].insert(rows[0].end() - 2, "tokens/s x" + std::to_string(batch * r.batch));
   for (const GenerationBound& b : g.bounds) {
     rows.push_back({b.device, b.precision.name(), b.precision.activation_bits == 8 ? "int8 + " + to_string(b.compute) : to_string(b.compute),
                     bound_cell(b.prefill), bound_cell(b.first_decode), bound_cell(b.last_decode), significant(b.tokens_per_second, 3),
-                    human_seconds(b.request_seconds()), b.compute_bound_batch ? "batch " + with_separators(*b.compute_bound_batch) : "never"});
-    if (batch > 1) rows.back().insert(rows.back().end() - 1, significant(b.batch_tokens_per_second, 3));
+                    human_seconds(b.request_seconds()), b.compute_bound_batch ? "batch " + with_separators(*b.compute_bound_batch) : "never",
+                    "batch " + with_separators(b.weights_compute_bound_batch)});
+    if (batch > 1) rows.back().insert(rows.back().end() - 2, significant(b.batch_tokens_per_second, 3));
   }
   return rows;
 }
@@ -249,7 +250,8 @@ nlohmann::json render_generation_json(const GenerationContext& g) {
                             {"prefill", bound_json(b.prefill)}, {"first_decode", bound_json(b.first_decode)},
                             {"last_decode", bound_json(b.last_decode)}, {"decode_seconds", b.decode_seconds},
                             {"tokens_per_second", b.tokens_per_second}, {"request_seconds", b.request_seconds()},
-                            {"batch", b.batch}, {"batch_tokens_per_second", b.batch_tokens_per_second}};
+                            {"batch", b.batch}, {"batch_tokens_per_second", b.batch_tokens_per_second},
+                            {"weights_compute_bound_batch", b.weights_compute_bound_batch}};
     bound["compute_bound_batch"] = b.compute_bound_batch ? nlohmann::json(*b.compute_bound_batch) : nlohmann::json(nullptr);
     bounds.push_back(bound);
   }

@@ -19,6 +19,7 @@
 #include "flopscope/analysis/zoo.h"
 #include "flopscope/reports/diff_report.h"
 #include "flopscope/reports/report.h"
+#include "flopscope/reports/text_table.h"
 #include "flopscope/runtime/isolation.h"
 
 namespace flopscope {
@@ -81,6 +82,24 @@ struct GenerateRequest {
   Progress progress;
 };
 WorkResult generate_command(const GenerateRequest& request);
+
+// Several models serving one request (analysis/pipeline.h): FLOPs and bytes per request, what a
+// request rate needs, and the time per request per device and precision.
+struct PipelineRequest {
+  std::string path;             // the pipeline's JSON file
+  std::string rate;             // --rate "2/s"; empty: the file's, else 1/s
+  std::string hardware;         // devices
+  std::string precision;        // "w16a16,w4a16" (generation_bounds.h); empty: w16a16
+  bool dry_run = false;         // count every component shape-only
+  size_t width = kTerminalWidth;  // the table's columns (0: no limit)
+  IsolationLimits isolation;    // per component's child
+  std::string max_memory;
+  std::string format = "table";
+  std::string output;
+  std::string command_line;
+  Progress progress;
+};
+WorkResult pipeline_command(const PipelineRequest& request);
 
 struct ZooRequest {
   std::string directory;       // of OpenCLIP TorchScript files

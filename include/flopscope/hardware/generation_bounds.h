@@ -38,8 +38,15 @@ struct GenerationBound {
   int64_t batch = 1;                     // concurrent sequences asked
   double batch_tokens_per_second = 0.0;  // all of them together, decode steps at L = P
   std::optional<int64_t> compute_bound_batch;  // least batch whose step at L = P is compute-bound; none: never
+  // The same for the products with weights alone (no attention over the cache, no KV or activation
+  // bytes): the batch that the figure "decoding is memory-bound below batch ~ridge" refers to.
+  int64_t weights_compute_bound_batch = 1;
   double request_seconds() const { return prefill.seconds() + decode_seconds; }
 };
+
+// The bound of `counts` moving `bytes` once on `device` at `precision`: nullopt when the device has
+// no peak for the precision's compute (a16 on a device without fp16 or bf16 figures).
+std::optional<Bound> work_bound(const Counts& counts, const StepBytes& bytes, const Hardware& device, const GenerationPrecision& precision);
 
 // For every device with a peak at a precision's compute: the bounds of `result` (run at batch 1).
 // `batch` concurrent sequences share each weight read; their FLOPs, KV cache and activations add up.
