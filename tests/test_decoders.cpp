@@ -352,6 +352,18 @@ TEST_F(GenerateCli, EveryFormatOfTheBundledGpt2) {
   EXPECT_NE(markdown.out.find("| decode 8 (by shape) |"), std::string::npos) << markdown.out;
   const testing::Result csv = run(base + " --format csv");
   EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 6) << csv.out;
+  // The chart: a polyline per series (FLOPs and attention; 2 precisions; 2 devices x 2 precisions).
+  const std::string chart = (dir_ / "tokens.svg").string();
+  const testing::Result html = run(base + " --format html --chart " + chart);
+  ASSERT_EQ(html.code, 0) << html.err;
+  const std::string svg = testing::slurp(chart);
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
+  size_t polylines = 0;
+  for (size_t at = svg.find("<polyline"); at != std::string::npos; at = svg.find("<polyline", at + 1)) ++polylines;
+  EXPECT_EQ(polylines, 2u + 2u + 4u) << svg;
+  EXPECT_NE(svg.find("<title>a100-sxm w4a16</title>"), std::string::npos);
+  EXPECT_NE(html.out.find("<svg"), std::string::npos);
+  EXPECT_NE(html.out.find("decode 8 (by shape)"), std::string::npos);
   // Whisper's manifest states its feed convention; a feed that does not fit is one error line.
   const testing::Result whisper = run(testing::cli_path() + " generate " + testing::model_path("decoders/whisper-tiny.pt") + " --dry-run -n 4");
   EXPECT_EQ(whisper.code, 0) << whisper.err;

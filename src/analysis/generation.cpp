@@ -233,6 +233,16 @@ int64_t value(const QuadraticFit& fit, int64_t context) {
   return *at;
 }
 
+// Bits per element of the model's first floating-point parameter (32 when it has none).
+int weight_bits(const Model& model) {
+  for (const ModuleInfo& module : model.modules()) {
+    for (const TensorEntry& parameter : module.parameters) {
+      if (is_floating_dtype(parameter.dtype)) return static_cast<int>(dtype_bytes(parameter.dtype) * 8);
+    }
+  }
+  return 32;
+}
+
 // Runs the whole generation; `every_step` runs each decode step fed.
 GenerationResult generate(Model& model, const RunPlan& plan, const GenerationOptions& options,
                           const std::function<void(const std::string&)>& progress) {
@@ -258,9 +268,7 @@ GenerationResult generate(Model& model, const RunPlan& plan, const GenerationOpt
   result.feed = convention.feed;
   result.feeds_caches = convention.caches;
   result.steps.push_back(count_step(model, recording, convention, 0, result.prompt, 0, true));
-  const Traffic& boundary = analyze(model, recording).calls.front().boundary;
-  const int64_t floating = boundary.activation_elements + boundary.parameter_elements;
-  if (floating > 0) result.run_bits = static_cast<int>((boundary.bytes - boundary.other_bytes) * 8 / floating);
+  result.run_bits = weight_bits(model);
 
   RunOptions step = run;
   step.carried = carried_arguments(convention);
@@ -336,14 +344,7 @@ Counts GenerationResult::decode_total() const {
 
 StepBytes GenerationResult::decode_bytes_total() const {
   StepBytes total;
-  for (int64_t context = prompt; context < prompt + new_tokens; ++context) {
-    const StepBytes b = decode_bytes(context);
-    total.weight_elements += b.weight_elements;
-    total.kv_read_elements += b.kv_read_elements;
-    total.kv_written_elements += b.kv_written_elements;
-    total.activation_elements += b.activation_elements;
-    total.other_bytes += b.other_bytes;
-  }
+  for (int64_t context = prompt; context < prompt + new_tokens; ++context) total += decode_bytes(context);
   return total;
 }
 

@@ -45,6 +45,7 @@ WorkResult generate_command(const GenerateRequest& request) {
       // As the model ran: its weights' bits for everything.
       context.precisions.push_back({result.run_bits, result.run_bits, result.run_bits});
     }
+    context.devices = devices;
     if (!devices.empty()) context.bounds = bound_generation(result, devices, context.precisions, request.batch);
     context.target_tokens_per_second = request.target_rate;
     context.depth = request.depth;
@@ -52,6 +53,7 @@ WorkResult generate_command(const GenerateRequest& request) {
     context.model_name = std::filesystem::path(target.path).filename().string();
     context.command_line = target.command_line;
     WorkResult work;
+    if (!request.chart.empty()) work.outputs.push_back({request.chart, render_generation_svg(context)});
     work.outputs.push_back({target.output, find_format(generation_formats(), target.format).render(context)});
     return work;
   });

@@ -50,12 +50,8 @@ ComponentMeasure measure_generation(Model& model, const RunPlan& plan, const Pip
   ComponentMeasure m;
   m.prefill = result.prefill().counts;
   m.counts = m.prefill + result.decode_total();
-  const StepBytes prefill = result.prefill().bytes, decode = result.decode_bytes_total();
-  m.bytes.weight_elements = prefill.weight_elements + decode.weight_elements;
-  m.bytes.kv_read_elements = prefill.kv_read_elements + decode.kv_read_elements;
-  m.bytes.kv_written_elements = prefill.kv_written_elements + decode.kv_written_elements;
-  m.bytes.activation_elements = prefill.activation_elements + decode.activation_elements;
-  m.bytes.other_bytes = prefill.other_bytes + decode.other_bytes;
+  m.bytes = result.prefill().bytes;
+  m.bytes += result.decode_bytes_total();
   m.call = "generate: prompt " + std::to_string(result.prompt) + ", " + std::to_string(result.new_tokens) + " new tokens";
   for (const Hardware& device : on.devices) {
     for (const GenerationPrecision& precision : on.precisions) {

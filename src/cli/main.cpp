@@ -321,6 +321,8 @@ int run_cli(int argc, char** argv) {
   generate_app->add_option("--target-rate", generate.target_rate, "tokens/s per sequence: the FLOP/s and bytes/s it needs")
       ->check(CLI::NonNegativeNumber);
   generate_app->add_option("--depth,-d", generate.depth, "deepest module level listed (default 1)")->check(CLI::NonNegativeNumber);
+  generate_app->add_option("--chart", generate.chart,
+                           "also write an SVG chart of a decode step's FLOPs, bytes and tokens/s against the context length");
   add_format_option(*generate_app, generate.model.format, flopscope::generation_formats(), generate.model.output, format_choices);
   generate_app->footer(examples({"flopscope generate decoder.pt --prompt 512 --new-tokens 256 --dry-run",
                                  "flopscope generate llama.pt --dry-run --prompt 512 -n 256 --hardware a100-sxm,h100-sxm --precision w16a16,w4a16",

@@ -7,6 +7,8 @@
 #include "flopscope/reports/sweep_report.h"
 #include "flopscope/reports/text_table.h"
 #include "flopscope/reports/tool_identity.h"
+#include "html_assets.h"
+#include "svg_kit.h"
 
 namespace flopscope {
 namespace {
@@ -269,6 +271,20 @@ nlohmann::json render_generation_json(const GenerationContext& g) {
           {"bounds", bounds}};
 }
 
+namespace {
+
+// One page that opens offline: the chart, and the table's sections as they read in a terminal.
+std::string render_generation_html(const GenerationContext& g) {
+  std::ostringstream out;
+  out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>flopscope generate: " << svg::escape(g.model_name)
+      << "</title>\n<style>" << html::kStyle << "</style>\n</head>\n<body>\n<h1>flopscope generate: " << svg::escape(g.model_name)
+      << "</h1>\n<div class=\"scroll\">" << render_generation_svg(g) << "</div>\n<pre>" << svg::escape(render_generation_table(g))
+      << "</pre>\n</body>\n</html>\n";
+  return out.str();
+}
+
+}  // namespace
+
 const std::vector<GenerationFormat>& generation_formats() {
   static const std::vector<GenerationFormat> formats = {
       {"table", "the steps, the per-step formulas over the context, the request, modules and bounds", render_generation_table},
@@ -276,6 +292,7 @@ const std::vector<GenerationFormat>& generation_formats() {
        [](const GenerationContext& g) { return render_generation_json(g).dump(2) + "\n"; }},
       {"markdown", "the table's sections as Markdown", render_generation_markdown},
       {"csv", "one row per step run, exact integers", render_generation_csv},
+      {"html", "one page: the chart against the context and the table's sections", render_generation_html},
   };
   return formats;
 }

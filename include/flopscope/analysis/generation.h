@@ -56,11 +56,18 @@ struct StepBytes {
   int64_t kv_written_elements = 0;  // what the step added to them
   int64_t activation_elements = 0;  // other floating-point arguments and returns
   int64_t other_bytes = 0;          // integer tensors (token ids), at their size
-  int64_t bytes = 0;                // all of it at the dtypes that ran
   // At `weight_bits`, `activation_bits` and `kv_bits` per floating-point element.
   int64_t bytes_at(int weight_bits, int activation_bits, int kv_bits) const {
     return (weight_elements * weight_bits + activation_elements * activation_bits +
             (kv_read_elements + kv_written_elements) * kv_bits) / 8 + other_bytes;
+  }
+  StepBytes& operator+=(const StepBytes& other) {
+    weight_elements += other.weight_elements;
+    kv_read_elements += other.kv_read_elements;
+    kv_written_elements += other.kv_written_elements;
+    activation_elements += other.activation_elements;
+    other_bytes += other.other_bytes;
+    return *this;
   }
 };
 

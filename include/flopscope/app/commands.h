@@ -79,6 +79,7 @@ struct GenerateRequest {
   int64_t batch = 1;                  // --batch: concurrent sequences in the bounds
   double target_rate = 0.0;           // --target-rate: tokens/s per sequence to reach
   int depth = 1;                      // module rows to this depth
+  std::string chart;                  // --chart: the SVG chart's file
   Progress progress;
 };
 WorkResult generate_command(const GenerateRequest& request);
