@@ -256,6 +256,29 @@ TEST(Generation, ADecoderWithoutACacheRereadsItsPrefixQuadratically) {
   }
 }
 
+TEST(Generation, AStartPosDecoderKeepsItsCacheInBuffers) {
+  // Meta's LLaMA code: forward(tokens, start_pos: int) -> logits, caches written in place in buffers;
+  // the manifest says "feed": "pos:1". Matmul of T tokens after C: 2 x (4 T 32^2 + 2 x 4 T (C + T) 8
+  // + 2 T 32 x 128 + T 32 x 100).
+  for (const bool dry : {false, true}) {
+    const GenerationResult r = generate_on("test/start_pos_decoder.pt", dry, 6, 5, false, "pos:1");
+    ASSERT_TRUE(r.decode.hold) << r.decode.failure;
+    ASSERT_EQ(r.feed.size(), 1u);
+    EXPECT_TRUE(r.feed[0].position);
+    const auto matmul = [](int64_t t, int64_t c) { return 2 * (4 * t * 1024 + 2 * 4 * t * (c + t) * 8 + 2 * t * 4096 + t * 3200); };
+    EXPECT_EQ(r.prefill().counts.matmul_flops, matmul(6, 0));
+    for (int64_t context = 6; context < 11; ++context) EXPECT_EQ(r.decode_counts(context).matmul_flops, matmul(1, context)) << "L=" << context;
+  }
+  EXPECT_THROW(generate_on("test/start_pos_decoder.pt", true, 6, 2, false, "pos:0"), Error);  // argument 0 is the tokens
+  try {
+    generate_on("test/kv_cache_decoder.pt", true, 6, 2, false, "pos:1");
+    FAIL() << "a tensor argument cannot be the position";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--feed pos:1: argument 1 (--input 2) (2x1x4x0x8) is not an int (give it as int:0)"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Generation, WhisperDecoderWithItsFeedConventionAndAMismatchNamed) {
   const WhisperShape tiny{"decoders/whisper-tiny.pt", 37'760'640, 384, 6, 4};
   const GenerationResult r = generate_on(tiny.file, true, 4, 6, false, "1:2,2:3,3:4,4:5");
@@ -290,7 +313,11 @@ TEST(Generation, PrecisionsAndFeedRulesParse) {
   ASSERT_EQ(rules.size(), 2u);
   EXPECT_EQ(rules[1].output, 4u);
   EXPECT_EQ(rules[1].argument, 5u);
-  for (const char* bad : {"", "1", "1:0", "a:1", "1:2,2:2", "1:2,"}) EXPECT_THROW(parse_feed_rules(bad), Error) << bad;
+  for (const char* bad : {"", "1", "1:0", "a:1", "1:2,2:2", "1:2,", "pos:0", "pos:", "pos:1,1:1"}) EXPECT_THROW(parse_feed_rules(bad), Error) << bad;
+  const auto position = parse_feed_rules("pos:2,1:1");
+  ASSERT_EQ(position.size(), 2u);
+  EXPECT_TRUE(position[0].position);
+  EXPECT_EQ(position[0].argument, 2u);
 }
 
 TEST(Generation, BoundsFollowFromTheBytesAndThePeaks) {
@@ -337,6 +364,7 @@ TEST_F(GenerateCli, EveryFormatOfTheBundledGpt2) {
   const testing::Result table = run(base);
   ASSERT_EQ(table.code, 0) << table.err;
   for (const char* line : {"fed: output 1 -> argument 1, output 2 -> argument 2", "decode 8 (by shape)",
+                           "cross-check: module rules equal the ops that ran in all 5 steps",
                            "exact, through decode steps 1-3, checked on step 8", "FLOPs, matmul           247100928 + 36864*L FLOPs",
                            "KV cache after 24 tokens: 442,368 elements = 884.74 KB at 16 bits", "a100-sxm  w4a16", "For 20.0 tokens/s"}) {
     EXPECT_NE(table.out.find(line), std::string::npos) << line << "\n" << table.out;

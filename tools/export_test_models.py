@@ -423,6 +423,41 @@ class PrefixDecoder(nn.Module):
         return self.head(x)
 
 
+class StartPosDecoder(nn.Module):
+    """A decoder as Meta's LLaMA reference code writes one: the KV cache lives in buffers of a fixed
+    length, written in place at start_pos; forward(tokens, start_pos: int) -> logits, and each
+    generation step passes the next token and the tokens before it (`generate --feed pos:1`).
+    Vocabulary 100, width 32, 4 heads of 8, one block, caches of 64 positions. Matmul FLOPs of T new
+    tokens after C cached: projections 4 x 2T(32x32), attention 2 x 2(4)T(C+T)(8), feed-forward
+    2 x 2T(32x128), head 2T(32x100)."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(100, 32)
+        self.q = nn.Linear(32, 32, bias=False)
+        self.k = nn.Linear(32, 32, bias=False)
+        self.v = nn.Linear(32, 32, bias=False)
+        self.o = nn.Linear(32, 32, bias=False)
+        self.up = nn.Linear(32, 128, bias=False)
+        self.down = nn.Linear(128, 32, bias=False)
+        self.head = nn.Linear(32, 100, bias=False)
+        self.register_buffer("cache_k", torch.zeros(1, 4, 64, 8))
+        self.register_buffer("cache_v", torch.zeros(1, 4, 64, 8))
+
+    def forward(self, tokens, start_pos: int):
+        b, t = tokens.shape
+        x = self.embed(tokens)
+        q = self.q(x).view(b, t, 4, 8).transpose(1, 2)
+        self.cache_k[:b, :, start_pos:start_pos + t] = self.k(x).view(b, t, 4, 8).transpose(1, 2)
+        self.cache_v[:b, :, start_pos:start_pos + t] = self.v(x).view(b, t, 4, 8).transpose(1, 2)
+        keys = self.cache_k[:b, :, :start_pos + t]
+        values = self.cache_v[:b, :, :start_pos + t]
+        attended = torch.softmax(q @ keys.transpose(-1, -2) / 8 ** 0.5, dim=-1) @ values
+        x = x + self.o(attended.transpose(1, 2).reshape(b, t, 32))
+        x = x + self.down(torch.relu(self.up(x)))
+        return self.head(x)
+
+
 class BufferCache(nn.Module):
     """Two buffers: keys kept as LLM code keeps a KV cache (torchtune's KVCache registers it), written
     in place each step before attention reads it, and a fixed projection (a filter bank) only read.
@@ -611,6 +646,7 @@ MODELS = {
     "recurrent": (Recurrent, {"inputs": ["2x5:int64:randint:0:50"]}, False),
     "kv_cache_decoder": (KVCacheDecoder, {"inputs": KV_CACHE_PREFILL}, False),
     "prefix_decoder": (PrefixDecoder, {"inputs": ["1x6:int64:randint:0:100"]}, False),
+    "start_pos_decoder": (StartPosDecoder, {"inputs": ["1x6:int64:randint:0:100", "int:0"], "feed": "pos:1"}, False),
     "buffer_cache": (BufferCache, {"inputs": ["1x8x16:float32"]}, False),
     "arguments": (Arguments, {"inputs": ["[3x10x10:float32,3x6x8:float32]", "(2x8:float32,2x8:float32)", "2x8:float32",
                                          "int:3", "float:0.5", "bool:true"]}, False),
@@ -651,7 +687,7 @@ DETECTION = {
 DETECTION_SIZES = {name: {"min_size": 320, "max_size": 320} for name in DETECTION if name.endswith("resnet50_fpn")}
 TORCH2 = int(torch.__version__.split(".")[0]) >= 2
 # Models that write their buffers in place, which a stride-0 placeholder cannot take: saved as built.
-KEEP_WEIGHTS = {"buffer_cache"}
+KEEP_WEIGHTS = {"buffer_cache", "start_pos_decoder"}
 
 
 def detection_model(name):

@@ -19,12 +19,14 @@ std::vector<FeedRule> parse_feed_rules(const std::string& text) {
     const size_t colon = pair.find(':');
     const auto index = [&](const std::string& digits) -> size_t {
       if (digits.empty() || digits.size() > 4 || digits.find_first_not_of("0123456789") != std::string::npos) {
-        throw Error(ExitCode::Usage, "--feed takes OUTPUT:ARGUMENT pairs of 0-based indices (\"1:2,2:3\"), got '" + text + "'");
+        throw Error(ExitCode::Usage, "--feed takes OUTPUT:ARGUMENT pairs of 0-based indices (\"1:2,2:3\") and pos:ARGUMENT for a position "
+                                     "argument, got '" + text + "'");
       }
       return std::stoul(digits);
     };
     if (colon == std::string::npos) index("");
-    const FeedRule rule{index(pair.substr(0, colon)), index(pair.substr(colon + 1))};
+    const bool position = pair.substr(0, colon) == "pos";
+    const FeedRule rule{position ? 0 : index(pair.substr(0, colon)), index(pair.substr(colon + 1)), position};
     if (rule.argument == 0) throw Error(ExitCode::Usage, "--feed " + pair + ": argument 0 is the tokens, which the next token feeds");
     for (const FeedRule& earlier : rules) {
       if (earlier.argument == rule.argument) throw Error(ExitCode::Usage, "--feed feeds argument " + std::to_string(rule.argument) + " twice");
@@ -70,8 +72,9 @@ bool grown_by(const ValueInfo& argument, const ValueInfo& output, int64_t tokens
 }
 
 struct Convention {
-  std::vector<FeedRule> feed;
-  bool caches = true;  // false: logits only; every step re-reads its prefix
+  std::vector<FeedRule> feed;       // output -> argument
+  std::vector<size_t> positions;    // int arguments given the tokens before the step
+  bool caches = true;  // false: logits only and no position; every step re-reads its prefix
 };
 
 Convention decide_convention(const CallRecord& prefill, const std::vector<FeedRule>& given, int64_t tokens) {
@@ -84,7 +87,17 @@ Convention decide_convention(const CallRecord& prefill, const std::vector<FeedRu
     return argument_name(argument) + " (" + (value.is_tensor() ? step_shape_text(value.shape) : describe(value)) + ")";
   };
   if (!given.empty()) {
+    Convention convention;
     for (const FeedRule& rule : given) {
+      if (rule.position) {
+        if (rule.argument >= prefill.inputs.size() || prefill.inputs[rule.argument].kind != ValueInfo::Kind::Int) {
+          throw Error(ExitCode::BadInputs, "--feed pos:" + std::to_string(rule.argument) + ": " +
+                                               (rule.argument >= prefill.inputs.size() ? "the method took " + std::to_string(prefill.inputs.size()) + " argument(s)"
+                                                                                        : describe_argument(rule.argument) + " is not an int (give it as int:0)"));
+        }
+        convention.positions.push_back(rule.argument);
+        continue;
+      }
       if (rule.output >= returned.size()) {
         throw Error(ExitCode::BadInputs, "--feed " + std::to_string(rule.output) + ":" + std::to_string(rule.argument) + ": the method returned " +
                                              std::to_string(returned.size()) + " value(s)");
@@ -96,10 +109,11 @@ Convention decide_convention(const CallRecord& prefill, const std::vector<FeedRu
       if (!returned[rule.output]->is_tensor() || !prefill.inputs[rule.argument].is_tensor()) {
         throw Error(ExitCode::BadInputs, describe_output(rule.output) + " cannot feed " + describe_argument(rule.argument) + ": both must be tensors");
       }
+      convention.feed.push_back(rule);
     }
-    return {given, true};
+    return convention;
   }
-  if (returned.size() <= 1) return {{}, false};
+  if (returned.size() <= 1) return {{}, {}, false};
   Convention convention;
   for (size_t i = 1; i < returned.size(); ++i) {
     if (i >= prefill.inputs.size()) {
@@ -164,12 +178,23 @@ GenerationStep count_step(const Model& model, const Recording& recording, const 
     counted.modules.push_back(module.total);
     counted.module_bytes.push_back(module.boundary.bytes);
   }
+  counted.rule_calls = analysis.rule_calls;
+  counted.mismatched_calls = analysis.mismatched_calls;
+  for (const UncoveredOp& op : analysis.uncovered_ops) counted.uncovered_ops.push_back(op.op);
   counted.timed = recording.timed;
   counted.seconds = recording.seconds;
   for (const FeedRule& rule : convention.feed) {
     counted.shapes += (counted.shapes.empty() ? "" : ", ") + step_shape_text(recording.calls.front().inputs[rule.argument].shape);
   }
   return counted;
+}
+
+// The position arguments of a step at context L: the tokens before it.
+void set_positions(std::vector<InputSpec>& inputs, const Convention& convention, int64_t context) {
+  for (const size_t argument : convention.positions) {
+    inputs[argument].kind = InputSpec::Kind::Int;
+    inputs[argument].integer = context;
+  }
 }
 
 // Tokens a decode step at context L processes: the new one, or without a cache all L + 1.
@@ -266,6 +291,7 @@ GenerationResult generate(Model& model, const RunPlan& plan, const GenerationOpt
   Recording recording = record(model, run, coverage);
   const Convention convention = decide_convention(recording.calls.front(), options.feed, result.prompt);
   result.feed = convention.feed;
+  for (const size_t argument : convention.positions) result.feed.push_back({0, argument, true});
   result.feeds_caches = convention.caches;
   result.steps.push_back(count_step(model, recording, convention, 0, result.prompt, 0, true));
   result.run_bits = weight_bits(model);
@@ -277,6 +303,7 @@ GenerationResult generate(Model& model, const RunPlan& plan, const GenerationOpt
   for (int64_t s = 1; s <= fed_steps; ++s) {
     const int64_t context = result.prompt + s - 1;
     say("decode step " + std::to_string(s) + " of " + std::to_string(options.new_tokens) + " (context " + std::to_string(context) + ")");
+    set_positions(step.inputs, convention, context);
     step.previous = recording.values;
     step.keep_values = s < fed_steps;
     recording = record(model, step, coverage);
@@ -289,6 +316,7 @@ GenerationResult generate(Model& model, const RunPlan& plan, const GenerationOpt
     say("decode step " + std::to_string(last) + " (context " + std::to_string(result.prompt + last - 1) + ", made by shape)");
     RunOptions by_shape = plan.options;
     by_shape.inputs = extrapolated_inputs(run.inputs, arguments[1], arguments[2], step.carried, last - fed_steps);
+    set_positions(by_shape.inputs, convention, result.prompt + last - 1);
     recording = record(model, by_shape, coverage);
     const int64_t context = result.prompt + last - 1;
     result.steps.push_back(count_step(model, recording, convention, last, step_tokens(convention, context), context, false));

@@ -31,6 +31,22 @@ at::Tensor next_token(const at::Tensor& logits, const CarriedArgument& carried) 
   return last.argmax(-1).unsqueeze(1);
 }
 
+// Sets the argument `carried` names from the previous run's values.
+void carry_argument(std::vector<c10::IValue>& arguments, const StepValues& previous, const CarriedArgument& carried) {
+  if (carried.argument >= arguments.size() || carried.argument >= previous.arguments.size()) {
+    throw no_value(carried, "the method takes " + std::to_string(arguments.size()) + " argument(s)");
+  }
+  const at::Tensor value = returned_tensor(previous, carried);
+  if (carried.from == CarriedArgument::From::Output) {
+    arguments[carried.argument] = value;
+    return;
+  }
+  const c10::IValue& before = previous.arguments[carried.argument];
+  const at::Tensor token = next_token(value, carried).to(before.isTensor() ? before.toTensor().scalar_type() : at::kLong);
+  arguments[carried.argument] =
+      carried.from == CarriedArgument::From::NextToken ? token : at::cat({before.toTensor(), token}, 1);
+}
+
 }  // namespace
 
 void carry_arguments(std::vector<c10::IValue>& arguments, const RunOptions& options) {
@@ -38,18 +54,13 @@ void carry_arguments(std::vector<c10::IValue>& arguments, const RunOptions& opti
   if (!options.previous) throw Error(ExitCode::Internal, "arguments to carry without a previous run");
   const StepValues& previous = *options.previous;
   for (const CarriedArgument& carried : options.carried) {
-    if (carried.argument >= arguments.size() || carried.argument >= previous.arguments.size()) {
-      throw no_value(carried, "the method takes " + std::to_string(arguments.size()) + " argument(s)");
+    try {
+      carry_argument(arguments, previous, carried);
+    } catch (const c10::Error& e) {
+      // A token that cannot be appended (tokens of another batch), logits of a wrong dtype, ...
+      const std::string why = e.what_without_backtrace();
+      throw no_value(carried, why.substr(0, why.find('\n')));
     }
-    const at::Tensor value = returned_tensor(previous, carried);
-    if (carried.from == CarriedArgument::From::Output) {
-      arguments[carried.argument] = value;
-      continue;
-    }
-    const c10::IValue& before = previous.arguments[carried.argument];
-    const at::Tensor token = next_token(value, carried).to(before.isTensor() ? before.toTensor().scalar_type() : at::kLong);
-    arguments[carried.argument] =
-        carried.from == CarriedArgument::From::NextToken ? token : at::cat({before.toTensor(), token}, 1);
   }
 }
 

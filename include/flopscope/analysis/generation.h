@@ -6,7 +6,8 @@
 // grown by the step's tokens (a KV cache). `feed` states another mapping (Whisper's decoder takes the
 // audio features as argument 1: outputs 1..4 feed arguments 2..5), whose shapes may change in any way.
 // A model that returns only logits re-reads its whole prefix: each step appends the next token to
-// argument 0.
+// argument 0; unless a position rule says it keeps its cache itself (Meta's LLaMA code: buffers
+// written at start_pos), when each step passes the next token and the position.
 //
 // Counts are exact per step. Which steps run: the prefill, decode steps 1 to 3 fed from their
 // predecessors, and the last decode step, whose arguments are made by shape (each carried dim extended
@@ -29,13 +30,17 @@
 
 namespace flopscope {
 
-// Output `output` of one step is argument `argument` of the next.
+// Output `output` of one step is argument `argument` of the next; or, for a `position` rule,
+// argument `argument` is an int given the number of tokens before the step (the start_pos of a
+// model that keeps its KV cache in buffers).
 struct FeedRule {
   size_t output = 0;
   size_t argument = 0;
+  bool position = false;
 };
 
-// Parses "1:2,2:3" (OUTPUT:ARGUMENT pairs, 0-based). Throws Error(Usage).
+// Parses "1:2,2:3" (OUTPUT:ARGUMENT pairs, 0-based) and "pos:K" (argument K is the position).
+// Throws Error(Usage).
 std::vector<FeedRule> parse_feed_rules(const std::string& text);
 
 struct GenerationOptions {
@@ -83,6 +88,9 @@ struct GenerationStep {
   bool timed = false;
   double seconds = 0.0;
   std::string shapes;    // the carried arguments' shapes, "32x1x32x512x128, ..."
+  // The cross-check of the step (analysis.h): module rules compared with the ops that ran.
+  int rule_calls = 0, mismatched_calls = 0;
+  std::vector<std::string> uncovered_ops;  // ops without a formula: their work is not in the counts
 };
 
 struct ModuleStepFit {
