@@ -32,6 +32,7 @@ const DecoderShape kDecoders[] = {
     {"decoders/llama-2-70b.pt", 68'976'648'192, 32'000, 8192, 80, 64, 8, 28'672, false},
     {"decoders/llama-3-8b.pt", 8'030'261'248, 128'256, 4096, 32, 32, 8, 14'336, false},
     {"decoders/gpt2.pt", 124'439'808, 50'257, 768, 12, 12, 12, 3072, true},
+    {"decoders/llama-mini.pt", 494'208, 512, 128, 2, 4, 2, 344, false},  // the LLaMA code at a size that runs here
 };
 
 // Multiply-adds of `steps` new tokens after `past` cached ones, batch 1. Per token and layer every
@@ -219,16 +220,22 @@ TEST(Generation, LlamaSevenAndEightBAtLongContextsDry) {
 }
 
 TEST(Generation, RealStepsFedWithTheModelsOwnCachesEqualTheDryRun) {
-  const GenerationResult real = generate_on("decoders/gpt2.pt", false, 8, 4, true);
-  const GenerationResult dry = generate_on("decoders/gpt2.pt", true, 8, 4);
-  ASSERT_EQ(real.steps.size(), 5u);
-  ASSERT_EQ(dry.steps.size(), 5u);
-  for (size_t i = 0; i < real.steps.size(); ++i) {
-    EXPECT_TRUE(real.steps[i].fed);
-    EXPECT_TRUE(real.steps[i].timed);
-    EXPECT_EQ(real.steps[i].counts, dry.steps[i].counts) << "step " << i;
-    EXPECT_EQ(real.steps[i].shapes, dry.steps[i].shapes) << "step " << i;
-    EXPECT_EQ(real.steps[i].counts.macs, closed_form_macs(kDecoders[4], real.steps[i].tokens, real.steps[i].context)) << "step " << i;
+  // GPT-2 and the LLaMA code (RMSNorm, rotary positions in the graph, SwiGLU, grouped-query attention),
+  // both scripted by PyTorch 2.6: every step run, fed with the caches and token the step before returned.
+  for (const DecoderShape& d : {kDecoders[4], kDecoders[5]}) {
+    const GenerationResult real = generate_on(d.file, false, 8, 4, true);
+    const GenerationResult dry = generate_on(d.file, true, 8, 4);
+    ASSERT_EQ(real.steps.size(), 5u);
+    ASSERT_EQ(dry.steps.size(), 5u);
+    for (size_t i = 0; i < real.steps.size(); ++i) {
+      EXPECT_TRUE(real.steps[i].fed);
+      EXPECT_TRUE(real.steps[i].timed);
+      EXPECT_EQ(real.steps[i].counts, dry.steps[i].counts) << d.file << " step " << i;
+      EXPECT_EQ(real.steps[i].shapes, dry.steps[i].shapes) << d.file << " step " << i;
+      EXPECT_EQ(real.steps[i].counts.macs, closed_form_macs(d, real.steps[i].tokens, real.steps[i].context)) << d.file << " step " << i;
+      EXPECT_EQ(real.steps[i].mismatched_calls, 0) << d.file << " step " << i;
+      EXPECT_TRUE(real.steps[i].uncovered_ops.empty()) << d.file << " step " << i;
+    }
   }
   // A small decoder scripted by PyTorch 1.13, and the same traced: 2 blocks of width 32, vocabulary 100.
   for (const char* file : {"test/kv_cache_decoder.pt", "test/kv_cache_decoder_traced.pt"}) {
