@@ -37,6 +37,14 @@ std::vector<FeedRule> parse_feed_rules(const std::string& text) {
   return rules;
 }
 
+StepBytes boundary_bytes(const Traffic& traffic) {
+  StepBytes bytes;
+  bytes.weight_elements = traffic.parameter_elements;
+  bytes.activation_elements = traffic.activation_elements;
+  bytes.other_bytes = traffic.other_bytes;
+  return bytes;
+}
+
 namespace {
 
 std::string step_shape_text(const std::vector<int64_t>& shape) {
@@ -176,7 +184,7 @@ GenerationStep count_step(const Model& model, const Recording& recording, const 
   counted.bytes = step_bytes(recording.calls.front(), analysis.calls.front(), convention);
   for (const ModuleCounts& module : analysis.modules) {
     counted.modules.push_back(module.total);
-    counted.module_bytes.push_back(module.boundary.bytes);
+    counted.module_traffic.push_back(module.boundary);
   }
   counted.rule_calls = analysis.rule_calls;
   counted.mismatched_calls = analysis.mismatched_calls;
@@ -246,7 +254,7 @@ DecodeFits fit_decode(const Model& model, const std::vector<GenerationStep>& ste
     if (!worked) continue;
     const std::string name = model.modules()[m].name.empty() ? "(model)" : model.modules()[m].name;
     fits.modules.push_back({static_cast<int>(m), fit([&](const GenerationStep& s) { return s.modules[m].flops(); }, name + " FLOPs"),
-                            fit([&](const GenerationStep& s) { return s.module_bytes[m]; }, name + " bytes")});
+                            fit([&](const GenerationStep& s) { return s.module_traffic[m].bytes; }, name + " bytes")});
   }
   fits.hold = fits.determined && fits.failure.empty();
   return fits;

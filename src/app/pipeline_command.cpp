@@ -23,10 +23,7 @@ ComponentMeasure measure_forward(Model& model, const RunPlan& plan, const Device
   const Analysis analysis = analyze(model, recording);
   ComponentMeasure m;
   m.counts = analysis.total;
-  const Traffic& boundary = analysis.calls.front().boundary;
-  m.bytes.weight_elements = boundary.parameter_elements;
-  m.bytes.activation_elements = boundary.activation_elements;
-  m.bytes.other_bytes = boundary.other_bytes;
+  m.bytes = boundary_bytes(analysis.calls.front().boundary);
   m.call = plan.options.method;
   for (const InputSpec& input : plan.options.inputs) m.call += " " + to_string(input);
   for (const Hardware& device : on.devices) {

@@ -144,20 +144,28 @@ Rows request_rows(const GenerationContext& g) {
   return rows;
 }
 
-Rows module_rows(const GenerationContext& g) {
-  const GenerationResult& r = *g.result;
-  Rows rows{{"module", "prefill FLOPs", "FLOPs per decode step at L", "bytes per decode step at L (as run)"}};
-  for (const ModuleStepFit& m : r.decode.modules) {
-    const std::string& name = g.model->modules()[static_cast<size_t>(m.module)].name;
-    if (depth_of(name) > g.depth) continue;
-    rows.push_back({module_label(name), with_separators(r.prefill().modules[static_cast<size_t>(m.module)].flops()),
-                    m.flops.exact ? m.flops.formula("L") : "not a + b·L + c·L²", m.bytes.exact ? m.bytes.formula("L") : "not a + b·L + c·L²"});
-  }
-  return rows;
-}
-
 std::string bound_cell(const Bound& bound) {
   return human_seconds(bound.seconds()) + (bound.memory_bound() ? " mem" : " compute");
+}
+
+// With devices, each module's bound in decode step 1 (L = P) on the first device and precision.
+Rows module_rows(const GenerationContext& g) {
+  const GenerationResult& r = *g.result;
+  const GenerationStep& first = r.steps.size() > 1 ? r.steps[1] : r.steps[0];
+  const Hardware* device = g.devices.empty() ? nullptr : &g.devices.front();
+  Rows rows{{"module", "prefill FLOPs", "FLOPs per decode step at L", "bytes per decode step at L (as run)"}};
+  if (device != nullptr) rows[0].push_back("L=" + std::to_string(first.context) + " on " + device->name + " " + pricing(g).name());
+  for (const ModuleStepFit& m : r.decode.modules) {
+    const auto index = static_cast<size_t>(m.module);
+    const std::string& name = g.model->modules()[index].name;
+    if (depth_of(name) > g.depth) continue;
+    rows.push_back({module_label(name), with_separators(r.prefill().modules[index].flops()),
+                    m.flops.exact ? m.flops.formula("L") : "not a + b·L + c·L²", m.bytes.exact ? m.bytes.formula("L") : "not a + b·L + c·L²"});
+    if (device == nullptr) continue;
+    const std::optional<Bound> bound = work_bound(first.modules[index], boundary_bytes(first.module_traffic[index]), *device, pricing(g));
+    rows.back().push_back(bound ? bound_cell(*bound) : "no peak");
+  }
+  return rows;
 }
 
 Rows bound_rows(const GenerationContext& g) {
@@ -217,7 +225,7 @@ std::string render_generation_markdown(const GenerationContext& g) {
   out << "## " << head.substr(0, head.find('\n')) << "\n\n" << head.substr(head.find('\n') + 1) << "\n"
       << format_markdown_table(step_rows(g), "lrrrrrrrrl") << "\n" << crosscheck_line(*g.result) << "\n**Per decode step at context L** (" << fit_evidence(*g.result)
       << ")\n\n" << format_markdown_table(formula_rows(g), "llrr") << "\n" << format_markdown_table(request_rows(g), "lrrr") << "\n"
-      << kv_line(g) << "\n\n**Modules** to depth " << g.depth << "\n\n" << format_markdown_table(module_rows(g), "lrll");
+      << kv_line(g) << "\n\n**Modules** to depth " << g.depth << "\n\n" << format_markdown_table(module_rows(g), std::string(module_rows(g).front().size(), 'l'));
   if (!g.bounds.empty()) out << "\n**Bounds**: " << kBoundFormula << "\n\n" << format_markdown_table(bound_rows(g), std::string(bound_rows(g).front().size(), 'l'));
   if (g.target_tokens_per_second > 0) {
     out << "\n**For " << significant(g.target_tokens_per_second, 3) << " tokens/s**\n\n" << format_markdown_table(required_rows(g), "lrr");

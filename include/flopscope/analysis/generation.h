@@ -25,6 +25,7 @@
 #include "flopscope/analysis/polynomial_fit.h"
 #include "flopscope/analysis/run_plan.h"
 #include "flopscope/core/counts.h"
+#include "flopscope/core/traffic.h"
 #include "flopscope/runtime/model.h"
 #include "flopscope/runtime/recorder.h"
 
@@ -76,6 +77,10 @@ struct StepBytes {
   }
 };
 
+// A call's boundary traffic (weights, inputs and outputs once) as StepBytes with no cache, to price
+// and bound a module or a forward like a step.
+StepBytes boundary_bytes(const Traffic& traffic);
+
 struct GenerationStep {
   int64_t step = 0;      // 0: the prefill; s: the s-th decode step
   int64_t tokens = 0;    // tokens this step processed: the prompt, then 1 (without a cache, all L + 1)
@@ -84,7 +89,7 @@ struct GenerationStep {
   Counts counts;
   StepBytes bytes;
   std::vector<Counts> modules;       // parallel to Model::modules()
-  std::vector<int64_t> module_bytes; // each module's calls' boundary bytes (inputs, outputs, weights once)
+  std::vector<Traffic> module_traffic;  // each module's calls' boundary: inputs, outputs, weights once
   bool timed = false;
   double seconds = 0.0;
   std::string shapes;    // the carried arguments' shapes, "32x1x32x512x128, ..."
