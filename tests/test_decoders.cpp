@@ -251,7 +251,7 @@ TEST(Generation, RealStepsFedWithTheModelsOwnCachesEqualTheDryRun) {
 TEST(Generation, ADecoderWithoutACacheRereadsItsPrefixQuadratically) {
   for (const bool dry : {false, true}) {
     const GenerationResult r = generate_on("test/prefix_decoder.pt", dry, 6, 6);
-    EXPECT_FALSE(r.feeds_caches);
+    EXPECT_FALSE(r.feeds_caches());
     ASSERT_TRUE(r.decode.hold) << r.decode.failure;
     // T = L + 1 tokens: 2T(4 x 32 x 32 + 2 x 32 x 128 + 32 x 100) + 2 x 2 x 4 x T^2 x 8.
     for (int64_t context = 6; context < 12; ++context) {

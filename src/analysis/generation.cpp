@@ -45,13 +45,12 @@ StepBytes boundary_bytes(const Traffic& traffic) {
   return bytes;
 }
 
-namespace {
-
-std::string step_shape_text(const std::vector<int64_t>& shape) {
-  std::string text;
-  for (const int64_t dim : shape) text += (text.empty() ? "" : "x") + std::to_string(dim);
-  return text.empty() ? "scalar" : text;
+std::vector<FeedRule> feed_rules_for(const std::string& given, const Model& model) {
+  const std::string& text = !given.empty() || !model.manifest() ? given : model.manifest()->feed;
+  return text.empty() ? std::vector<FeedRule>{} : parse_feed_rules(text);
 }
+
+namespace {
 
 // The method's return as a list of values: a tuple's elements, or the one value.
 std::vector<const ValueInfo*> returned_values(const CallRecord& call) {
@@ -82,17 +81,18 @@ bool grown_by(const ValueInfo& argument, const ValueInfo& output, int64_t tokens
 struct Convention {
   std::vector<FeedRule> feed;       // output -> argument
   std::vector<size_t> positions;    // int arguments given the tokens before the step
-  bool caches = true;  // false: logits only and no position; every step re-reads its prefix
+  // false: logits only and no position; every step re-reads its prefix.
+  bool caches() const { return !feed.empty() || !positions.empty(); }
 };
 
 Convention decide_convention(const CallRecord& prefill, const std::vector<FeedRule>& given, int64_t tokens) {
   const std::vector<const ValueInfo*> returned = returned_values(prefill);
   const auto describe_output = [&](size_t output) {
-    return "output " + std::to_string(output) + " (" + (returned[output]->is_tensor() ? step_shape_text(returned[output]->shape) : describe(*returned[output])) + ")";
+    return "output " + std::to_string(output) + " (" + (returned[output]->is_tensor() ? shape_text(*returned[output]) : describe(*returned[output])) + ")";
   };
   const auto describe_argument = [&](size_t argument) {
     const ValueInfo& value = prefill.inputs[argument];
-    return argument_name(argument) + " (" + (value.is_tensor() ? step_shape_text(value.shape) : describe(value)) + ")";
+    return argument_name(argument) + " (" + (value.is_tensor() ? shape_text(value) : describe(value)) + ")";
   };
   if (!given.empty()) {
     Convention convention;
@@ -121,7 +121,7 @@ Convention decide_convention(const CallRecord& prefill, const std::vector<FeedRu
     }
     return convention;
   }
-  if (returned.size() <= 1) return {{}, {}, false};
+  if (returned.size() <= 1) return {};
   Convention convention;
   for (size_t i = 1; i < returned.size(); ++i) {
     if (i >= prefill.inputs.size()) {
@@ -138,7 +138,7 @@ Convention decide_convention(const CallRecord& prefill, const std::vector<FeedRu
 }
 
 std::vector<CarriedArgument> carried_arguments(const Convention& convention) {
-  std::vector<CarriedArgument> carried{{0, convention.caches ? CarriedArgument::From::NextToken : CarriedArgument::From::AppendedToken, 0}};
+  std::vector<CarriedArgument> carried{{0, convention.caches() ? CarriedArgument::From::NextToken : CarriedArgument::From::AppendedToken, 0}};
   for (const FeedRule& rule : convention.feed) carried.push_back({rule.argument, CarriedArgument::From::Output, rule.output});
   return carried;
 }
@@ -192,7 +192,7 @@ GenerationStep count_step(const Model& model, const Recording& recording, const 
   counted.timed = recording.timed;
   counted.seconds = recording.seconds;
   for (const FeedRule& rule : convention.feed) {
-    counted.shapes += (counted.shapes.empty() ? "" : ", ") + step_shape_text(recording.calls.front().inputs[rule.argument].shape);
+    counted.shapes += (counted.shapes.empty() ? "" : ", ") + shape_text(recording.calls.front().inputs[rule.argument]);
   }
   return counted;
 }
@@ -206,7 +206,7 @@ void set_positions(std::vector<InputSpec>& inputs, const Convention& convention,
 }
 
 // Tokens a decode step at context L processes: the new one, or without a cache all L + 1.
-int64_t step_tokens(const Convention& convention, int64_t context) { return convention.caches ? 1 : context + 1; }
+int64_t step_tokens(const Convention& convention, int64_t context) { return convention.caches() ? 1 : context + 1; }
 
 // The last decode step's arguments, made by shape: every carried argument extended as it grew from
 // the step before `third` to `third` (one step), for the steps between.
@@ -226,7 +226,7 @@ std::vector<InputSpec> extrapolated_inputs(const std::vector<InputSpec>& prefill
   return inputs;
 }
 
-// Every decode step from the first to `last_run` ran. Fits each quantity over the contexts.
+// Fits each quantity over the contexts of the decode steps that ran (steps[1] on).
 DecodeFits fit_decode(const Model& model, const std::vector<GenerationStep>& steps) {
   DecodeFits fits;
   std::vector<int64_t> contexts;
@@ -300,7 +300,6 @@ GenerationResult generate(Model& model, const RunPlan& plan, const GenerationOpt
   const Convention convention = decide_convention(recording.calls.front(), options.feed, result.prompt);
   result.feed = convention.feed;
   for (const size_t argument : convention.positions) result.feed.push_back({0, argument, true});
-  result.feeds_caches = convention.caches;
   result.steps.push_back(count_step(model, recording, convention, 0, result.prompt, 0, true));
   result.run_bits = weight_bits(model);
 

@@ -4,7 +4,6 @@
 
 #include "flopscope/analysis/generation.h"
 #include "flopscope/app/commands.h"
-#include "flopscope/core/manifest.h"
 #include "flopscope/hardware/generation_bounds.h"
 #include "flopscope/reports/generation_report.h"
 #include "app/model_work.h"
@@ -27,15 +26,12 @@ WorkResult generate_command(const GenerateRequest& request) {
   options.prompt = request.prompt;
   options.new_tokens = request.new_tokens;
   options.every_step = request.every_step;
-  options.dry_run = target.dry_run;
-  std::string feed = request.feed;
-  if (feed.empty()) {
-    if (const auto manifest = read_manifest_for(target.path)) feed = manifest->feed;
-  }
-  if (!feed.empty()) options.feed = parse_feed_rules(feed);
+  if (!request.feed.empty()) parse_feed_rules(request.feed);  // a mistake stops before the model runs
   return run_on_model(target, target.run, [&](Model& model) {
     const RunPlan plan = plan_run(model, target.run);
-    const GenerationResult result = run_generation(model, plan, options, request.progress);
+    GenerationOptions fed = options;
+    fed.feed = feed_rules_for(request.feed, model);
+    const GenerationResult result = run_generation(model, plan, fed, request.progress);
     if (request.progress) request.progress("");
     GenerationContext context;
     context.model = &model;

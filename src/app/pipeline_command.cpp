@@ -40,9 +40,7 @@ ComponentMeasure measure_generation(Model& model, const RunPlan& plan, const Pip
   GenerationOptions options;
   options.prompt = component.prompt;
   options.new_tokens = component.new_tokens;
-  std::string feed = component.feed;
-  if (feed.empty() && model.manifest()) feed = model.manifest()->feed;
-  if (!feed.empty()) options.feed = parse_feed_rules(feed);
+  options.feed = feed_rules_for(component.feed, model);
   const GenerationResult result = run_generation(model, plan, options);
   ComponentMeasure m;
   m.prefill = result.prefill().counts;

@@ -98,7 +98,7 @@ std::vector<GenerationBound> bound_generation(const GenerationResult& result, co
       bound.batch = batch;
       bound.batch_tokens_per_second = static_cast<double>(result.batch * batch) / decode(first, batch).seconds();
       // Compute time grows with the batch; memory time only in its per-copy part: they cross once.
-      const Bound one = decode(first, 1);
+      const Bound& one = bound.first_decode;
       const Bound two = decode(first, 2);
       const double compute_per_copy = one.compute_seconds;
       const double memory_per_copy = two.memory_seconds - one.memory_seconds;

@@ -38,7 +38,7 @@ int depth_of(const std::string& name) {
 }
 
 std::string feed_text(const GenerationResult& r) {
-  if (!r.feeds_caches) return "no cache returned: every step re-reads the prompt and the tokens so far (argument 0 grows by one)";
+  if (!r.feeds_caches()) return "no cache returned: every step re-reads the prompt and the tokens so far (argument 0 grows by one)";
   std::string text;
   for (const FeedRule& rule : r.feed) {
     text += (text.empty() ? "" : ", ") + (rule.position ? "the tokens before the step -> argument " + std::to_string(rule.argument)
@@ -220,13 +220,14 @@ std::string render_generation_table(const GenerationContext& g) {
 }
 
 std::string render_generation_markdown(const GenerationContext& g) {
+  const Rows modules = module_rows(g), bounds = bound_rows(g);
   std::ostringstream out;
   const std::string head = header(g);
   out << "## " << head.substr(0, head.find('\n')) << "\n\n" << head.substr(head.find('\n') + 1) << "\n"
       << format_markdown_table(step_rows(g), "lrrrrrrrrl") << "\n" << crosscheck_line(*g.result) << "\n**Per decode step at context L** (" << fit_evidence(*g.result)
       << ")\n\n" << format_markdown_table(formula_rows(g), "llrr") << "\n" << format_markdown_table(request_rows(g), "lrrr") << "\n"
-      << kv_line(g) << "\n\n**Modules** to depth " << g.depth << "\n\n" << format_markdown_table(module_rows(g), std::string(module_rows(g).front().size(), 'l'));
-  if (!g.bounds.empty()) out << "\n**Bounds**: " << kBoundFormula << "\n\n" << format_markdown_table(bound_rows(g), std::string(bound_rows(g).front().size(), 'l'));
+      << kv_line(g) << "\n\n**Modules** to depth " << g.depth << "\n\n" << format_markdown_table(modules, std::string(modules.front().size(), 'l'));
+  if (!g.bounds.empty()) out << "\n**Bounds**: " << kBoundFormula << "\n\n" << format_markdown_table(bounds, std::string(bounds.front().size(), 'l'));
   if (g.target_tokens_per_second > 0) {
     out << "\n**For " << significant(g.target_tokens_per_second, 3) << " tokens/s**\n\n" << format_markdown_table(required_rows(g), "lrr");
   }
@@ -297,7 +298,7 @@ nlohmann::json render_generation_json(const GenerationContext& g) {
           {"invocation", {{"command_line", g.command_line}}},
           {"dry_run", g.dry_run},
           {"model", {{"name", g.model_name}, {"params", g.model->total_params()}}},
-          {"generation", {{"batch", r.batch}, {"prompt", r.prompt}, {"new_tokens", r.new_tokens}, {"feeds_caches", r.feeds_caches}, {"feed", feed}}},
+          {"generation", {{"batch", r.batch}, {"prompt", r.prompt}, {"new_tokens", r.new_tokens}, {"feeds_caches", r.feeds_caches()}, {"feed", feed}}},
           {"steps", steps},
           {"decode_fits", {{"determined", r.decode.determined}, {"exact", r.decode.hold}, {"quantities", fits}, {"modules", modules}}},
           {"request", {{"prefill", counts_json(r.prefill().counts)}, {"decode", counts_json(r.decode_total())},

@@ -189,7 +189,8 @@ std::string render_pipeline_markdown(const PipelineContext& p) {
   out << "## " << head.substr(0, head.find('\n')) << "\n\n" << head.substr(head.find('\n') + 1) << "\n"
       << format_markdown_table(component_rows(p), "llllrrrrrl") << "\n" << notes(p, "- ", 0) << "\n" << need_line(p) << "\n";
   if (!p.devices.empty()) {
-    out << "\n" << kBoundLine << "\n\n" << format_markdown_table(device_rows(p, true), std::string(device_rows(p, true).front().size(), 'r'));
+    const Rows devices = device_rows(p, true);
+    out << "\n" << kBoundLine << "\n\n" << format_markdown_table(devices, std::string(devices.front().size(), 'r'));
   }
   return out.str();
 }

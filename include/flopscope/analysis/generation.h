@@ -44,12 +44,14 @@ struct FeedRule {
 // Throws Error(Usage).
 std::vector<FeedRule> parse_feed_rules(const std::string& text);
 
+// The rules `given` (--feed), else those of the manifest next to the model ("feed"), else none.
+std::vector<FeedRule> feed_rules_for(const std::string& given, const Model& model);
+
 struct GenerationOptions {
   int64_t prompt = 0;        // tokens of the prefill; 0: dim 1 of the tokens argument as given
   int64_t new_tokens = 16;   // decode steps (>= 1)
   std::vector<FeedRule> feed;  // empty: the default convention
   bool every_step = false;   // run every decode step, fed, instead of steps 1-3 and the last
-  bool dry_run = false;
 };
 
 // The bytes a step must move at least, as element counts so that they can be re-priced at other
@@ -119,7 +121,7 @@ struct GenerationResult {
   int64_t prompt = 0;
   int64_t new_tokens = 0;
   std::vector<FeedRule> feed;       // the convention in effect
-  bool feeds_caches = true;         // false: no cache, each step re-reads the prefix
+  bool feeds_caches() const { return !feed.empty(); }  // false: no cache, each step re-reads the prefix
   std::vector<GenerationStep> steps;  // the prefill, then the decode steps run
   DecodeFits decode;
   int run_bits = 32;  // bits per floating-point element as the model ran (its weights' dtype)
